@@ -1,0 +1,1 @@
+"""The hall's SQLite store: the event log and the tables the screens read."""

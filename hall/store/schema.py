@@ -1,0 +1,141 @@
+"""The database schema, as numbered migrations. `PRAGMA user_version` says which ran."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: the event log, the tables made from it, idempotency keys.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        at TEXT NOT NULL,
+        ts REAL NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX events_type ON events(type);
+    CREATE TABLE tickets (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        day TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        serial INTEGER NOT NULL,
+        service TEXT NOT NULL,
+        source TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        state TEXT NOT NULL,
+        issued_seq INTEGER NOT NULL,
+        issued_at REAL NOT NULL,
+        order_key REAL NOT NULL,
+        appointment_id TEXT,
+        target_counter TEXT,
+        counter TEXT,
+        staff TEXT,
+        calls INTEGER NOT NULL,
+        first_called_at REAL,
+        called_at REAL,
+        started_at REAL,
+        finished_at REAL,
+        transfers INTEGER NOT NULL,
+        rated INTEGER NOT NULL,
+        UNIQUE (day, number)
+    );
+    CREATE INDEX tickets_day_state ON tickets(day, state);
+    CREATE TABLE counters (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        services TEXT NOT NULL,
+        state TEXT NOT NULL,
+        staff TEXT,
+        current TEXT,
+        held TEXT NOT NULL
+    );
+    CREATE TABLE appointments (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        service TEXT NOT NULL,
+        day TEXT NOT NULL,
+        slot_start TEXT NOT NULL,
+        slot_end TEXT NOT NULL,
+        code TEXT NOT NULL,
+        id_hash TEXT,
+        name_masked TEXT,
+        priority TEXT NOT NULL,
+        ticket_id TEXT
+    );
+    CREATE INDEX appointments_day ON appointments(day);
+    CREATE TABLE evaluations (
+        ticket_id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        counter TEXT NOT NULL,
+        staff TEXT,
+        rating INTEGER,
+        at REAL NOT NULL
+    );
+    CREATE TABLE service_stats (
+        service TEXT PRIMARY KEY, ewma_minutes REAL NOT NULL, samples INTEGER NOT NULL
+    );
+    CREATE TABLE serials (
+        day TEXT NOT NULL, prefix TEXT NOT NULL, last INTEGER NOT NULL,
+        PRIMARY KEY (day, prefix)
+    );
+    CREATE TABLE devices (
+        device TEXT PRIMARY KEY, kind TEXT NOT NULL, ok INTEGER NOT NULL,
+        state TEXT NOT NULL, detail TEXT NOT NULL, at REAL NOT NULL
+    );
+    CREATE TABLE catalog (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL,
+        services TEXT NOT NULL);
+    CREATE TABLE hall (id INTEGER PRIMARY KEY CHECK (id = 1),
+        open_day TEXT, last_closed_day TEXT, day_skips INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL, last_ts REAL NOT NULL,
+        recent_calls TEXT NOT NULL, last_finished TEXT NOT NULL);
+    CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY, seq INTEGER NOT NULL, result TEXT NOT NULL, ts REAL NOT NULL
+    );
+    """,
+]
+
+# Tables made from the event log (rebuilt by `hall rebuild`, compared in the tests).
+PROJECTION_TABLES = (
+    "tickets",
+    "counters",
+    "appointments",
+    "evaluations",
+    "service_stats",
+    "serials",
+    "devices",
+    "catalog",
+    "hall",
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(RuntimeError):
+    pass
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date, each migration in its own transaction. Returns the version."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the database has schema version {version}, newer than this software "
+            f"({SCHEMA_VERSION}); install the newer software or restore its backup"
+        )
+    for i in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in MIGRATIONS[i].split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {i + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

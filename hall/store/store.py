@@ -1,0 +1,242 @@
+"""HallStore: one command, one SQLite transaction.
+
+Each `execute` runs BEGIN IMMEDIATE; checks the idempotency key; closes a finished
+business day if one is open; asks the core to decide; appends the events (gapless seq);
+applies them to the in-memory state and writes the rows they touched; COMMIT. Only after
+COMMIT returns is anything confirmed to anyone (WAL, synchronous=FULL).
+
+Several processes may open the same file (the hub, `hall queue` from a technician's shell):
+each transaction first checks that the log has not grown behind its back and reloads if so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from hall.core import commands as c
+from hall.core import events as ev
+from hall.core.catalog import counters_to_wire
+from hall.core.decide import Decision, day_rollover, decide
+from hall.core.errors import Refused
+from hall.core.model import Catalog, CounterSpec
+from hall.core.rules import Rules
+from hall.core.state import HallState, apply, new_state
+from hall.core.timekeeping import Clock, HallClock, Reading, rfc3339
+from hall.store import rows
+from hall.store.schema import migrate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    result: dict[str, Any]
+    events: tuple[ev.Event, ...]
+    duplicate: bool = False  # the idempotency key had been seen: nothing new happened
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (wrong hall, not initialised, newer schema …)."""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    conn.row_factory = sqlite3.Row
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal" and str(path) != ":memory:":
+        raise StoreError(f"{path}: could not switch to WAL journal (got {mode})")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class HallStore:
+    def __init__(self, path: str | Path, *, hall_id: str, tz: ZoneInfo, rules: Rules,
+                 clock: Clock) -> None:
+        self.path = Path(path)
+        self.hall_id = hall_id
+        self.tz = tz
+        self.rules = rules
+        self.conn = connect(self.path)
+        self.db = sqlite_utils.Database(self.conn)
+        migrate(self.conn)
+        self._check_hall()
+        self.state = self._load()
+        self.clock = HallClock(clock, self.state.last_ts)
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    def _check_hall(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'hall_id'").fetchone()
+        if row is None:
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('hall_id', ?)", (self.hall_id,))
+        elif row[0] != self.hall_id:
+            raise StoreError(
+                f"{self.path} belongs to hall {row[0]}, not {self.hall_id}: "
+                "check hall.id in the config or the database path"
+            )
+
+    def _load(self) -> HallState:
+        return rows.load_state(self.conn, new_state(self.hall_id, self.tz, self.rules))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> HallStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def initialised(self) -> bool:
+        return bool(self.state.catalog.services) or bool(self.state.counters)
+
+    def setup(self, catalog: Catalog | dict[str, Any], counters: list[CounterSpec] | list[dict[str, Any]]) -> list[Outcome]:
+        """Apply a catalog and counters from the config (no-ops when unchanged)."""
+        out = []
+        if isinstance(catalog, Catalog):
+            from hall.core.catalog import catalog_to_wire
+
+            cat = {"version": catalog.version, "services": catalog_to_wire(catalog)}
+        else:
+            cat = catalog
+        out.append(self.execute(c.ApplyCatalog(version=int(cat["version"]), services=list(cat["services"]))))
+        raw = [x if isinstance(x, dict) else counters_to_wire([x])[0] for x in counters]
+        out.append(self.execute(c.ConfigureCounters(counters=raw)))
+        return out
+
+    # --- commands -------------------------------------------------------------------------
+
+    def now(self) -> Reading:
+        return self.clock.read()
+
+    def execute(self, cmd: c.Command, idempotency_key: str | None = None) -> Outcome:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        committed: list[ev.Event] = []
+        try:
+            self._refresh()
+            if idempotency_key is not None:
+                seen = conn.execute(
+                    "SELECT result FROM idempotency WHERE key = ?", (idempotency_key,)
+                ).fetchone()
+                if seen is not None:
+                    conn.execute("ROLLBACK")
+                    stored = json.loads(seen[0])
+                    if "refused" in stored:
+                        r = stored["refused"]
+                        raise Refused(r["code"], r["message"], r.get("hint", ""), duplicate=True)
+                    return Outcome(stored, (), duplicate=True)
+            now = self.clock.read()
+            try:
+                roll = day_rollover(self.state, now)
+                if roll is not None:
+                    committed += self._append(roll, now)
+                decision = decide(self.state, cmd, now)
+            except Refused as refusal:
+                if committed or idempotency_key is not None:
+                    if idempotency_key is not None:
+                        self._remember(idempotency_key, {"refused": refusal.to_dict()}, now)
+                    rows.write_hall(conn, self.state)
+                    conn.execute("COMMIT")
+                else:
+                    conn.execute("ROLLBACK")
+                raise
+            committed += self._append(decision, now)
+            if idempotency_key is not None:
+                self._remember(idempotency_key, decision.result, now)
+            rows.write_hall(conn, self.state)
+            conn.execute("COMMIT")
+        except Refused:
+            raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # The in-memory state may hold events that did not commit: start again from disk.
+            self.state = self._load()
+            raise
+        for e in committed:
+            self.clock.observe(e.ts)
+        return Outcome(decision.result, tuple(committed))
+
+    def _remember(self, key: str, result: dict[str, Any], now: Reading) -> None:
+        self.conn.execute(
+            "INSERT INTO idempotency (key, seq, result, ts) VALUES (?, ?, ?, ?)",
+            (key, self.state.last_seq, json.dumps(result, ensure_ascii=False), now.ts),
+        )
+
+    def _refresh(self) -> None:
+        """Reload if another process appended events since this one last looked."""
+        row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
+        if (row[0] or 0) != self.state.last_seq:
+            log.info("event log moved on elsewhere (%s → %s); reloading", self.state.last_seq, row[0])
+            self.state = self._load()
+            self.clock.observe(self.state.last_ts)
+
+    def _append(self, decision: Decision, now: Reading) -> list[ev.Event]:
+        out = []
+        ts = max(now.ts, self.state.last_ts)
+        at = rfc3339(ts, self.tz)
+        for draft in decision.drafts:
+            e = ev.Event(
+                seq=self.state.last_seq + 1, id=str(uuid.uuid4()), type=draft.type, at=at, ts=ts,
+                data=draft.data,
+            )
+            self.conn.execute(
+                "INSERT INTO events (seq, id, type, at, ts, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False)),
+            )
+            touched = apply(self.state, e)
+            rows.write_touched(self.conn, self.state, touched)
+            out.append(e)
+        return out
+
+    # --- reading --------------------------------------------------------------------------
+
+    def events_since(self, after_seq: int, limit: int | None = None) -> list[ev.Event]:
+        q = "SELECT * FROM events WHERE seq > ? ORDER BY seq"
+        args: tuple[Any, ...] = (after_seq,)
+        if limit is not None:
+            q += " LIMIT ?"
+            args = (after_seq, limit)
+        return [event_from_row(r) for r in self.conn.execute(q, args)]
+
+    def iter_events(self, after_seq: int = 0, batch: int = 5000) -> Iterator[ev.Event]:
+        while True:
+            chunk = self.events_since(after_seq, batch)
+            if not chunk:
+                return
+            yield from chunk
+            after_seq = chunk[-1].seq
+
+    def integrity_ok(self) -> bool:
+        return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+
+def event_from_row(r: sqlite3.Row) -> ev.Event:
+    return ev.Event(seq=r["seq"], id=r["id"], type=r["type"], at=r["at"], ts=r["ts"],
+                    data=json.loads(r["data"]))
+
+
+def rebuild(events: Iterator[ev.Event] | list[ev.Event], target: sqlite3.Connection, *,
+            hall_id: str, tz: ZoneInfo, rules: Rules) -> HallState:
+    """Replay a log into a fresh database's tables (which must be empty and migrated)."""
+    state = new_state(hall_id, tz, rules)
+    target.execute("BEGIN")
+    for e in events:
+        touched = apply(state, e)
+        rows.write_touched(target, state, touched)
+    rows.write_hall(target, state)
+    target.execute("COMMIT")
+    return state
