@@ -64,7 +64,8 @@ def day_rollover(state: HallState, now: Reading) -> Decision | None:
 def close_day(state: HallState, day: date, auto: bool) -> Decision:
     """Close a business day. Rule (docs/QUEUE_RULES.md): a ticket being served is finished;
     every other open ticket is cancelled with reason day_closed; booked appointments of
-    the day that never checked in are no-shows; signed-in staff are signed out."""
+    the day that never checked in are no-shows; skipped tickets stay skipped (no-shows);
+    signed-in staff are signed out."""
     d = Decision()
     issued = finished = cancelled = 0
     by_service: dict[str, dict[str, int]] = {}
@@ -79,6 +80,8 @@ def close_day(state: HallState, day: date, auto: bool) -> Decision:
                   staff=t.staff, auto=True, reason="day_closed")
             finished += 1
             row["finished"] += 1
+        elif t.state is TicketState.SKIPPED:
+            pass  # a no-show stays a no-show
         elif t.state.is_open:
             d.add(ev.TICKET_CANCELLED, ticket_id=t.id, number=t.number, reason="day_closed")
             cancelled += 1
@@ -105,7 +108,8 @@ def close_day(state: HallState, day: date, auto: bool) -> Decision:
         auto=auto,
         issued=issued,
         finished=finished,
-        skipped=state.day_skips,
+        skipped=sum(1 for t in state.tickets.values()
+                    if t.day == day and t.state is TicketState.SKIPPED),
         cancelled=cancelled,
         appointment_no_shows=no_shows,
         evaluations=len(state.evaluations),

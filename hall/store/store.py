@@ -25,7 +25,7 @@ import sqlite_utils
 
 from hall.core import commands as c
 from hall.core import events as ev
-from hall.core.catalog import counters_to_wire
+from hall.core.catalog import catalog_to_wire, counters_to_wire
 from hall.core.decide import Decision, day_rollover, decide
 from hall.core.errors import Refused
 from hall.core.model import Catalog, CounterSpec
@@ -106,8 +106,6 @@ class HallStore:
         """Apply a catalog and counters from the config (no-ops when unchanged)."""
         out = []
         if isinstance(catalog, Catalog):
-            from hall.core.catalog import catalog_to_wire
-
             cat = {"version": catalog.version, "services": catalog_to_wire(catalog)}
         else:
             cat = catalog

@@ -1,0 +1,187 @@
+"""`hall`: the appliance's one command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+
+from hall import __version__, config
+from hall.cli.common import (
+    EXIT_STORE,
+    config_option,
+    emit,
+    fail,
+    handle_errors,
+    json_option,
+    load_config,
+    open_store,
+)
+from hall.cli.queue import queue
+
+
+@click.group()
+@click.version_option(__version__, prog_name="hall")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def cli(verbose: int) -> None:
+    """The hall appliance: queue, kiosk, display, counter pads and the city link."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(queue)
+
+
+@cli.command("init")
+@config_option
+@json_option
+@handle_errors
+def init(config_path: str, as_json: bool) -> None:
+    """Create the hall's database and load the catalog and counters from the config."""
+    cfg = load_config(config_path)
+    catalog, raw = cfg.load_catalog()
+    created = not cfg.database_path.exists()
+    cfg.database_path.parent.mkdir(parents=True, exist_ok=True)
+    with open_store(cfg, must_exist=False) as store:
+        outs = store.setup(raw, cfg.counters_wire())
+        data = {
+            "database": str(cfg.database_path), "created": created,
+            "catalog_version": store.state.catalog.version,
+            "services": len(store.state.catalog.services),
+            "counters": len(store.state.counters),
+            "changed": [o.result for o in outs],
+        }
+    emit(data, as_json, lambda: (
+        f"{'created' if created else 'updated'} {data['database']}: catalog v{data['catalog_version']} "
+        f"({data['services']} services), {data['counters']} counters"))
+
+
+@cli.command("events")
+@click.option("--since", "since", type=int, default=0, show_default=True,
+              help="Print events with seq greater than this.")
+@click.option("--limit", type=int, default=None, help="At most this many.")
+@config_option
+@handle_errors
+def events(since: int, limit: int | None, config_path: str) -> None:
+    """Print the event log as JSON lines (the audit trail, 台账)."""
+    cfg = load_config(config_path)
+    with open_store(cfg) as store:
+        for i, e in enumerate(store.iter_events(since)):
+            if limit is not None and i >= limit:
+                break
+            click.echo(json.dumps(e.to_wire(), ensure_ascii=False))
+
+
+@cli.group("report")
+def report() -> None:
+    """Figures for the hall manager."""
+
+
+@report.command("day")
+@click.option("--date", "day", help="The business day (YYYY-MM-DD); default: the latest.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="Folder for the CSV files and the chart.")
+@config_option
+@json_option
+@handle_errors
+def report_day(day: str | None, out_dir: str, config_path: str, as_json: bool) -> None:
+    """Tickets per service and hour, waiting and service times, no-shows, counters, staff,
+    ratings: CSV files and a PNG chart."""
+    from hall import report as rpt
+
+    cfg = load_config(config_path)
+    with open_store(cfg) as store:
+        if day:
+            try:
+                d = date.fromisoformat(day)
+            except ValueError:
+                fail(f"--date: '{day}' is not a date like 2026-11-27", 2)
+                return
+        else:
+            row = store.conn.execute("SELECT max(day) FROM tickets").fetchone()
+            if row[0] is None:
+                fail("no tickets yet: nothing to report", 3)
+                return
+            d = date.fromisoformat(row[0])
+        rep = rpt.build(store.conn, d, cfg.tz)
+    files = rpt.write(rep, Path(out_dir), cfg.hall.name)
+    emit({"totals": rep.totals, "files": [str(f) for f in files]}, as_json,
+         lambda: "\n".join([json.dumps(rep.totals, ensure_ascii=False)] + [str(f) for f in files]))
+
+
+@cli.command("rebuild")
+@click.option("--check", is_flag=True, help="Only compare; change nothing.")
+@config_option
+@json_option
+@handle_errors
+def rebuild(check: bool, config_path: str, as_json: bool) -> None:
+    """Rebuild the tables from the event log, and say whether they matched."""
+    from hall.store.rebuild import compare_with_rebuild, replace_tables
+
+    cfg = load_config(config_path)
+    with open_store(cfg) as store:
+        diffs = compare_with_rebuild(store)
+        if diffs and not check:
+            replace_tables(store)
+    data = {"matched": not diffs, "differences": diffs[:20], "replaced": bool(diffs and not check)}
+    emit(data, as_json, lambda: "tables match the event log" if not diffs else
+         f"{len(diffs)} difference(s){'; tables rebuilt' if not check else ''}:\n" +
+         "\n".join(diffs[:20]))
+    if diffs and check:
+        sys.exit(1)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Check a config file, or print its JSON Schema."""
+
+
+@config_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@handle_errors
+def config_check(file: str) -> None:
+    """Validate FILE (and its catalog) without starting anything."""
+    cfg = config.load(file)
+    catalog, _ = cfg.load_catalog()
+    click.echo(f"{file}: ok — hall {cfg.hall.id} {cfg.hall.name}, {len(cfg.counters)} counters, "
+               f"catalog v{catalog.version} with {len(catalog.services)} services")
+
+
+@config_group.command("schema")
+def config_schema() -> None:
+    """Print the config's JSON Schema (config/hall.schema.json is this output)."""
+    click.echo(json.dumps(config.json_schema(), ensure_ascii=False, indent=2))
+
+
+@cli.command("demo")
+@click.option("--headless", is_flag=True, help="No windows: simulate and write files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for summary.json, the event log and the report.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--arrivals", type=int, default=1500, show_default=True,
+              help="Citizens expected in the day.")
+@handle_errors
+def demo(headless: bool, out_dir: str | None, seed: int, arrivals: int) -> None:
+    """Run a simulated day of a county hall on the sample catalog (no hardware, no cloud)."""
+    from hall.sim.demo import run_demo
+
+    out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="hall-demo-"))
+    summary = run_demo(out, seed=seed, arrivals=arrivals, echo=click.echo)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+    click.echo(f"\nwritten to {out}")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="hall")
+    except sqlite3.DatabaseError as exc:
+        fail(f"database error: {exc}", EXIT_STORE)
+    except config.ConfigError as exc:
+        fail(f"config error: {exc}", 2)

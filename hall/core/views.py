@@ -1,0 +1,71 @@
+"""What the screens and `hall queue status` show, computed from the state. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hall.core.decide import state_zh
+from hall.core.estimate import estimate_minutes, serving_counters, waiting_count
+from hall.core.selection import waiting_for
+from hall.core.state import HallState
+from hall.core.timekeeping import local
+
+
+def services_view(state: HallState) -> list[dict[str, Any]]:
+    out = []
+    for s in state.catalog.services:
+        if not any(s.code in c.spec.services for c in state.counters.values()):
+            continue
+        waiting = waiting_count(state, s.code)
+        open_n, _busy, _conf = serving_counters(state, s.code)
+        out.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "category": s.category,
+                "prefix": s.prefix,
+                "waiting": waiting,
+                "est_wait_min": estimate_minutes(state, s.code, waiting),
+                "open_counters": open_n,
+            }
+        )
+    return out
+
+
+def counter_view(state: HallState, counter_id: str) -> dict[str, Any]:
+    c = state.counters[counter_id]  # type: ignore[index]
+    cur = state.tickets.get(c.current) if c.current else None
+    return {
+        "counter": c.id,
+        "name": c.spec.display_name,
+        "state": c.state.value,
+        "staff": c.staff,
+        "current": (
+            {"number": cur.number, "state": cur.state.value, "state_zh": state_zh(cur.state),
+             "service": cur.service, "calls": cur.calls}
+            if cur
+            else None
+        ),
+        "held": [state.tickets[h].number for h in c.held if h in state.tickets],
+        "waiting": waiting_for(state, c),
+        "services": list(c.spec.services),
+    }
+
+
+def board_view(state: HallState) -> dict[str, Any]:
+    """The hall board: recent calls, per-service waiting and estimate, counters' states."""
+    return {
+        "hall_id": state.hall_id,
+        "day": state.open_day.isoformat() if state.open_day else None,
+        "seq": state.last_seq,
+        "calls": [
+            {**call, "at": local(call["at"], state.tz).isoformat(timespec="seconds")}
+            for call in state.recent_calls
+        ],
+        "services": services_view(state),
+        "counters": [
+            {"counter": c.id, "name": c.spec.display_name, "state": c.state.value,
+             "current": state.tickets[c.current].number if c.current in state.tickets else None}
+            for c in state.counters.values()
+        ],
+    }
