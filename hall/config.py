@@ -54,7 +54,9 @@ class HallSection(_Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{v}' is not a known time zone (for example Asia/Shanghai)") from None
+            raise ValueError(
+                f"'{v}' is not a known time zone (for example Asia/Shanghai)"
+            ) from None
         return v
 
 
@@ -184,7 +186,9 @@ def _describe(err: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
-        return f"key '{loc}' is not a known setting (check the spelling; see config/hall.schema.json)"
+        return (
+            f"key '{loc}' is not a known setting (check the spelling; see config/hall.schema.json)"
+        )
     if kind == "missing":
         return f"key '{loc}' is required"
     msg = err["msg"].removeprefix("Value error, ")

@@ -40,8 +40,9 @@ def _mean(values: list[float]) -> float | None:
 
 
 def build(conn: sqlite3.Connection, day: date, tz: ZoneInfo) -> DayReport:
-    rows = conn.execute("SELECT * FROM tickets WHERE day = ? ORDER BY issued_seq",
-                        (day.isoformat(),)).fetchall()
+    rows = conn.execute(
+        "SELECT * FROM tickets WHERE day = ? ORDER BY issued_seq", (day.isoformat(),)
+    ).fetchall()
     names = {}
     cat = conn.execute("SELECT services FROM catalog WHERE id = 1").fetchone()
     if cat is not None:
@@ -82,25 +83,38 @@ def build(conn: sqlite3.Connection, day: date, tz: ZoneInfo) -> DayReport:
             if ev["staff"]:
                 by_staff[ev["staff"]]["rating"].append(ev["rating"])
     for code, s in sorted(by_service.items()):
-        rep.services.append({
-            "service": code, "name": names.get(code, ""), "issued": len(s["issued"]),
-            "finished": len(s["finished"]), "no_shows": len(s["no_show"]),
-            "cancelled": len(s["cancelled"]),
-            "mean_wait_min": _mean(s["wait"]),
-            "p90_wait_min": round(p, 2) if (p := _p90(s["wait"])) is not None else None,
-            "mean_service_min": _mean(s["service"]),
-            "ratings": len(s["rating"]), "mean_rating": _mean(s["rating"]),
-        })
+        rep.services.append(
+            {
+                "service": code,
+                "name": names.get(code, ""),
+                "issued": len(s["issued"]),
+                "finished": len(s["finished"]),
+                "no_shows": len(s["no_show"]),
+                "cancelled": len(s["cancelled"]),
+                "mean_wait_min": _mean(s["wait"]),
+                "p90_wait_min": round(p, 2) if (p := _p90(s["wait"])) is not None else None,
+                "mean_service_min": _mean(s["service"]),
+                "ratings": len(s["rating"]),
+                "mean_rating": _mean(s["rating"]),
+            }
+        )
     for (hour, code), n in sorted(by_hour.items()):
         rep.hours.append({"hour": f"{hour:02d}:00", "service": code, "issued": n})
     for key, bucket, out in (("counter", by_counter, rep.counters), ("staff", by_staff, rep.staff)):
         for k, b in sorted(bucket.items()):
-            out.append({key: k, "finished": len(b["finished"]),
-                        "mean_service_min": _mean(b["service"]), "ratings": len(b["rating"]),
-                        "mean_rating": _mean(b["rating"])})
+            out.append(
+                {
+                    key: k,
+                    "finished": len(b["finished"]),
+                    "mean_service_min": _mean(b["service"]),
+                    "ratings": len(b["rating"]),
+                    "mean_rating": _mean(b["rating"]),
+                }
+            )
     waits = [w for s in by_service.values() for w in s["wait"]]
     rep.totals = {
-        "day": day.isoformat(), "issued": len(rows),
+        "day": day.isoformat(),
+        "issued": len(rows),
         "finished": sum(len(s["finished"]) for s in by_service.values()),
         "no_shows": sum(len(s["no_show"]) for s in by_service.values()),
         "mean_wait_min": _mean(waits),
@@ -120,12 +134,29 @@ def write(rep: DayReport, out_dir: Path, hall_name: str) -> list[Path]:
     stem = f"day-{rep.day.isoformat()}"
     files = []
     specs = (
-        ("services", rep.services, ["service", "name", "issued", "finished", "no_shows", "cancelled",
-                                    "mean_wait_min", "p90_wait_min", "mean_service_min", "ratings",
-                                    "mean_rating"]),
+        (
+            "services",
+            rep.services,
+            [
+                "service",
+                "name",
+                "issued",
+                "finished",
+                "no_shows",
+                "cancelled",
+                "mean_wait_min",
+                "p90_wait_min",
+                "mean_service_min",
+                "ratings",
+                "mean_rating",
+            ],
+        ),
         ("hours", rep.hours, ["hour", "service", "issued"]),
-        ("counters", rep.counters, ["counter", "finished", "mean_service_min", "ratings",
-                                    "mean_rating"]),
+        (
+            "counters",
+            rep.counters,
+            ["counter", "finished", "mean_service_min", "ratings", "mean_rating"],
+        ),
         ("staff", rep.staff, ["staff", "finished", "mean_service_min", "ratings", "mean_rating"]),
     )
     for name, rows, header in specs:
@@ -153,8 +184,10 @@ def chart(rep: DayReport, path: Path, hall_name: str) -> None:
     services = sorted({h["service"] for h in rep.hours})
     bottom = [0] * len(hours)
     for code in services:
-        vals = [sum(h["issued"] for h in rep.hours if h["hour"] == hr and h["service"] == code)
-                for hr in hours]
+        vals = [
+            sum(h["issued"] for h in rep.hours if h["hour"] == hr and h["service"] == code)
+            for hr in hours
+        ]
         ax1.bar(hours, vals, bottom=bottom, label=code)
         bottom = [a + b for a, b in zip(bottom, vals, strict=True)]
     ax1.set_title("取号量 / tickets per hour")
@@ -168,8 +201,10 @@ def chart(rep: DayReport, path: Path, hall_name: str) -> None:
     ax2.tick_params(axis="x", rotation=45)
     ax2.legend()
     t = rep.totals
-    fig.suptitle(f"{hall_name}  {rep.day.isoformat()}  取号 {t['issued']}  办结 {t['finished']}"
-                 f"  过号 {t['no_shows']}")
+    fig.suptitle(
+        f"{hall_name}  {rep.day.isoformat()}  取号 {t['issued']}  办结 {t['finished']}"
+        f"  过号 {t['no_shows']}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -24,8 +24,13 @@ EXIT_CONFIG = 2
 EXIT_STORE = 4
 
 config_option = click.option(
-    "--config", "config_path", envvar="HALL_CONFIG", default="/etc/hall/hall.toml",
-    show_default=True, type=click.Path(dir_okay=False), help="The hall's config file (TOML).",
+    "--config",
+    "config_path",
+    envvar="HALL_CONFIG",
+    default="/etc/hall/hall.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The hall's config file (TOML).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 

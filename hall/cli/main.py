@@ -32,8 +32,9 @@ from hall.cli.queue import queue
 def cli(verbose: int) -> None:
     """The hall appliance: queue, kiosk, display, counter pads and the city link."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 cli.add_command(queue)
@@ -46,26 +47,39 @@ cli.add_command(queue)
 def init(config_path: str, as_json: bool) -> None:
     """Create the hall's database and load the catalog and counters from the config."""
     cfg = load_config(config_path)
-    catalog, raw = cfg.load_catalog()
+    _catalog, raw = cfg.load_catalog()
     created = not cfg.database_path.exists()
     cfg.database_path.parent.mkdir(parents=True, exist_ok=True)
     with open_store(cfg, must_exist=False) as store:
         outs = store.setup(raw, cfg.counters_wire())
         data = {
-            "database": str(cfg.database_path), "created": created,
+            "database": str(cfg.database_path),
+            "created": created,
             "catalog_version": store.state.catalog.version,
             "services": len(store.state.catalog.services),
             "counters": len(store.state.counters),
             "changed": [o.result for o in outs],
         }
-    emit(data, as_json, lambda: (
-        f"{'created' if created else 'updated'} {data['database']}: catalog v{data['catalog_version']} "
-        f"({data['services']} services), {data['counters']} counters"))
+    emit(
+        data,
+        as_json,
+        lambda: (
+            f"{'created' if created else 'updated'} {data['database']}: "
+            f"catalog v{data['catalog_version']} "
+            f"({data['services']} services), {data['counters']} counters"
+        ),
+    )
 
 
 @cli.command("events")
-@click.option("--since", "since", type=int, default=0, show_default=True,
-              help="Print events with seq greater than this.")
+@click.option(
+    "--since",
+    "since",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Print events with seq greater than this.",
+)
 @click.option("--limit", type=int, default=None, help="At most this many.")
 @config_option
 @handle_errors
@@ -86,8 +100,14 @@ def report() -> None:
 
 @report.command("day")
 @click.option("--date", "day", help="The business day (YYYY-MM-DD); default: the latest.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".",
-              show_default=True, help="Folder for the CSV files and the chart.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder for the CSV files and the chart.",
+)
 @config_option
 @json_option
 @handle_errors
@@ -112,8 +132,11 @@ def report_day(day: str | None, out_dir: str, config_path: str, as_json: bool) -
             d = date.fromisoformat(row[0])
         rep = rpt.build(store.conn, d, cfg.tz)
     files = rpt.write(rep, Path(out_dir), cfg.hall.name)
-    emit({"totals": rep.totals, "files": [str(f) for f in files]}, as_json,
-         lambda: "\n".join([json.dumps(rep.totals, ensure_ascii=False)] + [str(f) for f in files]))
+    emit(
+        {"totals": rep.totals, "files": [str(f) for f in files]},
+        as_json,
+        lambda: "\n".join([json.dumps(rep.totals, ensure_ascii=False)] + [str(f) for f in files]),
+    )
 
 
 @cli.command("rebuild")
@@ -131,9 +154,16 @@ def rebuild(check: bool, config_path: str, as_json: bool) -> None:
         if diffs and not check:
             replace_tables(store)
     data = {"matched": not diffs, "differences": diffs[:20], "replaced": bool(diffs and not check)}
-    emit(data, as_json, lambda: "tables match the event log" if not diffs else
-         f"{len(diffs)} difference(s){'; tables rebuilt' if not check else ''}:\n" +
-         "\n".join(diffs[:20]))
+    emit(
+        data,
+        as_json,
+        lambda: (
+            "tables match the event log"
+            if not diffs
+            else f"{len(diffs)} difference(s){'; tables rebuilt' if not check else ''}:\n"
+            + "\n".join(diffs[:20])
+        ),
+    )
     if diffs and check:
         sys.exit(1)
 
@@ -150,8 +180,10 @@ def config_check(file: str) -> None:
     """Validate FILE (and its catalog) without starting anything."""
     cfg = config.load(file)
     catalog, _ = cfg.load_catalog()
-    click.echo(f"{file}: ok — hall {cfg.hall.id} {cfg.hall.name}, {len(cfg.counters)} counters, "
-               f"catalog v{catalog.version} with {len(catalog.services)} services")
+    click.echo(
+        f"{file}: ok — hall {cfg.hall.id} {cfg.hall.name}, {len(cfg.counters)} counters, "
+        f"catalog v{catalog.version} with {len(catalog.services)} services"
+    )
 
 
 @config_group.command("schema")
@@ -162,11 +194,17 @@ def config_schema() -> None:
 
 @cli.command("demo")
 @click.option("--headless", is_flag=True, help="No windows: simulate and write files.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for summary.json, the event log and the report.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for summary.json, the event log and the report.",
+)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--arrivals", type=int, default=1500, show_default=True,
-              help="Citizens expected in the day.")
+@click.option(
+    "--arrivals", type=int, default=1500, show_default=True, help="Citizens expected in the day."
+)
 @handle_errors
 def demo(headless: bool, out_dir: str | None, seed: int, arrivals: int) -> None:
     """Run a simulated day of a county hall on the sample catalog (no hardware, no cloud)."""

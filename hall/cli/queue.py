@@ -17,12 +17,17 @@ def _run(config_path: str, cmd: c.Command, as_json: bool, describe: Any) -> None
     with open_store(cfg) as store:
         out = store.execute(cmd)
         result = dict(out.result)
-        if hasattr(cmd, "counter") and isinstance(cmd.counter, str) and cmd.counter in {
-            str(k) for k in store.state.counters
-        }:
+        if (
+            hasattr(cmd, "counter")
+            and isinstance(cmd.counter, str)
+            and cmd.counter in {str(k) for k in store.state.counters}
+        ):
             result["counter_state"] = counter_view(store.state, cmd.counter)
-        emit({"ok": True, "result": result, "seq": [e.seq for e in out.events]}, as_json,
-             lambda: describe(result))
+        emit(
+            {"ok": True, "result": result, "seq": [e.seq for e in out.events]},
+            as_json,
+            lambda: describe(result),
+        )
 
 
 @click.group("queue")
@@ -32,14 +37,19 @@ def queue() -> None:
 
 @queue.command("issue")
 @click.argument("service")
-@click.option("--priority", type=click.Choice([p.value for p in Priority]), default="normal",
-              help="绿色通道 class.")
+@click.option(
+    "--priority",
+    type=click.Choice([p.value for p in Priority]),
+    default="normal",
+    help="绿色通道 class.",
+)
 @click.option("--appointment", "appointment_id", help="Check in this appointment instead.")
 @config_option
 @json_option
 @handle_errors
-def issue(service: str, priority: str, appointment_id: str | None, config_path: str,
-          as_json: bool) -> None:
+def issue(
+    service: str, priority: str, appointment_id: str | None, config_path: str, as_json: bool
+) -> None:
     """Take a ticket for SERVICE (a service code such as SB-001)."""
     cmd: c.Command
     if appointment_id:
@@ -114,8 +124,12 @@ def callback(counter: str, number: str | None, config_path: str, as_json: bool) 
 @handle_errors
 def signin(counter: str, staff: str, config_path: str, as_json: bool) -> None:
     """Sign STAFF (a staff number) in at COUNTER."""
-    _run(config_path, c.SignIn(counter, staff), as_json,
-         lambda r: f"工号 {r['staff']} 已在 {r['counter']} 号窗口签到")
+    _run(
+        config_path,
+        c.SignIn(counter, staff),
+        as_json,
+        lambda r: f"工号 {r['staff']} 已在 {r['counter']} 号窗口签到",
+    )
 
 
 @queue.command("transfer")
@@ -125,11 +139,16 @@ def signin(counter: str, staff: str, config_path: str, as_json: bool) -> None:
 @config_option
 @json_option
 @handle_errors
-def transfer(counter: str, to_service: str | None, to_counter: str | None, config_path: str,
-             as_json: bool) -> None:
+def transfer(
+    counter: str, to_service: str | None, to_counter: str | None, config_path: str, as_json: bool
+) -> None:
     """Transfer the ticket in hand at COUNTER to another service or counter."""
-    _run(config_path, c.Transfer(counter, to_service, to_counter), as_json,
-         lambda r: f"{r['number']} 已转至 {r['to_service'] or str(r['to_counter']) + ' 号窗口'}")
+    _run(
+        config_path,
+        c.Transfer(counter, to_service, to_counter),
+        as_json,
+        lambda r: f"{r['number']} 已转至 {r['to_service'] or str(r['to_counter']) + ' 号窗口'}",
+    )
 
 
 @queue.command("reinstate")
@@ -149,11 +168,16 @@ def reinstate(number: str, config_path: str, as_json: bool) -> None:
 @config_option
 @json_option
 @handle_errors
-def evaluate(counter: str, rating: int, number: str | None, config_path: str,
-             as_json: bool) -> None:
+def evaluate(
+    counter: str, rating: int, number: str | None, config_path: str, as_json: bool
+) -> None:
     """Record a citizen's rating (1–5) for the last ticket finished at COUNTER."""
-    _run(config_path, c.Evaluate(counter, rating, number), as_json,
-         lambda r: f"{r['number']} 评价 {r['rating']} 分")
+    _run(
+        config_path,
+        c.Evaluate(counter, rating, number),
+        as_json,
+        lambda r: f"{r['number']} 评价 {r['rating']} 分",
+    )
 
 
 @queue.command("close-day")
@@ -162,8 +186,12 @@ def evaluate(counter: str, rating: int, number: str | None, config_path: str,
 @handle_errors
 def close_day(config_path: str, as_json: bool) -> None:
     """Close the business day now (open tickets are closed by the day-close rule)."""
-    _run(config_path, c.CloseDay(), as_json,
-         lambda r: f"{r['day']} 已结束：取号 {r['issued']}，办结 {r['finished']}")
+    _run(
+        config_path,
+        c.CloseDay(),
+        as_json,
+        lambda r: f"{r['day']} 已结束：取号 {r['issued']}，办结 {r['finished']}",
+    )
 
 
 @queue.command("status")
@@ -185,15 +213,25 @@ def status(config_path: str, as_json: bool) -> None:
         }
 
     def text() -> str:
-        lines = [f"{cfg.hall.name} ({st.hall_id})  营业日 {data['day'] or '未开始'}  seq {st.last_seq}"]
+        lines = [
+            f"{cfg.hall.name} ({st.hall_id})  营业日 {data['day'] or '未开始'}  seq {st.last_seq}"
+        ]
         lines.append("业务                         等候  预计(分)  开放窗口")
         for s in data["services"]:
             est = "-" if s["est_wait_min"] is None else str(s["est_wait_min"])
-            lines.append(f"  {s['code']:<9} {s['name']:<14} {s['waiting']:>4}  {est:>6}  {s['open_counters']:>4}")
+            lines.append(
+                f"  {s['code']:<9} {s['name']:<14} {s['waiting']:>4}  {est:>6}"
+                f"  {s['open_counters']:>4}"
+            )
         lines.append("窗口")
         for cv in data["counters"]:
-            cur = cv["current"]["number"] + " " + cv["current"]["state_zh"] if cv["current"] else "-"
-            lines.append(f"  {cv['name']:<8} {cv['state']:<7} 工号 {cv['staff'] or '-':<6} 在办 {cur:<12} 等候 {cv['waiting']}")
+            cur = (
+                cv["current"]["number"] + " " + cv["current"]["state_zh"] if cv["current"] else "-"
+            )
+            lines.append(
+                f"  {cv['name']:<8} {cv['state']:<7} 工号 {cv['staff'] or '-':<6}"
+                f" 在办 {cur:<12} 等候 {cv['waiting']}"
+            )
         return "\n".join(lines)
 
     emit(data, as_json, text)

@@ -76,8 +76,15 @@ def close_day(state: HallState, day: date, auto: bool) -> Decision:
         issued += 1
         row["issued"] += 1
         if t.state is TicketState.SERVING:
-            d.add(ev.TICKET_FINISHED, ticket_id=t.id, number=t.number, counter=t.counter,
-                  staff=t.staff, auto=True, reason="day_closed")
+            d.add(
+                ev.TICKET_FINISHED,
+                ticket_id=t.id,
+                number=t.number,
+                counter=t.counter,
+                staff=t.staff,
+                auto=True,
+                reason="day_closed",
+            )
             finished += 1
             row["finished"] += 1
         elif t.state is TicketState.SKIPPED:
@@ -108,8 +115,9 @@ def close_day(state: HallState, day: date, auto: bool) -> Decision:
         auto=auto,
         issued=issued,
         finished=finished,
-        skipped=sum(1 for t in state.tickets.values()
-                    if t.day == day and t.state is TicketState.SKIPPED),
+        skipped=sum(
+            1 for t in state.tickets.values() if t.day == day and t.state is TicketState.SKIPPED
+        ),
         cancelled=cancelled,
         appointment_no_shows=no_shows,
         evaluations=len(state.evaluations),
@@ -145,28 +153,52 @@ def _release_current(state: HallState, cnt: Counter, d: Decision) -> None:
     if cnt.current is None:
         return
     t = state.tickets[cnt.current]
-    d.add(ev.TICKET_FINISHED, ticket_id=t.id, number=t.number, counter=cnt.id,
-          staff=cnt.staff, auto=True, reason="next_called")
+    d.add(
+        ev.TICKET_FINISHED,
+        ticket_id=t.id,
+        number=t.number,
+        counter=cnt.id,
+        staff=cnt.staff,
+        auto=True,
+        reason="next_called",
+    )
 
 
 def _today(state: HallState, now: Reading) -> date:
     return state.day_of(now.ts)
 
 
-def _call(state: HallState, cnt: Counter, t: Ticket, d: Decision, *, recall: bool,
-          reason: dict[str, Any] | None = None) -> None:
+def _call(
+    state: HallState,
+    cnt: Counter,
+    t: Ticket,
+    d: Decision,
+    *,
+    recall: bool,
+    reason: dict[str, Any] | None = None,
+) -> None:
     data: dict[str, Any] = {
-        "ticket_id": t.id, "number": t.number, "counter": cnt.id, "staff": cnt.staff,
-        "recall": recall, "service": t.service,
+        "ticket_id": t.id,
+        "number": t.number,
+        "counter": cnt.id,
+        "staff": cnt.staff,
+        "recall": recall,
+        "service": t.service,
     }
     if reason is not None:
         data["reason"] = reason["rule"]
     d.add(ev.TICKET_CALLED, **data)
-    d.result.update({
-        "ticket_id": t.id, "number": t.number, "service": t.service, "counter": cnt.id,
-        "counter_name": cnt.spec.display_name, "recall": recall,
-        "calls": t.calls + 1 if recall else 1,
-    })
+    d.result.update(
+        {
+            "ticket_id": t.id,
+            "number": t.number,
+            "service": t.service,
+            "counter": cnt.id,
+            "counter_name": cnt.spec.display_name,
+            "recall": recall,
+            "calls": t.calls + 1 if recall else 1,
+        }
+    )
     if reason is not None:
         d.result["reason"] = reason
 
@@ -184,11 +216,17 @@ def _check_can_issue(state: HallState, service_code: str, now: Reading) -> tuple
     if svc is None:
         raise Refused("service_not_offered", "本大厅不办理此业务", "请咨询导办台或查看其他网点")
     if not any(service_code in cnt.spec.services for cnt in state.counters.values()):
-        raise Refused("service_not_offered", "本大厅暂无窗口办理此业务", "请咨询导办台或查看其他网点")
+        raise Refused(
+            "service_not_offered", "本大厅暂无窗口办理此业务", "请咨询导办台或查看其他网点"
+        )
     lt = local(now.ts, state.tz)
     if not svc.is_open(lt.isoweekday(), lt.time()):
-        raise Refused("outside_hours", f"不在办理时间内。办理时间：{svc.hours_text()}",
-                      "请在办理时间内取号", hours=svc.hours_text())
+        raise Refused(
+            "outside_hours",
+            f"不在办理时间内。办理时间：{svc.hours_text()}",
+            "请在办理时间内取号",
+            hours=svc.hours_text(),
+        )
     return svc, today
 
 
@@ -196,38 +234,68 @@ def _number(state: HallState, prefix: str, today: date) -> tuple[int, str]:
     serial = state.serials.get((today, prefix), 0) + 1
     width = state.rules.number_width
     if serial >= 10**width and state.rules.after_max is AfterMax.REFUSE:
-        raise Refused("numbers_exhausted", f"今日 {prefix} 类号码已取完", "请明天再来或咨询工作人员")
+        raise Refused(
+            "numbers_exhausted", f"今日 {prefix} 类号码已取完", "请明天再来或咨询工作人员"
+        )
     return serial, f"{prefix}{serial:0{width}d}"
 
 
-def _issue(state: HallState, d: Decision, svc: Any, today: date, now: Reading, *,
-           priority: Priority, source: Source, order_key: float, printing: bool,
-           appointment_id: str | None = None, kiosk: str | None = None) -> str:
+def _issue(
+    state: HallState,
+    d: Decision,
+    svc: Any,
+    today: date,
+    now: Reading,
+    *,
+    priority: Priority,
+    source: Source,
+    order_key: float,
+    printing: bool,
+    appointment_id: str | None = None,
+    kiosk: str | None = None,
+) -> str:
     serial, number = _number(state, svc.prefix, today)
     tid = ticket_id_for(state.hall_id, today, number)
     ahead = sum(
-        1 for t in state.tickets.values()
-        if t.state is TicketState.WAITING and t.service == svc.code
-        and t.order_key <= order_key
+        1
+        for t in state.tickets.values()
+        if t.state is TicketState.WAITING and t.service == svc.code and t.order_key <= order_key
     )
     est = estimate_minutes(state, svc.code, ahead)
     data: dict[str, Any] = {
-        "ticket_id": tid, "number": number, "service": svc.code, "source": source.value,
-        "waiting_ahead": ahead, "est_wait_min": est, "priority": priority.value,
-        "prefix": svc.prefix, "serial": serial, "day": today.isoformat(),
-        "order_key": order_key, "status": "printing" if printing else "waiting",
+        "ticket_id": tid,
+        "number": number,
+        "service": svc.code,
+        "source": source.value,
+        "waiting_ahead": ahead,
+        "est_wait_min": est,
+        "priority": priority.value,
+        "prefix": svc.prefix,
+        "serial": serial,
+        "day": today.isoformat(),
+        "order_key": order_key,
+        "status": "printing" if printing else "waiting",
     }
     if appointment_id:
         data["appointment_id"] = appointment_id
     if kiosk:
         data["kiosk"] = kiosk
     d.add(ev.TICKET_ISSUED, **data)
-    d.result.update({
-        "ticket_id": tid, "number": number, "service": svc.code, "service_name": svc.name,
-        "waiting_ahead": ahead, "est_wait_min": est, "priority": priority.value,
-        "source": source.value, "day": today.isoformat(), "issued_at": now.ts,
-        "status": data["status"],
-    })
+    d.result.update(
+        {
+            "ticket_id": tid,
+            "number": number,
+            "service": svc.code,
+            "service_name": svc.name,
+            "waiting_ahead": ahead,
+            "est_wait_min": est,
+            "priority": priority.value,
+            "source": source.value,
+            "day": today.isoformat(),
+            "issued_at": now.ts,
+            "status": data["status"],
+        }
+    )
     return tid
 
 
@@ -235,12 +303,25 @@ def issue(state: HallState, cmd: c.IssueTicket, now: Reading) -> Decision:
     svc, today = _check_can_issue(state, cmd.service, now)
     count = state.issued_count.get((today, svc.code), 0)
     if svc.daily_quota and count >= svc.daily_quota:
-        raise Refused("quota_reached", f"今日「{svc.name}」号已取完（限 {svc.daily_quota} 个）",
-                      "请明天再来，或通过预约渠道预约")
+        raise Refused(
+            "quota_reached",
+            f"今日「{svc.name}」号已取完（限 {svc.daily_quota} 个）",
+            "请明天再来，或通过预约渠道预约",
+        )
     credit = state.rules.priority_credit_minutes * 60 if cmd.priority is not Priority.NORMAL else 0
     d = Decision()
-    _issue(state, d, svc, today, now, priority=cmd.priority, source=Source.WALK_IN,
-           order_key=now.ts - credit, printing=cmd.confirm_print, kiosk=cmd.kiosk)
+    _issue(
+        state,
+        d,
+        svc,
+        today,
+        now,
+        priority=cmd.priority,
+        source=Source.WALK_IN,
+        order_key=now.ts - credit,
+        printing=cmd.confirm_print,
+        kiosk=cmd.kiosk,
+    )
     return d
 
 
@@ -284,15 +365,19 @@ def _find_appointment(state: HallState, cmd: c.CheckIn, today: date) -> Any:
     if cmd.appointment_id:
         return state.appointments.get(AppointmentId(cmd.appointment_id))
     if cmd.code:
-        return next((a for a in state.appointments.values()
-                     if a.code == cmd.code and a.day == today), None) or next(
-            (a for a in state.appointments.values() if a.code == cmd.code), None)
+        return next(
+            (a for a in state.appointments.values() if a.code == cmd.code and a.day == today), None
+        ) or next((a for a in state.appointments.values() if a.code == cmd.code), None)
     if cmd.id_hash:
         found = [a for a in state.appointments.values() if a.id_hash == cmd.id_hash.lower()]
         found.sort(key=lambda a: (a.day != today, a.slot_start))
-        active = [a for a in found if a.status in (AppointmentStatus.BOOKED,
-                                                   AppointmentStatus.RESCHEDULED)]
-        return (active or found or [None])[0]
+        active = [
+            a
+            for a in found
+            if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.RESCHEDULED)
+        ]
+        best = active or found
+        return best[0] if best else None
     return None
 
 
@@ -312,13 +397,23 @@ def check_in(state: HallState, cmd: c.CheckIn, now: Reading) -> Decision:
     if appt.status is AppointmentStatus.CHECKED_IN:
         t = state.tickets.get(appt.ticket_id) if appt.ticket_id else None
         number = t.number if t else ""
-        raise Refused("already_checked_in", f"该预约已签到，号码 {number}".strip(), "请留意叫号",
-                      number=number)
+        raise Refused(
+            "already_checked_in",
+            f"该预约已签到，号码 {number}".strip(),
+            "请留意叫号",
+            number=number,
+        )
     if appt.status is AppointmentStatus.NO_SHOW or appt.day < today:
-        raise Refused("appointment_expired", f"预约日期 {appt.day.isoformat()} 已过", "请重新预约或直接取号")
+        raise Refused(
+            "appointment_expired", f"预约日期 {appt.day.isoformat()} 已过", "请重新预约或直接取号"
+        )
     if appt.day > today:
-        raise Refused("appointment_not_today", f"您预约的是 {appt.day.month}月{appt.day.day}日",
-                      "请在预约当天到场签到", date=appt.day.isoformat())
+        raise Refused(
+            "appointment_not_today",
+            f"您预约的是 {appt.day.month}月{appt.day.day}日",
+            "请在预约当天到场签到",
+            date=appt.day.isoformat(),
+        )
     svc, _ = _check_can_issue(state, appt.service, now)
     r = state.rules
     slot = at_local(today, datetime.combine(today, appt.slot_start), state.tz)
@@ -326,8 +421,12 @@ def check_in(state: HallState, cmd: c.CheckIn, now: Reading) -> Decision:
     window_end = slot + r.appointment_after_minutes * 60
     if now.ts < slot - r.checkin_open_minutes * 60:
         come = local(slot - r.checkin_open_minutes * 60, state.tz).strftime("%H:%M")
-        raise Refused("too_early", f"签到时间未到，请于 {come} 后签到",
-                      f"您的预约时段 {appt.slot_start.strftime('%H:%M')}", come_back_at=come)
+        raise Refused(
+            "too_early",
+            f"签到时间未到，请于 {come} 后签到",
+            f"您的预约时段 {appt.slot_start.strftime('%H:%M')}",
+            come_back_at=come,
+        )
     if now.ts <= window_end:
         source = Source.APPOINTMENT
         key = window_start - r.appointment_credit_minutes * 60
@@ -339,13 +438,35 @@ def check_in(state: HallState, cmd: c.CheckIn, now: Reading) -> Decision:
     prio = appt.priority
     if source is Source.APPOINTMENT_LATE and prio is not Priority.NORMAL:
         key -= r.priority_credit_minutes * 60
-    tid = _issue(state, d, svc, today, now, priority=prio, source=source, order_key=key,
-                 printing=cmd.confirm_print, appointment_id=appt.id, kiosk=cmd.kiosk)
-    d.add(ev.APPOINTMENT_CHECKED_IN, appointment_id=appt.id, ticket_id=tid,
-          number=d.result["number"], service=svc.code, timing=timing)
-    d.result.update({"appointment_id": appt.id, "timing": timing,
-                     "slot_start": appt.slot_start.strftime("%H:%M"),
-                     "slot_end": appt.slot_end.strftime("%H:%M")})
+    tid = _issue(
+        state,
+        d,
+        svc,
+        today,
+        now,
+        priority=prio,
+        source=source,
+        order_key=key,
+        printing=cmd.confirm_print,
+        appointment_id=appt.id,
+        kiosk=cmd.kiosk,
+    )
+    d.add(
+        ev.APPOINTMENT_CHECKED_IN,
+        appointment_id=appt.id,
+        ticket_id=tid,
+        number=d.result["number"],
+        service=svc.code,
+        timing=timing,
+    )
+    d.result.update(
+        {
+            "appointment_id": appt.id,
+            "timing": timing,
+            "slot_start": appt.slot_start.strftime("%H:%M"),
+            "slot_end": appt.slot_end.strftime("%H:%M"),
+        }
+    )
     if appt.name_masked:
         d.result["name_masked"] = appt.name_masked
     return d
@@ -356,23 +477,35 @@ def _token_appointment(state: HallState, token: dict[str, Any], today: date) -> 
     if token.get("hall") != state.hall_id:
         raise Refused("appointment_other_hall", "此预约不是本大厅的", "请到预约的大厅办理")
     if token.get("date") != today.isoformat():
-        raise Refused("appointment_not_today", f"您预约的是 {token.get('date')}", "请在预约当天到场签到")
+        raise Refused(
+            "appointment_not_today", f"您预约的是 {token.get('date')}", "请在预约当天到场签到"
+        )
     return {
-        "id": str(token["id"]), "version": 0, "status": "booked", "service": token["service"],
-        "date": token["date"], "slot_start": token["slot_start"], "slot_end": token["slot_end"],
-        "code": "", "priority": "normal", "origin": "token",
+        "id": str(token["id"]),
+        "version": 0,
+        "status": "booked",
+        "service": token["service"],
+        "date": token["date"],
+        "slot_start": token["slot_start"],
+        "slot_end": token["slot_end"],
+        "code": "",
+        "priority": "normal",
+        "origin": "token",
     }
 
 
 def decide_appointment_preview(change: dict[str, Any]) -> Appointment:
     """The appointment a change describes (raises ValueError/KeyError when malformed)."""
     return Appointment(
-        id=AppointmentId(change["id"]), version=int(change["version"]),
-        status=AppointmentStatus(change["status"]), service=ServiceCode(change["service"]),
+        id=AppointmentId(change["id"]),
+        version=int(change["version"]),
+        status=AppointmentStatus(change["status"]),
+        service=ServiceCode(change["service"]),
         day=date.fromisoformat(change["date"]),
         slot_start=datetime.strptime(change["slot_start"], "%H:%M").time(),
         slot_end=datetime.strptime(change["slot_end"], "%H:%M").time(),
-        code=change.get("code") or "", id_hash=change.get("id_hash"),
+        code=change.get("code") or "",
+        id_hash=change.get("id_hash"),
         name_masked=change.get("name_masked"),
         priority=Priority(change.get("priority") or "normal"),
     )
@@ -390,15 +523,19 @@ def sign_in(state: HallState, cmd: c.SignIn, now: Reading) -> Decision:
         raise Refused("bad_staff_number", "工号应为 1–8 位数字", "请重新输入工号")
     for other in state.counters.values():
         if other.staff == staff and other.id != cnt.id:
-            raise Refused("staff_elsewhere", f"工号 {staff} 已在 {other.spec.display_name}签到",
-                          "请先在原窗口签退")
+            raise Refused(
+                "staff_elsewhere",
+                f"工号 {staff} 已在 {other.spec.display_name}签到",
+                "请先在原窗口签退",
+            )
     d = Decision(result={"counter": cnt.id, "staff": staff})
     if cnt.staff == staff:
         d.result["already"] = True
         return d
     if cnt.staff is not None:
-        raise Refused("counter_taken", f"{cnt.spec.display_name}已由工号 {cnt.staff} 签到",
-                      "请先签退")
+        raise Refused(
+            "counter_taken", f"{cnt.spec.display_name}已由工号 {cnt.staff} 签到", "请先签退"
+        )
     d.add(ev.STAFF_LOGIN, counter=cnt.id, staff=staff)
     d.add(ev.COUNTER_OPENED, counter=cnt.id, staff=staff)
     return d
@@ -450,14 +587,25 @@ def call_number(state: HallState, cmd: c.CallNumber, now: Reading) -> Decision:
     if t is None:
         raise Refused("unknown_ticket", f"没有 {cmd.number.upper()} 号", "请核对号码")
     if t.state is not TicketState.WAITING:
-        raise Refused("ticket_not_waiting", f"{t.number} 号不在等候中（{state_zh(t.state)}）",
-                      "只能呼叫等候中的号")
+        raise Refused(
+            "ticket_not_waiting",
+            f"{t.number} 号不在等候中（{state_zh(t.state)}）",
+            "只能呼叫等候中的号",
+        )
     if t.target_counter is not None and t.target_counter != cnt.id:
-        raise Refused("ticket_for_other_counter", f"{t.number} 号已转至 {t.target_counter} 号窗口", "")
+        raise Refused(
+            "ticket_for_other_counter", f"{t.number} 号已转至 {t.target_counter} 号窗口", ""
+        )
     d = Decision()
     _release_current(state, cnt, d)
-    _call(state, cnt, t, d, recall=False,
-          reason={"rule": "by_number", "why": "指定呼叫", "alternatives": []})
+    _call(
+        state,
+        cnt,
+        t,
+        d,
+        recall=False,
+        reason={"rule": "by_number", "why": "指定呼叫", "alternatives": []},
+    )
     d.result["waiting"] = waiting_for(state, cnt) - 1
     return d
 
@@ -482,10 +630,18 @@ def skip(state: HallState, cmd: c.Skip, now: Reading) -> Decision:
         raise Refused("not_called", f"{t.number} 号已在办理中", "办理中的号不能过号")
     need = state.rules.skip_after_calls
     if t.calls < need:
-        raise Refused("skip_too_early", f"需呼叫满 {need} 次才能过号（已呼 {t.calls} 次）", "请先重呼")
+        raise Refused(
+            "skip_too_early", f"需呼叫满 {need} 次才能过号（已呼 {t.calls} 次）", "请先重呼"
+        )
     d = Decision(result={"number": t.number, "ticket_id": t.id})
-    d.add(ev.TICKET_SKIPPED, ticket_id=t.id, number=t.number, counter=cnt.id, staff=cnt.staff,
-          calls=t.calls)
+    d.add(
+        ev.TICKET_SKIPPED,
+        ticket_id=t.id,
+        number=t.number,
+        counter=cnt.id,
+        staff=cnt.staff,
+        calls=t.calls,
+    )
     return d
 
 
@@ -513,8 +669,14 @@ def finish(state: HallState, cmd: c.Finish, now: Reading) -> Decision:
     cnt = _counter(state, cmd.counter, must_be_open=False)
     t = _in_hand(state, cnt)
     d = Decision(result={"number": t.number, "ticket_id": t.id})
-    d.add(ev.TICKET_FINISHED, ticket_id=t.id, number=t.number, counter=cnt.id, staff=cnt.staff,
-          auto=False)
+    d.add(
+        ev.TICKET_FINISHED,
+        ticket_id=t.id,
+        number=t.number,
+        counter=cnt.id,
+        staff=cnt.staff,
+        auto=False,
+    )
     return d
 
 
@@ -538,8 +700,14 @@ def call_back(state: HallState, cmd: c.CallBack, now: Reading) -> Decision:
     t = held[0]
     d = Decision()
     _release_current(state, cnt, d)
-    _call(state, cnt, t, d, recall=False,
-          reason={"rule": "call_back", "why": "回呼挂起的号", "alternatives": []})
+    _call(
+        state,
+        cnt,
+        t,
+        d,
+        recall=False,
+        reason={"rule": "call_back", "why": "回呼挂起的号", "alternatives": []},
+    )
     return d
 
 
@@ -558,7 +726,9 @@ def transfer(state: HallState, cmd: c.Transfer, now: Reading) -> Decision:
     else:
         target = state.counter(str(cmd.to_counter))
         if target is None:
-            raise Refused("unknown_counter", f"转移失败：没有 {cmd.to_counter} 号窗口", "请核对窗口号")
+            raise Refused(
+                "unknown_counter", f"转移失败：没有 {cmd.to_counter} 号窗口", "请核对窗口号"
+            )
         if target.id == cnt.id:
             raise Refused("bad_transfer", "转移失败：不能转给本窗口", "")
         to_counter = target.id
@@ -566,11 +736,25 @@ def transfer(state: HallState, cmd: c.Transfer, now: Reading) -> Decision:
         key = min((x.order_key for x in state.waiting()), default=now.ts) - 1.0
     else:
         key = t.order_key
-    d = Decision(result={"number": t.number, "ticket_id": t.id, "to_service": to_service,
-                         "to_counter": to_counter})
-    d.add(ev.TICKET_TRANSFERRED, ticket_id=t.id, number=t.number, counter=cnt.id,
-          staff=cnt.staff, from_service=t.service, to_service=to_service, to_counter=to_counter,
-          order_key=key)
+    d = Decision(
+        result={
+            "number": t.number,
+            "ticket_id": t.id,
+            "to_service": to_service,
+            "to_counter": to_counter,
+        }
+    )
+    d.add(
+        ev.TICKET_TRANSFERRED,
+        ticket_id=t.id,
+        number=t.number,
+        counter=cnt.id,
+        staff=cnt.staff,
+        from_service=t.service,
+        to_service=to_service,
+        to_counter=to_counter,
+        order_key=key,
+    )
     return d
 
 
@@ -588,10 +772,19 @@ def evaluate(state: HallState, cmd: c.Evaluate, now: Reading) -> Decision:
     if t is None:
         raise Refused("nothing_to_rate", "没有可评价的号", "")
     if t.rated or t.id in state.evaluations:
-        raise Refused("already_rated", f"{t.number} 号已评价", "每个号只能评价一次", number=t.number)
+        raise Refused(
+            "already_rated", f"{t.number} 号已评价", "每个号只能评价一次", number=t.number
+        )
     d = Decision(result={"number": t.number, "ticket_id": t.id, "rating": cmd.rating})
-    d.add(ev.EVALUATION_SUBMITTED, ticket_id=t.id, number=t.number, counter=cnt.id,
-          staff=t.staff or cnt.staff, rating=cmd.rating, service=t.service)
+    d.add(
+        ev.EVALUATION_SUBMITTED,
+        ticket_id=t.id,
+        number=t.number,
+        counter=cnt.id,
+        staff=t.staff or cnt.staff,
+        rating=cmd.rating,
+        service=t.service,
+    )
     return d
 
 
@@ -609,7 +802,10 @@ def apply_appointment(state: HallState, cmd: c.ApplyAppointment, now: Reading) -
         preview = decide_appointment_preview({**ch, "status": ch["status"]})
     except (ValueError, KeyError, TypeError) as exc:
         raise Refused("bad_appointment", f"appointment change is not valid: {exc}", "") from None
-    if preview.status is AppointmentStatus.CHECKED_IN or preview.status is AppointmentStatus.NO_SHOW:
+    if (
+        preview.status is AppointmentStatus.CHECKED_IN
+        or preview.status is AppointmentStatus.NO_SHOW
+    ):
         raise Refused("bad_appointment", f"status {preview.status} is the hall's to set", "")
     old = state.appointments.get(preview.id)
     if old is not None and old.version >= preview.version:
@@ -632,7 +828,9 @@ def apply_catalog(state: HallState, cmd: c.ApplyCatalog, now: Reading) -> Decisi
     try:
         cat = parse_catalog({"version": cmd.version, "services": cmd.services})
     except CatalogError as exc:
-        raise Refused("bad_catalog", f"catalog version {cmd.version} is not valid: {exc}", "") from None
+        raise Refused(
+            "bad_catalog", f"catalog version {cmd.version} is not valid: {exc}", ""
+        ) from None
     if cat.version <= state.catalog.version and state.catalog.services:
         return Decision(result={"applied": False, "version": state.catalog.version})
     d = Decision(result={"applied": True, "version": cat.version})
@@ -663,11 +861,24 @@ def report_device(state: HallState, cmd: c.ReportDevice, now: Reading) -> Decisi
         return d
     if prev is None and cmd.ok:
         # First report and healthy: recorded, not an event worth the city's attention.
-        d.add(ev.DEVICE_RECOVERED, device=cmd.device, kind=cmd.kind, ok=True, state=cmd.state,
-              detail=cmd.detail, first=True)
+        d.add(
+            ev.DEVICE_RECOVERED,
+            device=cmd.device,
+            kind=cmd.kind,
+            ok=True,
+            state=cmd.state,
+            detail=cmd.detail,
+            first=True,
+        )
     else:
-        d.add(ev.DEVICE_RECOVERED if cmd.ok else ev.DEVICE_FAULT, device=cmd.device,
-              kind=cmd.kind, ok=cmd.ok, state=cmd.state, detail=cmd.detail)
+        d.add(
+            ev.DEVICE_RECOVERED if cmd.ok else ev.DEVICE_FAULT,
+            device=cmd.device,
+            kind=cmd.kind,
+            ok=cmd.ok,
+            state=cmd.state,
+            detail=cmd.detail,
+        )
     d.result["changed"] = True
     return d
 
@@ -730,4 +941,3 @@ _STATE_ZH = {
 
 def state_zh(s: TicketState) -> str:
     return _STATE_ZH[s]
-

@@ -60,4 +60,4 @@ def estimate_minutes(state: HallState, service: str, ahead: int) -> int | None:
     wait = ahead * ewma / n
     if open_n and busy >= open_n:
         wait += ewma / 2 / n
-    return int(math.ceil(wait))
+    return math.ceil(wait)

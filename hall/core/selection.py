@@ -76,7 +76,9 @@ def choose(state: HallState, counter: Counter) -> Choice | None:
         }
         for k, _s, t in others
     )
-    passed_over = any(s < best.issued_seq and t.source is not Source.APPOINTMENT for _k, s, t in others)
+    passed_over = any(
+        s < best.issued_seq and t.source is not Source.APPOINTMENT for _k, s, t in others
+    )
     if best.target_counter is not None:
         rule, why = "transfer", "转至本窗口的号"
     elif best.source is Source.APPOINTMENT:

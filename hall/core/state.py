@@ -210,7 +210,9 @@ def _started(state: HallState, d: dict[str, Any], ts: float) -> Touched:
 def _finished(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     t = _ticket(state, d)
     touched = _release_from_counter(state, t)
-    touched |= _set_ticket(state, dataclasses.replace(t, state=TicketState.FINISHED, finished_at=ts))
+    touched |= _set_ticket(
+        state, dataclasses.replace(t, state=TicketState.FINISHED, finished_at=ts)
+    )
     if t.counter is not None:
         state.last_finished[t.counter] = t.id
     began = t.started_at if t.started_at is not None else t.called_at
@@ -231,7 +233,9 @@ def _skipped(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     t = _ticket(state, d)
     touched = _release_from_counter(state, t)
     state.day_skips += 1
-    return touched | _set_ticket(state, dataclasses.replace(t, state=TicketState.SKIPPED, counter=None))
+    return touched | _set_ticket(
+        state, dataclasses.replace(t, state=TicketState.SKIPPED, counter=None)
+    )
 
 
 def _reinstated(state: HallState, d: dict[str, Any], ts: float) -> Touched:
@@ -260,7 +264,9 @@ def _held(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     assert t.counter is not None
     c = state.counters[t.counter]
     c2 = dataclasses.replace(c, current=None, held=(*c.held, t.id))
-    return _set_counter(state, c2) | _set_ticket(state, dataclasses.replace(t, state=TicketState.HELD))
+    return _set_counter(state, c2) | _set_ticket(
+        state, dataclasses.replace(t, state=TicketState.HELD)
+    )
 
 
 def _cancelled(state: HallState, d: dict[str, Any], ts: float) -> Touched:

@@ -9,12 +9,12 @@ the monotonic clock. Ordering never uses time at all: it uses `seq`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 # No hall ran this software before this moment: an earlier wall clock is not set.
-PLAUSIBLE_FLOOR = datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp()
+PLAUSIBLE_FLOOR = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
 
 
 class Clock(Protocol):
@@ -92,10 +92,7 @@ def rfc3339(ts: float, tz: ZoneInfo) -> str:
 
 def at_local(day: date, hhmm: str | datetime, tz: ZoneInfo) -> float:
     """Epoch seconds of a local wall time on a day."""
-    if isinstance(hhmm, datetime):
-        t = hhmm.time()
-    else:
-        t = datetime.strptime(hhmm, "%H:%M").time()
+    t = hhmm.time() if isinstance(hhmm, datetime) else datetime.strptime(hhmm, "%H:%M").time()
     return datetime.combine(day, t, tz).timestamp()
 
 

@@ -41,8 +41,13 @@ def counter_view(state: HallState, counter_id: str) -> dict[str, Any]:
         "state": c.state.value,
         "staff": c.staff,
         "current": (
-            {"number": cur.number, "state": cur.state.value, "state_zh": state_zh(cur.state),
-             "service": cur.service, "calls": cur.calls}
+            {
+                "number": cur.number,
+                "state": cur.state.value,
+                "state_zh": state_zh(cur.state),
+                "service": cur.service,
+                "calls": cur.calls,
+            }
             if cur
             else None
         ),
@@ -64,8 +69,12 @@ def board_view(state: HallState) -> dict[str, Any]:
         ],
         "services": services_view(state),
         "counters": [
-            {"counter": c.id, "name": c.spec.display_name, "state": c.state.value,
-             "current": state.tickets[c.current].number if c.current in state.tickets else None}
+            {
+                "counter": c.id,
+                "name": c.spec.display_name,
+                "state": c.state.value,
+                "current": state.tickets[c.current].number if c.current in state.tickets else None,
+            }
             for c in state.counters.values()
         ],
     }

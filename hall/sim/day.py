@@ -100,12 +100,14 @@ def _rate_shape(minute_of_day: float) -> float:
 
 def service_weights(catalog: Catalog) -> list[tuple[str, float]]:
     """How the day's citizens spread over services: by daily quota, consultations at half."""
-    return [(s.code, (s.daily_quota or 50) * (1.0 if s.appointable else 0.5))
-            for s in catalog.services]
+    return [
+        (s.code, (s.daily_quota or 50) * (1.0 if s.appointable else 0.5)) for s in catalog.services
+    ]
 
 
-def staffed_counters(catalog: Catalog, arrivals: int, utilisation: float = 0.8,
-                     open_minutes: float = 390) -> list[dict[str, Any]]:
+def staffed_counters(
+    catalog: Catalog, arrivals: int, utilisation: float = 0.8, open_minutes: float = 390
+) -> list[dict[str, Any]]:
     """Counters for a hall that expects `arrivals` citizens: enough per service to keep its
     counters about `utilisation` busy, each also serving its category's other services."""
     weights = service_weights(catalog)
@@ -120,14 +122,19 @@ def staffed_counters(catalog: Catalog, arrivals: int, utilisation: float = 0.8,
         need = arrivals * w / total * svc.avg_minutes / (open_minutes * utilisation)
         others = [x for x in by_category[svc.category] if x != code]
         for _ in range(max(1, math.ceil(need))):
-            counters.append({"id": str(len(counters) + 1), "name": "",
-                             "services": [code, *others]})
+            counters.append({"id": str(len(counters) + 1), "name": "", "services": [code, *others]})
     return counters
 
 
 class DaySimulation:
-    def __init__(self, port: HallPort, clock: FixedClock, catalog: Catalog, plan: DayPlan,
-                 on_step: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        port: HallPort,
+        clock: FixedClock,
+        catalog: Catalog,
+        plan: DayPlan,
+        on_step: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.port = port
         self.clock = clock
         self.catalog = catalog
@@ -182,8 +189,9 @@ class DaySimulation:
                 code = self.rng.choices(codes, weights)[0]
                 prio = Priority.NORMAL
                 if self.rng.random() < self.plan.priority_rate:
-                    prio = self.rng.choice([Priority.ELDERLY, Priority.DISABILITY,
-                                            Priority.PREGNANCY])
+                    prio = self.rng.choice(
+                        [Priority.ELDERLY, Priority.DISABILITY, Priority.PREGNANCY]
+                    )
                 self._schedule(t, "arrive", service=code, priority=prio)
 
     def run(self) -> Outcome:
@@ -251,8 +259,12 @@ class DaySimulation:
         if self.rng.random() < self.plan.no_show_rate:
             self._schedule(self.clock.t + 60, "recall", counter=counter)
         else:
-            self._schedule(self.clock.t + self.rng.uniform(20, 60), "start", counter=counter,
-                           service=r["service"])
+            self._schedule(
+                self.clock.t + self.rng.uniform(20, 60),
+                "start",
+                counter=counter,
+                service=r["service"],
+            )
 
     def _on_recall(self, counter: str) -> None:
         self._run(c.Recall(counter))

@@ -49,19 +49,31 @@ def prepare(out: Path) -> config.HallConfig:
     return config.load(out / "hall.toml")
 
 
-def run_demo(out: Path, *, seed: int = 1, arrivals: int = 1500, day: date | None = None,
-             echo: Callable[[str], None] = print) -> dict[str, Any]:
+def run_demo(
+    out: Path,
+    *,
+    seed: int = 1,
+    arrivals: int = 1500,
+    day: date | None = None,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
     cfg = prepare(out)
     catalog, raw = cfg.load_catalog()
     the_day = day or next_weekday(date.today())
     clock = FixedClock(at_local(the_day, "08:00", cfg.tz))
     t0 = time.perf_counter()
-    with HallStore(cfg.database_path, hall_id=cfg.hall.id, tz=cfg.tz, rules=cfg.rules(),
-                   clock=clock) as store:
+    with HallStore(
+        cfg.database_path, hall_id=cfg.hall.id, tz=cfg.tz, rules=cfg.rules(), clock=clock
+    ) as store:
         counters = staffed_counters(catalog, arrivals)
         store.setup(raw, counters)
-        plan = DayPlan(day=the_day, tz=cfg.tz, arrivals=arrivals, seed=seed,
-                       counters={x["id"]: x["services"] for x in counters})
+        plan = DayPlan(
+            day=the_day,
+            tz=cfg.tz,
+            arrivals=arrivals,
+            seed=seed,
+            counters={x["id"]: x["services"] for x in counters},
+        )
         sim = DaySimulation(StorePort(store), clock, catalog, plan)
         echo(f"simulating {the_day.isoformat()} at {cfg.hall.name} ({arrivals} citizens expected)…")
         outcome = sim.run()
@@ -71,11 +83,14 @@ def run_demo(out: Path, *, seed: int = 1, arrivals: int = 1500, day: date | None
         rep = report.build(store.conn, the_day, cfg.tz)
     files = report.write(rep, out / "report", cfg.hall.name)
     summary = {
-        "hall": cfg.hall.id, "day": the_day.isoformat(), "seed": seed,
+        "hall": cfg.hall.id,
+        "day": the_day.isoformat(),
+        "seed": seed,
         **outcome.summary(),
         "wall_seconds": round(time.perf_counter() - t0, 2),
         "files": ["events.jsonl", *[str(f.relative_to(out)) for f in files]],
     }
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return summary

@@ -21,8 +21,10 @@ def table_differences(a: sqlite3.Connection, b: sqlite3.Connection) -> list[str]
         if ra != rb:
             only_a = [r for r in ra if r not in rb][:3]
             only_b = [r for r in rb if r not in ra][:3]
-            diffs.append(f"{table}: live has {len(ra)} rows, rebuilt {len(rb)}; "
-                         f"live only {only_a}; rebuilt only {only_b}")
+            diffs.append(
+                f"{table}: live has {len(ra)} rows, rebuilt {len(rb)}; "
+                f"live only {only_a}; rebuilt only {only_b}"
+            )
     return diffs
 
 

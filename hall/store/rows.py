@@ -29,12 +29,6 @@ from hall.core.model import (
 )
 from hall.core.state import HallState, Touched
 
-_TICKET_COLS = (
-    "id number day prefix serial service source priority state issued_seq issued_at order_key "
-    "appointment_id target_counter counter staff calls first_called_at called_at started_at "
-    "finished_at transfers rated"
-).split()
-
 
 def _upsert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
     cols = ", ".join(row)
@@ -44,49 +38,81 @@ def _upsert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
     return {
-        "id": t.id, "number": t.number, "day": t.day.isoformat(), "prefix": t.prefix,
-        "serial": t.serial, "service": t.service, "source": t.source.value,
-        "priority": t.priority.value, "state": t.state.value, "issued_seq": t.issued_seq,
-        "issued_at": t.issued_at, "order_key": t.order_key, "appointment_id": t.appointment_id,
-        "target_counter": t.target_counter, "counter": t.counter, "staff": t.staff,
-        "calls": t.calls, "first_called_at": t.first_called_at, "called_at": t.called_at,
-        "started_at": t.started_at, "finished_at": t.finished_at, "transfers": t.transfers,
+        "id": t.id,
+        "number": t.number,
+        "day": t.day.isoformat(),
+        "prefix": t.prefix,
+        "serial": t.serial,
+        "service": t.service,
+        "source": t.source.value,
+        "priority": t.priority.value,
+        "state": t.state.value,
+        "issued_seq": t.issued_seq,
+        "issued_at": t.issued_at,
+        "order_key": t.order_key,
+        "appointment_id": t.appointment_id,
+        "target_counter": t.target_counter,
+        "counter": t.counter,
+        "staff": t.staff,
+        "calls": t.calls,
+        "first_called_at": t.first_called_at,
+        "called_at": t.called_at,
+        "started_at": t.started_at,
+        "finished_at": t.finished_at,
+        "transfers": t.transfers,
         "rated": int(t.rated),
     }
 
 
 def ticket_from_row(r: sqlite3.Row) -> Ticket:
     return Ticket(
-        id=TicketId(r["id"]), number=r["number"], prefix=r["prefix"], serial=r["serial"],
-        service=ServiceCode(r["service"]), day=date.fromisoformat(r["day"]),
-        source=Source(r["source"]), priority=Priority(r["priority"]),
-        state=TicketState(r["state"]), issued_seq=r["issued_seq"], issued_at=r["issued_at"],
+        id=TicketId(r["id"]),
+        number=r["number"],
+        prefix=r["prefix"],
+        serial=r["serial"],
+        service=ServiceCode(r["service"]),
+        day=date.fromisoformat(r["day"]),
+        source=Source(r["source"]),
+        priority=Priority(r["priority"]),
+        state=TicketState(r["state"]),
+        issued_seq=r["issued_seq"],
+        issued_at=r["issued_at"],
         order_key=r["order_key"],
         appointment_id=AppointmentId(r["appointment_id"]) if r["appointment_id"] else None,
         target_counter=CounterId(r["target_counter"]) if r["target_counter"] else None,
         counter=CounterId(r["counter"]) if r["counter"] else None,
-        staff=StaffId(r["staff"]) if r["staff"] else None, calls=r["calls"],
-        first_called_at=r["first_called_at"], called_at=r["called_at"],
-        started_at=r["started_at"], finished_at=r["finished_at"], transfers=r["transfers"],
+        staff=StaffId(r["staff"]) if r["staff"] else None,
+        calls=r["calls"],
+        first_called_at=r["first_called_at"],
+        called_at=r["called_at"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        transfers=r["transfers"],
         rated=bool(r["rated"]),
     )
 
 
 def counter_row(c: Counter) -> dict[str, Any]:
     return {
-        "id": c.id, "name": c.spec.name, "services": json.dumps(list(c.spec.services)),
-        "state": c.state.value, "staff": c.staff, "current": c.current,
+        "id": c.id,
+        "name": c.spec.name,
+        "services": json.dumps(list(c.spec.services)),
+        "state": c.state.value,
+        "staff": c.staff,
+        "current": c.current,
         "held": json.dumps(list(c.held)),
     }
 
 
 def counter_from_row(r: sqlite3.Row) -> Counter:
     spec = CounterSpec(
-        id=CounterId(r["id"]), name=r["name"],
+        id=CounterId(r["id"]),
+        name=r["name"],
         services=tuple(ServiceCode(s) for s in json.loads(r["services"])),
     )
     return Counter(
-        spec=spec, state=CounterState(r["state"]),
+        spec=spec,
+        state=CounterState(r["state"]),
         staff=StaffId(r["staff"]) if r["staff"] else None,
         current=TicketId(r["current"]) if r["current"] else None,
         held=tuple(TicketId(h) for h in json.loads(r["held"])),
@@ -95,27 +121,47 @@ def counter_from_row(r: sqlite3.Row) -> Counter:
 
 def appointment_row(a: Appointment) -> dict[str, Any]:
     return {
-        "id": a.id, "version": a.version, "status": a.status.value, "service": a.service,
-        "day": a.day.isoformat(), "slot_start": a.slot_start.strftime("%H:%M"),
-        "slot_end": a.slot_end.strftime("%H:%M"), "code": a.code, "id_hash": a.id_hash,
-        "name_masked": a.name_masked, "priority": a.priority.value, "ticket_id": a.ticket_id,
+        "id": a.id,
+        "version": a.version,
+        "status": a.status.value,
+        "service": a.service,
+        "day": a.day.isoformat(),
+        "slot_start": a.slot_start.strftime("%H:%M"),
+        "slot_end": a.slot_end.strftime("%H:%M"),
+        "code": a.code,
+        "id_hash": a.id_hash,
+        "name_masked": a.name_masked,
+        "priority": a.priority.value,
+        "ticket_id": a.ticket_id,
     }
 
 
 def appointment_from_row(r: sqlite3.Row) -> Appointment:
     return Appointment(
-        id=AppointmentId(r["id"]), version=r["version"], status=AppointmentStatus(r["status"]),
-        service=ServiceCode(r["service"]), day=date.fromisoformat(r["day"]),
+        id=AppointmentId(r["id"]),
+        version=r["version"],
+        status=AppointmentStatus(r["status"]),
+        service=ServiceCode(r["service"]),
+        day=date.fromisoformat(r["day"]),
         slot_start=datetime.strptime(r["slot_start"], "%H:%M").time(),
-        slot_end=datetime.strptime(r["slot_end"], "%H:%M").time(), code=r["code"],
-        id_hash=r["id_hash"], name_masked=r["name_masked"], priority=Priority(r["priority"]),
+        slot_end=datetime.strptime(r["slot_end"], "%H:%M").time(),
+        code=r["code"],
+        id_hash=r["id_hash"],
+        name_masked=r["name_masked"],
+        priority=Priority(r["priority"]),
         ticket_id=TicketId(r["ticket_id"]) if r["ticket_id"] else None,
     )
 
 
 def evaluation_row(e: Evaluation) -> dict[str, Any]:
-    return {"ticket_id": e.ticket_id, "number": e.number, "counter": e.counter,
-            "staff": e.staff, "rating": e.rating, "at": e.at}
+    return {
+        "ticket_id": e.ticket_id,
+        "number": e.number,
+        "counter": e.counter,
+        "staff": e.staff,
+        "rating": e.rating,
+        "at": e.at,
+    }
 
 
 def hall_row(s: HallState) -> dict[str, Any]:
@@ -123,7 +169,9 @@ def hall_row(s: HallState) -> dict[str, Any]:
         "id": 1,
         "open_day": s.open_day.isoformat() if s.open_day else None,
         "last_closed_day": s.last_closed_day.isoformat() if s.last_closed_day else None,
-        "day_skips": s.day_skips, "last_seq": s.last_seq, "last_ts": s.last_ts,
+        "day_skips": s.day_skips,
+        "last_seq": s.last_seq,
+        "last_ts": s.last_ts,
         "recent_calls": json.dumps(list(s.recent_calls), ensure_ascii=False),
         "last_finished": json.dumps(s.last_finished),
     }
@@ -152,20 +200,46 @@ def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) 
                 _upsert(conn, "evaluations", evaluation_row(e))
         elif kind == "stats":
             st = state.stats[ServiceCode(key)]
-            _upsert(conn, "service_stats", {"service": key, "ewma_minutes": st.ewma_minutes,
-                                            "samples": st.samples})
+            _upsert(
+                conn,
+                "service_stats",
+                {"service": key, "ewma_minutes": st.ewma_minutes, "samples": st.samples},
+            )
         elif kind == "serial":
             day, prefix = key.split("/")
-            _upsert(conn, "serials", {"day": day, "prefix": prefix,
-                                      "last": state.serials[(date.fromisoformat(day), prefix)]})
+            _upsert(
+                conn,
+                "serials",
+                {
+                    "day": day,
+                    "prefix": prefix,
+                    "last": state.serials[(date.fromisoformat(day), prefix)],
+                },
+            )
         elif kind == "device":
             dv = state.devices[key]
-            _upsert(conn, "devices", {"device": key, "kind": dv["kind"], "ok": int(dv["ok"]),
-                                      "state": dv["state"], "detail": dv["detail"], "at": dv["at"]})
+            _upsert(
+                conn,
+                "devices",
+                {
+                    "device": key,
+                    "kind": dv["kind"],
+                    "ok": int(dv["ok"]),
+                    "state": dv["state"],
+                    "detail": dv["detail"],
+                    "at": dv["at"],
+                },
+            )
         elif kind == "catalog":
-            _upsert(conn, "catalog", {"id": 1, "version": state.catalog.version,
-                                      "services": json.dumps(catalog_to_wire(state.catalog),
-                                                             ensure_ascii=False)})
+            _upsert(
+                conn,
+                "catalog",
+                {
+                    "id": 1,
+                    "version": state.catalog.version,
+                    "services": json.dumps(catalog_to_wire(state.catalog), ensure_ascii=False),
+                },
+            )
 
 
 def write_hall(conn: sqlite3.Connection, state: HallState) -> None:
@@ -185,11 +259,18 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
     state.last_seq = h["last_seq"]
     state.last_ts = h["last_ts"]
     state.recent_calls = deque(json.loads(h["recent_calls"]), maxlen=state.rules.board_recent_calls)
-    state.last_finished = {CounterId(k): TicketId(v) for k, v in json.loads(h["last_finished"]).items()}
+    state.last_finished = {
+        CounterId(k): TicketId(v) for k, v in json.loads(h["last_finished"]).items()
+    }
     cat = conn.execute("SELECT * FROM catalog WHERE id = 1").fetchone()
     if cat is not None:
-        state.catalog = parse_catalog({"version": cat["version"], "services": json.loads(cat["services"])})
-    state.counters = {c.id: c for c in map(counter_from_row, conn.execute("SELECT * FROM counters ORDER BY rowid"))}
+        state.catalog = parse_catalog(
+            {"version": cat["version"], "services": json.loads(cat["services"])}
+        )
+    state.counters = {
+        c.id: c
+        for c in map(counter_from_row, conn.execute("SELECT * FROM counters ORDER BY rowid"))
+    }
     after = state.last_closed_day.isoformat() if state.last_closed_day else ""
     for r in conn.execute("SELECT * FROM tickets WHERE day > ? ORDER BY issued_seq", (after,)):
         t = ticket_from_row(r)
@@ -205,12 +286,22 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
     for r in conn.execute("SELECT * FROM evaluations"):
         if r["ticket_id"] in open_ids:
             state.evaluations[TicketId(r["ticket_id"])] = Evaluation(
-                ticket_id=TicketId(r["ticket_id"]), number=r["number"],
-                counter=CounterId(r["counter"]), staff=StaffId(r["staff"]) if r["staff"] else None,
-                rating=r["rating"], at=r["at"])
+                ticket_id=TicketId(r["ticket_id"]),
+                number=r["number"],
+                counter=CounterId(r["counter"]),
+                staff=StaffId(r["staff"]) if r["staff"] else None,
+                rating=r["rating"],
+                at=r["at"],
+            )
     for r in conn.execute("SELECT * FROM service_stats"):
         state.stats[ServiceCode(r["service"])] = ServiceStats(r["ewma_minutes"], r["samples"])
     for r in conn.execute("SELECT * FROM devices"):
-        state.devices[r["device"]] = {"device": r["device"], "kind": r["kind"], "ok": bool(r["ok"]),
-                                      "state": r["state"], "detail": r["detail"], "at": r["at"]}
+        state.devices[r["device"]] = {
+            "device": r["device"],
+            "kind": r["kind"],
+            "ok": bool(r["ok"]),
+            "state": r["state"],
+            "detail": r["detail"],
+            "at": r["at"],
+        }
     return state

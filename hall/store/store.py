@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +24,12 @@ import sqlite_utils
 
 from hall.core import commands as c
 from hall.core import events as ev
-from hall.core.catalog import catalog_to_wire, counters_to_wire
 from hall.core.decide import Decision, day_rollover, decide
+from hall.core.engine import append
 from hall.core.errors import Refused
-from hall.core.model import Catalog, CounterSpec
 from hall.core.rules import Rules
-from hall.core.state import HallState, apply, new_state
-from hall.core.timekeeping import Clock, HallClock, Reading, rfc3339
+from hall.core.state import HallState, Touched, apply, new_state
+from hall.core.timekeeping import Clock, HallClock, Reading
 from hall.store import rows
 from hall.store.schema import migrate
 
@@ -61,8 +59,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
 
 class HallStore:
-    def __init__(self, path: str | Path, *, hall_id: str, tz: ZoneInfo, rules: Rules,
-                 clock: Clock) -> None:
+    def __init__(
+        self, path: str | Path, *, hall_id: str, tz: ZoneInfo, rules: Rules, clock: Clock
+    ) -> None:
         self.path = Path(path)
         self.hall_id = hall_id
         self.tz = tz
@@ -102,17 +101,14 @@ class HallStore:
     def initialised(self) -> bool:
         return bool(self.state.catalog.services) or bool(self.state.counters)
 
-    def setup(self, catalog: Catalog | dict[str, Any], counters: list[CounterSpec] | list[dict[str, Any]]) -> list[Outcome]:
-        """Apply a catalog and counters from the config (no-ops when unchanged)."""
-        out = []
-        if isinstance(catalog, Catalog):
-            cat = {"version": catalog.version, "services": catalog_to_wire(catalog)}
-        else:
-            cat = catalog
-        out.append(self.execute(c.ApplyCatalog(version=int(cat["version"]), services=list(cat["services"]))))
-        raw = [x if isinstance(x, dict) else counters_to_wire([x])[0] for x in counters]
-        out.append(self.execute(c.ConfigureCounters(counters=raw)))
-        return out
+    def setup(self, catalog: dict[str, Any], counters: list[dict[str, Any]]) -> list[Outcome]:
+        """Apply a catalog (contract shape) and counters from the config; no-ops when unchanged."""
+        return [
+            self.execute(
+                c.ApplyCatalog(version=int(catalog["version"]), services=list(catalog["services"]))
+            ),
+            self.execute(c.ConfigureCounters(counters=counters)),
+        ]
 
     # --- commands -------------------------------------------------------------------------
 
@@ -178,27 +174,21 @@ class HallStore:
         """Reload if another process appended events since this one last looked."""
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
         if (row[0] or 0) != self.state.last_seq:
-            log.info("event log moved on elsewhere (%s → %s); reloading", self.state.last_seq, row[0])
+            log.info(
+                "event log moved on elsewhere (%s → %s); reloading", self.state.last_seq, row[0]
+            )
             self.state = self._load()
             self.clock.observe(self.state.last_ts)
 
     def _append(self, decision: Decision, now: Reading) -> list[ev.Event]:
-        out = []
-        ts = max(now.ts, self.state.last_ts)
-        at = rfc3339(ts, self.tz)
-        for draft in decision.drafts:
-            e = ev.Event(
-                seq=self.state.last_seq + 1, id=str(uuid.uuid4()), type=draft.type, at=at, ts=ts,
-                data=draft.data,
-            )
-            self.conn.execute(
-                "INSERT INTO events (seq, id, type, at, ts, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False)),
-            )
-            touched = apply(self.state, e)
-            rows.write_touched(self.conn, self.state, touched)
-            out.append(e)
-        return out
+        return append(self.state, decision, now.ts, self._write)
+
+    def _write(self, e: ev.Event, touched: Touched) -> None:
+        self.conn.execute(
+            "INSERT INTO events (seq, id, type, at, ts, data) VALUES (?, ?, ?, ?, ?, ?)",
+            (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False)),
+        )
+        rows.write_touched(self.conn, self.state, touched)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -223,12 +213,19 @@ class HallStore:
 
 
 def event_from_row(r: sqlite3.Row) -> ev.Event:
-    return ev.Event(seq=r["seq"], id=r["id"], type=r["type"], at=r["at"], ts=r["ts"],
-                    data=json.loads(r["data"]))
+    return ev.Event(
+        seq=r["seq"], id=r["id"], type=r["type"], at=r["at"], ts=r["ts"], data=json.loads(r["data"])
+    )
 
 
-def rebuild(events: Iterator[ev.Event] | list[ev.Event], target: sqlite3.Connection, *,
-            hall_id: str, tz: ZoneInfo, rules: Rules) -> HallState:
+def rebuild(
+    events: Iterator[ev.Event] | list[ev.Event],
+    target: sqlite3.Connection,
+    *,
+    hall_id: str,
+    tz: ZoneInfo,
+    rules: Rules,
+) -> HallState:
     """Replay a log into a fresh database's tables (which must be empty and migrated)."""
     state = new_state(hall_id, tz, rules)
     target.execute("BEGIN")

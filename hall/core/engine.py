@@ -1,0 +1,60 @@
+"""Turning decisions into numbered events and applying them: shared by the store and by
+`MemoryHall`, the core run in memory (for the property tests and simulations)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from hall.core import commands as c
+from hall.core import events as ev
+from hall.core.decide import Decision, day_rollover, decide
+from hall.core.state import HallState, Touched, apply
+from hall.core.timekeeping import Clock, HallClock, rfc3339
+
+Sink = Callable[[ev.Event, Touched], None]
+
+
+def append(
+    state: HallState,
+    decision: Decision,
+    now_ts: float,
+    sink: Sink,
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+) -> list[ev.Event]:
+    """Number the decision's drafts after the log's end, apply each, hand each to `sink`."""
+    out = []
+    ts = max(now_ts, state.last_ts)
+    at = rfc3339(ts, state.tz)
+    for draft in decision.drafts:
+        e = ev.Event(
+            seq=state.last_seq + 1, id=new_id(), type=draft.type, at=at, ts=ts, data=draft.data
+        )
+        touched = apply(state, e)
+        sink(e, touched)
+        out.append(e)
+    return out
+
+
+class MemoryHall:
+    """The queue core with its log in a list: no SQLite. Same rules, same events."""
+
+    def __init__(self, state: HallState, clock: Clock) -> None:
+        self.state = state
+        self.clock = HallClock(clock, state.last_ts)
+        self.log: list[ev.Event] = []
+
+    def _sink(self, e: ev.Event, touched: Touched) -> None:
+        self.log.append(e)
+
+    def execute(self, cmd: c.Command) -> dict[str, Any]:
+        now = self.clock.read()
+        roll = day_rollover(self.state, now)
+        if roll is not None:
+            append(self.state, roll, now.ts, self._sink)
+        decision = decide(self.state, cmd, now)
+        events = append(self.state, decision, now.ts, self._sink)
+        for e in events:
+            self.clock.observe(e.ts)
+        return decision.result
