@@ -46,7 +46,7 @@ class Message:
     store (on subscribe or resubscribe), False when it was published live."""
 
     topic: str
-    payload: Mapping[str, Any] = field(hash=False)
+    payload: JsonObject = field(hash=False)  # shared by one client's handlers: read only
     retained: bool = False
 
 

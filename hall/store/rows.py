@@ -92,9 +92,10 @@ def ticket_from_row(r: sqlite3.Row) -> Ticket:
     )
 
 
-def counter_row(c: Counter) -> dict[str, Any]:
+def counter_row(c: Counter, pos: int) -> dict[str, Any]:
     return {
         "id": c.id,
+        "pos": pos,
         "name": c.spec.name,
         "services": json.dumps(list(c.spec.services)),
         "state": c.state.value,
@@ -189,7 +190,7 @@ def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) 
             if c is None:
                 conn.execute("DELETE FROM counters WHERE id = ?", (key,))
             else:
-                _upsert(conn, "counters", counter_row(c))
+                _upsert(conn, "counters", counter_row(c, list(state.counters).index(c.id)))
         elif kind == "appointment":
             a = state.appointments.get(AppointmentId(key))
             if a is not None:
@@ -269,7 +270,7 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
         )
     state.counters = {
         c.id: c
-        for c in map(counter_from_row, conn.execute("SELECT * FROM counters ORDER BY rowid"))
+        for c in map(counter_from_row, conn.execute("SELECT * FROM counters ORDER BY pos"))
     }
     after = state.last_closed_day.isoformat() if state.last_closed_day else ""
     for r in conn.execute("SELECT * FROM tickets WHERE day > ? ORDER BY issued_seq", (after,)):

@@ -46,6 +46,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tickets_day_state ON tickets(day, state);
     CREATE TABLE counters (
         id TEXT PRIMARY KEY,
+        pos INTEGER NOT NULL,
         name TEXT NOT NULL,
         services TEXT NOT NULL,
         state TEXT NOT NULL,

@@ -1,0 +1,160 @@
+"""The announcer: a worker thread that speaks queued calls one at a time.
+
+`announce()` only queues (under a lock) and returns at once, so the GUI thread never waits
+on speech. The worker takes the next `Announcement` (rules in `drivers.speech.schedule`),
+synthesises its sentence with the engine's deadline, joins chime + sentence x N into one
+WAV at the volume of the hour, and hands it to the player, which plays to the end before
+the next one starts: announcements never overlap.
+
+Failures: when synthesis fails or times out (the engine kills its process at the deadline)
+the chime alone is played and `on_fault("speech", message)` is called; when the player
+fails, `on_fault("audio", message)`. The caller turns these into `device.fault` reports.
+The worker keeps going either way. `on_fault` runs on the worker thread: a Qt caller passes
+it on through a queued signal.
+
+A hung engine that is a process is killed at `synth_deadline_s` by the engine itself; a
+player is killed at the audio's length plus its margin. So the worker never stalls longer
+than those, and `announce()` never waits on it at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from .audio import Audio, join, make_chime, scale, trim_silence
+from .engine import SpeechEngine, SpeechError
+from .player import PlaybackError, Player
+from .schedule import Announcement, AnnouncementQueue, SpeechSettings, plan_for
+from .text import Call
+from .voicepack import VoicePackEngine
+
+_log = logging.getLogger(__name__)
+
+FaultCallback = Callable[[str, str], None]
+CHIME_ONLY = "[chime only] "
+
+
+class Announcer:
+    def __init__(
+        self,
+        engine: SpeechEngine,
+        player: Player,
+        settings: SpeechSettings | None = None,
+        *,
+        chime: Audio | None = None,
+        on_fault: FaultCallback | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.settings = settings or SpeechSettings()
+        self._engine = engine
+        self._player = player
+        self._chime = chime if chime is not None else default_chime(engine)
+        self._on_fault = on_fault
+        self._clock = clock
+        self._queue = AnnouncementQueue(self.settings)
+        self._cond = threading.Condition()
+        self._busy = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("announcer already started")
+        self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
+        self._thread.start()
+
+    def announce(self, call: Call) -> bool:
+        """Queue a call or recall; never blocks on speech. True if it merged with a waiting one.
+
+        Raises ValueError for a malformed call, which is not queued.
+        """
+        with self._cond:
+            merged = self._queue.push(call)
+            self._cond.notify_all()
+        return merged
+
+    def waiting(self) -> tuple[Call, ...]:
+        with self._cond:
+            return self._queue.waiting()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing waits and nothing plays; False if `timeout` passed first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._busy and not len(self._queue), timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the announcement in progress; calls still waiting are dropped (logged)."""
+        with self._cond:
+            self._stopping = True
+            dropped = len(self._queue)
+            self._cond.notify_all()
+        if dropped:
+            _log.warning("announcer stopped with %d calls not announced", dropped)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                _log.warning("announcer thread still busy after %.1f s", timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopping or len(self._queue) > 0)
+                if self._stopping:
+                    return
+                announcement = self._queue.pop()
+                self._busy = True
+            try:
+                if announcement is not None:
+                    self._speak(announcement)
+            except Exception as exc:  # the worker must outlive any one announcement
+                _log.exception("announcement failed")
+                self._fault("speech", f"unexpected {type(exc).__name__}: {exc}")
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _speak(self, announcement: Announcement) -> None:
+        plan = plan_for(announcement, self.settings, self._clock().time())
+        phrase = announcement.phrase
+        sentence: Audio | None = None
+        if plan.speak:
+            try:
+                spoken = self._engine.synthesize(phrase, self.settings.synth_deadline_s)
+                sentence = trim_silence(spoken)  # the gaps between repeats are ours
+            except SpeechError as exc:
+                _log.warning("speech failed, chime only: %s", exc)
+                self._fault("speech", str(exc))
+        parts = [self._chime] if plan.chime or (plan.speak and sentence is None) else []
+        if sentence is not None:
+            parts += [sentence] * plan.repeats
+        if not parts:
+            _log.info("quiet hours: %s not played", announcement.tickets)
+            return
+        rate = sentence.rate if sentence is not None else self._chime.rate
+        audio = scale(join(parts, self.settings.gap_s, rate), plan.volume)
+        text = phrase.display if sentence is not None else CHIME_ONLY + phrase.display
+        try:
+            self._player.play(audio, text)
+        except PlaybackError as exc:
+            _log.warning("playback failed: %s", exc)
+            self._fault("audio", str(exc))
+
+    def _fault(self, kind: str, message: str) -> None:
+        """Report to the caller; this runs on the worker thread, never the GUI thread."""
+        if self._on_fault is None:
+            return
+        try:
+            self._on_fault(kind, message)
+        except Exception:
+            _log.exception("fault callback failed")
+
+
+def default_chime(engine: SpeechEngine) -> Audio:
+    """The voice pack's chime.wav when the engine is a pack that has one, else the built-in."""
+    if isinstance(engine, VoicePackEngine) and (recorded := engine.chime()) is not None:
+        return recorded
+    return make_chime()

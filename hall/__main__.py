@@ -1,0 +1,3 @@
+from hall.cli.main import main
+
+main()

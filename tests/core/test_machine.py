@@ -1,0 +1,209 @@
+"""A Hypothesis state machine over the queue: random days on several counters.
+
+Invariants after every step: no ticket in hand at two counters; numbers unique per prefix
+and business day; seq gapless; nothing a calling counter serves waits forever (bounded by
+the ageing rule); and at the end, tables rebuilt from the log equal the live tables.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from hall.core import commands as c
+from hall.core.errors import Refused
+from hall.core.model import Priority, TicketState
+from hall.core.rules import Rules
+from hall.core.selection import candidates
+from hall.core.timekeeping import FixedClock
+from hall.store.rebuild import compare_with_rebuild
+from hall.store.store import HallStore
+from tests.conftest import CATALOG, COUNTERS, HALL_ID, TZ, at
+
+COUNTER_IDS = [x["id"] for x in COUNTERS]
+SERVICES = ["SB-001", "SB-002", "YB-001", "HY-001", "ZX-001"]
+RULES = Rules()
+MAX_RANK = max(len(x["services"]) for x in COUNTERS) - 1
+# How much later than a waiting ticket another may arrive and still be called before it.
+MAX_PASS_S = (
+    max(RULES.priority_credit_minutes,
+        RULES.appointment_credit_minutes + RULES.appointment_before_minutes
+        + RULES.appointment_after_minutes)
+    + RULES.preference_step_minutes * MAX_RANK
+) * 60
+
+
+class QueueMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = tempfile.TemporaryDirectory()
+        self.clock = FixedClock(at("09:00"))
+        self.store = HallStore(Path(self.tmp.name) / "hall.db", hall_id=HALL_ID, tz=TZ,
+                               rules=RULES, clock=self.clock)
+        self.store.setup(CATALOG, COUNTERS)
+        self.refusals = 0
+        self.sign_everyone_in()
+
+    def sign_everyone_in(self) -> None:
+        for i, cid in enumerate(COUNTER_IDS):
+            self.run(c.SignIn(cid, str(1000 + i)))
+
+    def teardown(self) -> None:
+        try:
+            diffs = compare_with_rebuild(self.store)
+            assert not diffs, diffs
+        finally:
+            self.store.close()
+            self.tmp.cleanup()
+
+    def run(self, cmd: c.Command) -> dict[str, object] | None:
+        try:
+            return self.store.execute(cmd).result
+        except Refused:
+            self.refusals += 1
+            return None
+
+    @rule(service=st.sampled_from(SERVICES),
+          priority=st.sampled_from(list(Priority)) | st.just(Priority.NORMAL))
+    def issue(self, service: str, priority: Priority) -> None:
+        self.run(c.IssueTicket(service, priority=priority))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS), staff=st.integers(1000, 1006))
+    def sign_in(self, counter: str, staff: int) -> None:
+        self.run(c.SignIn(counter, str(staff)))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def sign_out(self, counter: str) -> None:
+        self.run(c.SignOut(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def call_next_rule(self, counter: str) -> None:
+        self.call_next(counter)
+
+    def call_next(self, counter: str) -> None:
+        cnt = self.store.state.counter(counter)
+        before = {t.id: t for _k, _s, t in candidates(self.store.state, cnt)} if cnt else {}
+        r = self.run(c.CallNext(counter))
+        if r is None:
+            return
+        chosen = before[str(r["ticket_id"])]
+        # The ageing bound: a ticket is passed over only by tickets that arrived at most
+        # MAX_PASS_S after it, so with finitely many arrivals nothing waits forever.
+        for t in before.values():
+            assert chosen.issued_at <= t.issued_at + MAX_PASS_S + 1e-6, (
+                f"{chosen.number} called ahead of {t.number} which arrived "
+                f"{chosen.issued_at - t.issued_at:.0f}s earlier"
+            )
+
+    # Calling and issuing are most of a hall's day: give them more of the steps.
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def call_next_again(self, counter: str) -> None:
+        self.call_next(counter)
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def call_next_once_more(self, counter: str) -> None:
+        self.call_next(counter)
+
+    @rule(service=st.sampled_from(SERVICES))
+    def issue_normal(self, service: str) -> None:
+        self.run(c.IssueTicket(service))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS), number=st.integers(1, 12),
+          prefix=st.sampled_from("ABJZ"))
+    def call_number(self, counter: str, number: int, prefix: str) -> None:
+        self.run(c.CallNumber(counter, f"{prefix}{number:03d}"))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def recall(self, counter: str) -> None:
+        self.run(c.Recall(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def skip(self, counter: str) -> None:
+        self.run(c.Skip(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def start(self, counter: str) -> None:
+        self.run(c.Start(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def finish(self, counter: str) -> None:
+        self.run(c.Finish(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def hold(self, counter: str) -> None:
+        self.run(c.Hold(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def call_back(self, counter: str) -> None:
+        self.run(c.CallBack(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS), to=st.sampled_from(SERVICES + COUNTER_IDS))
+    def transfer(self, counter: str, to: str) -> None:
+        if "-" in to:
+            self.run(c.Transfer(counter, to_service=to))
+        else:
+            self.run(c.Transfer(counter, to_counter=to))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS))
+    def pause_or_resume(self, counter: str) -> None:
+        cnt = self.store.state.counter(counter)
+        if cnt is not None and cnt.state.value == "paused":
+            self.run(c.Resume(counter))
+        else:
+            self.run(c.Pause(counter))
+
+    @rule(counter=st.sampled_from(COUNTER_IDS), rating=st.integers(1, 5))
+    def evaluate(self, counter: str, rating: int) -> None:
+        self.run(c.Evaluate(counter, rating))
+
+    @rule(seconds=st.integers(1, 600))
+    def time_passes(self, seconds: int) -> None:
+        self.clock.advance(seconds)
+
+    @rule(seconds=st.integers(-7200, 7200))
+    def clock_jumps(self, seconds: int) -> None:
+        self.clock.jump_wall(seconds)
+
+    @precondition(lambda self: self.store.state.open_day is not None)
+    @rule()
+    def next_day(self) -> None:
+        self.clock.advance(24 * 3600)
+        if self.store.state.day_of(self.clock.t).isoweekday() > 5:
+            self.clock.advance(2 * 24 * 3600)
+        self.clock.t = at("09:00", self.store.state.day_of(self.clock.t))
+        self.run(c.IssueTicket("SB-001"))  # the first command of the day closes the last one
+        self.sign_everyone_in()
+
+    @invariant()
+    def one_counter_per_ticket(self) -> None:
+        state = self.store.state
+        in_hand: dict[str, str] = {}
+        for cnt in state.counters.values():
+            for tid in ([cnt.current] if cnt.current else []) + list(cnt.held):
+                assert tid not in in_hand, f"{tid} at {in_hand.get(tid)} and {cnt.id}"
+                in_hand[tid] = cnt.id
+                assert state.tickets[tid].state.in_hand
+        for t in state.tickets.values():
+            if t.state in (TicketState.CALLED, TicketState.SERVING, TicketState.HELD):
+                assert in_hand.get(t.id) == t.counter
+
+    @invariant()
+    def numbers_unique_and_seq_gapless(self) -> None:
+        conn = self.store.conn
+        dup = conn.execute(
+            "SELECT day, number, count(*) FROM tickets GROUP BY day, number HAVING count(*) > 1"
+        ).fetchall()
+        assert not dup
+        lo, hi, n = conn.execute("SELECT min(seq), max(seq), count(*) FROM events").fetchone()
+        assert lo == 1 and hi == n == self.store.state.last_seq
+
+
+QueueMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=80, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestQueueMachine = QueueMachine.TestCase

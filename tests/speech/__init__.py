@@ -1,0 +1,1 @@
+"""Spoken calls: text, pinyin, synthesis, playback, the announcer."""

@@ -1,0 +1,130 @@
+"""The store on real SQLite files: durability settings, restarts, idempotency, rebuild."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hall.core import commands as c
+from hall.core.errors import Refused
+from hall.core.rules import Rules
+from hall.core.timekeeping import FixedClock
+from hall.store.rebuild import compare_with_rebuild, replace_tables
+from hall.store.schema import SCHEMA_VERSION, SchemaError
+from hall.store.store import HallStore, StoreError
+from tests.conftest import HALL_ID, TZ, at
+
+MakeStore = Callable[..., HallStore]
+
+
+def test_wal_and_full_sync(make_store: MakeStore, clock: FixedClock) -> None:
+    s = make_store(clock)
+    assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert s.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_numbers_survive_restart_and_clock_jump(make_store: MakeStore, clock: FixedClock,
+                                                tmp_path: Path) -> None:
+    s = make_store(clock)
+    assert s.execute(c.IssueTicket("SB-001")).result["number"] == "A001"
+    s.close()
+    clock.jump_wall(-6 * 3600)  # rebooted with a wrong clock
+    s2 = make_store(clock)
+    assert s2.execute(c.IssueTicket("SB-001")).result["number"] == "A002"
+    s2.close()
+    clock.t = 0.0  # and then with no clock at all
+    s3 = make_store(clock)
+    r = s3.execute(c.IssueTicket("SB-001")).result
+    assert (r["number"], r["day"]) == ("A003", "2026-11-27")
+
+
+def test_idempotency_key_acts_once(make_store: MakeStore, clock: FixedClock) -> None:
+    s = make_store(clock)
+    s.execute(c.SignIn("1", "1024"))
+    s.execute(c.IssueTicket("SB-001"))
+    s.execute(c.IssueTicket("SB-001"))
+    first = s.execute(c.CallNext("1"), idempotency_key="pad/1/3/777/5")
+    again = s.execute(c.CallNext("1"), idempotency_key="pad/1/3/777/5")
+    assert again.duplicate and again.result["number"] == first.result["number"] == "A001"
+    assert again.events == ()
+    # A refusal is remembered too: the same key press never acts later.
+    s.execute(c.Finish("1"))
+    s.execute(c.CallNext("1"))
+    s.execute(c.Finish("1"))
+    with pytest.raises(Refused) as r1:
+        s.execute(c.CallNext("1"), idempotency_key="kiosk/abc")
+    s.execute(c.IssueTicket("SB-001"))
+    with pytest.raises(Refused) as r2:
+        s.execute(c.CallNext("1"), idempotency_key="kiosk/abc")
+    assert r1.value.code == r2.value.code == "queue_empty"
+    assert r2.value.details.get("duplicate") is True
+
+
+def test_two_processes_share_the_file(make_store: MakeStore, clock: FixedClock) -> None:
+    hub = make_store(clock)
+    shell = make_store(clock)  # e.g. `hall queue` from a technician's terminal
+    assert hub.execute(c.IssueTicket("SB-001")).result["number"] == "A001"
+    assert shell.execute(c.IssueTicket("SB-001")).result["number"] == "A002"
+    assert hub.execute(c.IssueTicket("SB-001")).result["number"] == "A003"
+    seqs = [e.seq for e in hub.events_since(0)]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_rebuilt_tables_equal_live_tables(make_store: MakeStore, clock: FixedClock) -> None:
+    s = make_store(clock)
+    for i, cid in enumerate(["1", "2", "3", "9"]):
+        s.execute(c.SignIn(cid, str(3000 + i)))
+    for svc in ["SB-001", "SB-002", "YB-001", "HY-001"] * 5:
+        s.execute(c.IssueTicket(svc))
+        clock.advance(40)
+    for _ in range(4):
+        for cid in ["1", "2", "3", "9"]:
+            s.execute(c.CallNext(cid))
+            s.execute(c.Start(cid))
+            clock.advance(300)
+            s.execute(c.Finish(cid))
+            s.execute(c.Evaluate(cid, 4))
+    s.execute(c.CallNext("1"))
+    s.execute(c.Hold("1"))
+    s.execute(c.CallNext("2"))
+    s.execute(c.Transfer("2", to_service="YB-001"))
+    s.execute(c.ReportDevice("kiosk-1/printer", "printer", ok=False, state="paper_out"))
+    assert compare_with_rebuild(s) == []
+    clock.t = at("09:10", date(2026, 11, 30))
+    s.execute(c.IssueTicket("SB-001"))  # closes Friday
+    assert compare_with_rebuild(s) == []
+    # Damage a table; the rebuild notices and repairs it.
+    s.conn.execute("UPDATE tickets SET state = 'waiting' WHERE number = 'A001'")
+    assert compare_with_rebuild(s) != []
+    replace_tables(s)
+    assert compare_with_rebuild(s) == []
+
+
+def test_wrong_hall_and_newer_schema_refused(tmp_path: Path, clock: FixedClock) -> None:
+    path = tmp_path / "h.db"
+    HallStore(path, hall_id=HALL_ID, tz=TZ, rules=Rules(), clock=clock).close()
+    with pytest.raises(StoreError, match="belongs to hall 410411-ZH01"):
+        HallStore(path, hall_id="410402-XH01", tz=TZ, rules=Rules(), clock=clock)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaError, match="newer than this software"):
+        HallStore(path, hall_id=HALL_ID, tz=TZ, rules=Rules(), clock=clock)
+
+
+def test_no_personal_data_stored(make_store: MakeStore, clock: FixedClock) -> None:
+    s = make_store(clock)
+    s.execute(c.ApplyAppointment({
+        "id": "AP1", "version": 1, "status": "booked", "service": "SB-001",
+        "date": "2026-11-27", "slot_start": "10:00", "slot_end": "10:30", "code": "482913",
+        "citizen": {"name_masked": "张*", "id_hash": "9f" * 32, "phone_tail": "5678",
+                    "name": "张三", "id_number": "410411199001011234", "phone": "13800005678"},
+    }))
+    dump = "\n".join(s.conn.iterdump())
+    for secret in ("张三", "410411199001011234", "13800005678", "5678"):
+        assert secret not in dump
