@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from hall.core.model import CounterState, Ticket, TicketState
+from hall.core.model import CounterState, Ticket
 from hall.core.state import HallState
 
 
@@ -37,18 +37,15 @@ def ahead_of(state: HallState, ticket: Ticket) -> int:
     """Waiting tickets of the same service that will be called before this one."""
     return sum(
         1
-        for t in state.tickets.values()
-        if t.state is TicketState.WAITING
-        and t.service == ticket.service
+        for t in state.waiting_tickets.values()
+        if t.service == ticket.service
         and t.id != ticket.id
         and (t.order_key, t.issued_seq) < (ticket.order_key, ticket.issued_seq)
     )
 
 
 def waiting_count(state: HallState, service: str) -> int:
-    return sum(
-        1 for t in state.tickets.values() if t.state is TicketState.WAITING and t.service == service
-    )
+    return sum(1 for t in state.waiting_tickets.values() if t.service == service)
 
 
 def estimate_minutes(state: HallState, service: str, ahead: int) -> int | None:

@@ -17,10 +17,11 @@ later arrival: nothing waits forever (the ageing rule, docs/QUEUE_RULES.md).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from hall.core.model import Counter, Priority, Source, Ticket, TicketState
+from hall.core.model import Counter, Priority, Source, Ticket
 from hall.core.state import HallState
 
 
@@ -37,11 +38,17 @@ class Choice:
 
 def candidates(state: HallState, counter: Counter) -> list[tuple[float, int, Ticket]]:
     """Waiting tickets this counter may call, with their effective key, best first."""
+    out = candidates_unsorted(state, counter)
+    out.sort(key=lambda x: (x[0], x[1]))
+    return out
+
+
+def candidates_unsorted(state: HallState, counter: Counter) -> list[tuple[float, int, Ticket]]:
     step = state.rules.preference_step_minutes * 60.0
     rank = {code: i for i, code in enumerate(counter.spec.services)}
     out = []
-    for t in state.tickets.values():
-        if t.state is not TicketState.WAITING or t.day != state.open_day:
+    for t in state.waiting_tickets.values():
+        if t.day != state.open_day:
             continue
         if t.target_counter is not None:
             if t.target_counter != counter.id:
@@ -52,19 +59,24 @@ def candidates(state: HallState, counter: Counter) -> list[tuple[float, int, Tic
         if r is None:
             continue
         out.append((t.order_key + r * step, t.issued_seq, t))
-    out.sort(key=lambda x: (x[0], x[1]))
     return out
 
 
+def first_candidates(state: HallState, counter: Counter, n: int) -> list[tuple[float, int, Ticket]]:
+    """The first n of `candidates` without sorting them all."""
+    everyone = candidates_unsorted(state, counter)
+    return heapq.nsmallest(n, everyone, key=lambda x: (x[0], x[1]))
+
+
 def waiting_for(state: HallState, counter: Counter) -> int:
-    return len(candidates(state, counter))
+    return len(candidates_unsorted(state, counter))
 
 
 def choose(state: HallState, counter: Counter) -> Choice | None:
-    ranked = candidates(state, counter)
+    ranked = first_candidates(state, counter, 4)
     if not ranked:
         return None
-    _key, _seq, best = ranked[0]
+    _key, _seq, chosen = ranked[0]
     others = ranked[1:4]
     alternatives = tuple(
         {
@@ -77,16 +89,16 @@ def choose(state: HallState, counter: Counter) -> Choice | None:
         for k, _s, t in others
     )
     passed_over = any(
-        s < best.issued_seq and t.source is not Source.APPOINTMENT for _k, s, t in others
+        s < chosen.issued_seq and t.source is not Source.APPOINTMENT for _k, s, t in others
     )
-    if best.target_counter is not None:
+    if chosen.target_counter is not None:
         rule, why = "transfer", "转至本窗口的号"
-    elif best.source is Source.APPOINTMENT:
+    elif chosen.source is Source.APPOINTMENT:
         rule, why = "appointment", "预约号，在预约时段内优先"
-    elif best.priority is not Priority.NORMAL:
-        rule, why = "priority", f"绿色通道（{best.priority.label}）优先"
+    elif chosen.priority is not Priority.NORMAL:
+        rule, why = "priority", f"绿色通道（{chosen.priority.label}）优先"
     elif passed_over:
         rule, why = "preference", "本窗口优先办理的业务"
     else:
         rule, why = "longest_wait", "按取号先后，等候最久"
-    return Choice(best, rule, why, alternatives)
+    return Choice(chosen, rule, why, alternatives)

@@ -47,6 +47,7 @@ class HallState:
     catalog: Catalog = field(default_factory=lambda: Catalog(0, ()))
     counters: dict[CounterId, Counter] = field(default_factory=dict)
     tickets: dict[TicketId, Ticket] = field(default_factory=dict)  # the open day(s) only
+    waiting_tickets: dict[TicketId, Ticket] = field(default_factory=dict)  # index of tickets
     by_number: dict[tuple[date, str], TicketId] = field(default_factory=dict)
     serials: dict[tuple[date, str], int] = field(default_factory=dict)
     issued_count: dict[tuple[date, str], int] = field(default_factory=dict)
@@ -72,7 +73,19 @@ class HallState:
         return self.counters.get(CounterId(counter_id))
 
     def waiting(self) -> list[Ticket]:
-        return [t for t in self.tickets.values() if t.state is TicketState.WAITING]
+        return list(self.waiting_tickets.values())
+
+    def put_ticket(self, t: Ticket) -> None:
+        """Every ticket change goes through here, which keeps the waiting index right."""
+        self.tickets[t.id] = t
+        if t.state is TicketState.WAITING:
+            self.waiting_tickets[t.id] = t
+        else:
+            self.waiting_tickets.pop(t.id, None)
+
+    def drop_ticket(self, tid: TicketId) -> Ticket:
+        self.waiting_tickets.pop(tid, None)
+        return self.tickets.pop(tid)
 
     def service_stats(self, code: str) -> ServiceStats:
         st = self.stats.get(ServiceCode(code))
@@ -108,7 +121,7 @@ def apply(state: HallState, event: ev.Event) -> Touched:
 
 
 def _set_ticket(state: HallState, t: Ticket) -> Touched:
-    state.tickets[t.id] = t
+    state.put_ticket(t)
     return {("ticket", t.id)}
 
 
@@ -372,7 +385,7 @@ def _day_closed(state: HallState, d: dict[str, Any], ts: float) -> Touched:
         state.open_day = None
     # Closed days leave memory; their rows stay in the tables.
     for tid in [tid for tid, t in state.tickets.items() if t.day <= day]:
-        t = state.tickets.pop(tid)
+        t = state.drop_ticket(tid)
         state.by_number.pop((t.day, t.number), None)
         state.evaluations.pop(tid, None)
     for key in [k for k in state.serials if k[0] <= day]:

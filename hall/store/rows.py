@@ -171,8 +171,6 @@ def hall_row(s: HallState) -> dict[str, Any]:
         "open_day": s.open_day.isoformat() if s.open_day else None,
         "last_closed_day": s.last_closed_day.isoformat() if s.last_closed_day else None,
         "day_skips": s.day_skips,
-        "last_seq": s.last_seq,
-        "last_ts": s.last_ts,
         "recent_calls": json.dumps(list(s.recent_calls), ensure_ascii=False),
         "last_finished": json.dumps(s.last_finished),
     }
@@ -243,22 +241,28 @@ def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) 
             )
 
 
-def write_hall(conn: sqlite3.Connection, state: HallState) -> None:
-    _upsert(conn, "hall", hall_row(state))
+def write_hall(conn: sqlite3.Connection, state: HallState, previous: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """Write the hall row if it differs from `previous` (what was last written)."""
+    row = hall_row(state)
+    if row != previous:
+        _upsert(conn, "hall", row)
+    return row
 
 
 def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
     """Fill a fresh state from the tables (the open day's tickets, counters, catalog …)."""
     h = conn.execute("SELECT * FROM hall WHERE id = 1").fetchone()
     if h is None:
-        return state
+        return state  # nothing was ever committed
     state.open_day = date.fromisoformat(h["open_day"]) if h["open_day"] else None
     state.last_closed_day = (
         date.fromisoformat(h["last_closed_day"]) if h["last_closed_day"] else None
     )
     state.day_skips = h["day_skips"]
-    state.last_seq = h["last_seq"]
-    state.last_ts = h["last_ts"]
+    last = conn.execute("SELECT seq, ts FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    if last is not None:
+        state.last_seq, state.last_ts = last["seq"], last["ts"]
     state.recent_calls = deque(json.loads(h["recent_calls"]), maxlen=state.rules.board_recent_calls)
     state.last_finished = {
         CounterId(k): TicketId(v) for k, v in json.loads(h["last_finished"]).items()
@@ -269,13 +273,12 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
             {"version": cat["version"], "services": json.loads(cat["services"])}
         )
     state.counters = {
-        c.id: c
-        for c in map(counter_from_row, conn.execute("SELECT * FROM counters ORDER BY pos"))
+        c.id: c for c in map(counter_from_row, conn.execute("SELECT * FROM counters ORDER BY pos"))
     }
     after = state.last_closed_day.isoformat() if state.last_closed_day else ""
     for r in conn.execute("SELECT * FROM tickets WHERE day > ? ORDER BY issued_seq", (after,)):
         t = ticket_from_row(r)
-        state.tickets[t.id] = t
+        state.put_ticket(t)
         state.by_number[(t.day, t.number)] = t.id
         state.issued_count[(t.day, t.service)] = state.issued_count.get((t.day, t.service), 0) + 1
     for r in conn.execute("SELECT * FROM serials WHERE day > ?", (after,)):

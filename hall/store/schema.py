@@ -92,7 +92,6 @@ MIGRATIONS: list[str] = [
         services TEXT NOT NULL);
     CREATE TABLE hall (id INTEGER PRIMARY KEY CHECK (id = 1),
         open_day TEXT, last_closed_day TEXT, day_skips INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL, last_ts REAL NOT NULL,
         recent_calls TEXT NOT NULL, last_finished TEXT NOT NULL);
     CREATE TABLE idempotency (
         key TEXT PRIMARY KEY, seq INTEGER NOT NULL, result TEXT NOT NULL, ts REAL NOT NULL

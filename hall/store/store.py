@@ -70,6 +70,8 @@ class HallStore:
         self.db = sqlite_utils.Database(self.conn)
         migrate(self.conn)
         self._check_hall()
+        self._hall_row: dict[str, Any] | None = None
+        self._data_version = -1
         self.state = self._load()
         self.clock = HallClock(clock, self.state.last_ts)
 
@@ -86,7 +88,10 @@ class HallStore:
             )
 
     def _load(self) -> HallState:
-        return rows.load_state(self.conn, new_state(self.hall_id, self.tz, self.rules))
+        state = rows.load_state(self.conn, new_state(self.hall_id, self.tz, self.rules))
+        written = self.conn.execute("SELECT 1 FROM hall WHERE id = 1").fetchone()
+        self._hall_row = rows.hall_row(state) if written else None
+        return state
 
     def close(self) -> None:
         self.conn.close()
@@ -142,7 +147,7 @@ class HallStore:
                 if committed or idempotency_key is not None:
                     if idempotency_key is not None:
                         self._remember(idempotency_key, {"refused": refusal.to_dict()}, now)
-                    rows.write_hall(conn, self.state)
+                    self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
                     conn.execute("COMMIT")
                 else:
                     conn.execute("ROLLBACK")
@@ -150,7 +155,7 @@ class HallStore:
             committed += self._append(decision, now)
             if idempotency_key is not None:
                 self._remember(idempotency_key, decision.result, now)
-            rows.write_hall(conn, self.state)
+            self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
             conn.execute("COMMIT")
         except Refused:
             raise
@@ -172,6 +177,10 @@ class HallStore:
 
     def _refresh(self) -> None:
         """Reload if another process appended events since this one last looked."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version:
+            return  # no other connection has committed since our last look
+        self._data_version = version
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
         if (row[0] or 0) != self.state.last_seq:
             log.info(

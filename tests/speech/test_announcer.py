@@ -133,7 +133,7 @@ def test_a_hung_engine_is_killed_without_blocking_the_caller(faults: Faults) -> 
         before = timer.monotonic()
         announcer.announce(Call("A001", "3"))
         announcer.announce(Call("A002", "3"))
-        assert timer.monotonic() - before < 0.05  # the GUI thread is never held
+        assert timer.monotonic() - before < 0.2  # the GUI thread is never held
         assert announcer.wait_idle(5)
         assert timer.monotonic() - before < 2.5  # two deadlines and a little
     assert [p.text for p in player.played] == [

@@ -1,0 +1,137 @@
+"""Protocol v1 framing (contracts/pad-bus.md): CRC, frames and the receiver. Pure, no IO.
+
+Frame: ``AA ADDR SEQ CMD LEN PAYLOAD CRC_lo CRC_hi`` with CRC-16/MODBUS over ADDR..PAYLOAD.
+The messages inside frames are in :mod:`counter_pad.frames_v1`, which re-exports this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SOF = 0xAA
+MAX_PAYLOAD = 64
+HEADER = 5  # SOF ADDR SEQ CMD LEN
+OVERHEAD = 7  # header + CRC
+MAX_FRAME = MAX_PAYLOAD + OVERHEAD
+REPLY_BIT = 0x80
+BROADCAST = 0
+
+
+class FrameError(ValueError):
+    """A frame or payload that does not follow the contract."""
+
+
+def crc16_modbus(data: bytes) -> int:
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+@dataclass(frozen=True)
+class Frame:
+    addr: int  # as on the wire: replies carry bit 7
+    seq: int
+    cmd: int
+    payload: bytes = b""
+
+    @property
+    def is_reply(self) -> bool:
+        return bool(self.addr & REPLY_BIT)
+
+    @property
+    def device(self) -> int:
+        return self.addr & 0x7F
+
+    def encode(self) -> bytes:
+        return encode_frame(self.addr, self.seq, self.cmd, self.payload)
+
+
+def encode_frame(addr: int, seq: int, cmd: int, payload: bytes = b"") -> bytes:
+    if not (0 <= addr <= 0xFF and 0 <= seq <= 0xFF and 0 <= cmd <= 0xFF):
+        raise FrameError(f"header byte out of range: addr={addr} seq={seq} cmd={cmd}")
+    if len(payload) > MAX_PAYLOAD:
+        raise FrameError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    body = bytes((addr, seq, cmd, len(payload))) + payload
+    crc = crc16_modbus(body)
+    return bytes((SOF,)) + body + bytes((crc & 0xFF, crc >> 8))
+
+
+def wire_time(n_bytes: float, baud: int) -> float:
+    """Seconds that n bytes take on the line at 8N1 (10 bits a byte)."""
+    return n_bytes * 10 / baud
+
+
+class Receiver:
+    """Incremental frame finder: feed byte chunks, get complete frames with a good CRC.
+
+    Bad CRCs, LEN over 64 and noise are dropped; on any failure only the SOF byte is
+    discarded and the search restarts at the next 0xAA, so a good frame that begins inside
+    a bad one is still found. The link calls :meth:`abort` after an inter-byte gap.
+    """
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.dropped = 0  # bytes discarded as noise or bad frames
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._buf)
+
+    @property
+    def needed(self) -> int:
+        """Bytes still missing from the frame being received (a whole header if none)."""
+        buf = self._buf
+        if len(buf) < HEADER:
+            return HEADER - len(buf)
+        return max(1, buf[4] + OVERHEAD - len(buf))
+
+    def feed(self, data: bytes) -> list[Frame]:
+        self._buf += data
+        return self._scan(final=False)
+
+    def abort(self) -> list[Frame]:
+        """End of a burst: salvage complete frames, discard the unfinished rest."""
+        frames = self._scan(final=True)
+        self.dropped += len(self._buf)
+        self._buf.clear()
+        return frames
+
+    def _drop(self, n: int) -> None:
+        del self._buf[:n]
+        self.dropped += n
+
+    def _scan(self, final: bool) -> list[Frame]:
+        frames: list[Frame] = []
+        buf = self._buf
+        while buf:
+            start = buf.find(SOF)
+            if start < 0:
+                self._drop(len(buf))
+                break
+            if start:
+                self._drop(start)
+            if len(buf) < HEADER:
+                if final:
+                    self._drop(1)
+                    continue
+                break
+            length = buf[4]
+            if length > MAX_PAYLOAD:
+                self._drop(1)
+                continue
+            total = length + OVERHEAD
+            if len(buf) < total:
+                if final:
+                    self._drop(1)
+                    continue
+                break
+            body = bytes(buf[1 : total - 2])
+            if crc16_modbus(body) != buf[total - 2] | buf[total - 1] << 8:
+                self._drop(1)
+                continue
+            frames.append(Frame(body[0], body[1], body[2], body[4:]))
+            del buf[:total]
+        return frames
