@@ -84,13 +84,14 @@ def main() -> None:
     bare_all = b + b2
     res = {
         "bare_insert_ms": {"p50": round(pct(bare_all, 50), 3), "p99": round(pct(bare_all, 99), 3)},
-        **{f"{k_}_ms": {"p50": round(pct(v, 50), 3), "p99": round(pct(v, 99), 3)}
-           for k_, v in k.items()},
+        **{
+            f"{k_}_ms": {"p50": round(pct(v, 50), 3), "p99": round(pct(v, 99), 3)}
+            for k_, v in k.items()
+        },
         "tickets_per_second": round(args.n / wall, 1),
         "issue_vs_bare_p50": round(pct(k["issue"], 50) / pct(bare_all, 50), 2),
         "issue_vs_bare_p99": round(pct(k["issue"], 99) / pct(bare_all, 99), 2),
-        "sustained_vs_bare": round(
-            (wall / args.n) / statistics.fmean(bare_all), 2),
+        "sustained_vs_bare": round((wall / args.n) / statistics.fmean(bare_all), 2),
     }
     print(json.dumps(res, indent=1))
 

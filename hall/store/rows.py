@@ -241,8 +241,9 @@ def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) 
             )
 
 
-def write_hall(conn: sqlite3.Connection, state: HallState, previous: dict[str, Any] | None = None
-               ) -> dict[str, Any]:
+def write_hall(
+    conn: sqlite3.Connection, state: HallState, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write the hall row if it differs from `previous` (what was last written)."""
     row = hall_row(state)
     if row != previous:

@@ -16,8 +16,9 @@ EXAMPLE = ROOT / "config/examples/county-hall.toml"
 
 
 def hall(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hall", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "hall", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.fixture
@@ -69,8 +70,9 @@ def test_init_issue_call_status_events_report(hall_dir: Path) -> None:
         (("[queue]", "[queue"), "not valid TOML"),
     ],
 )
-def test_bad_config_is_refused_and_changes_nothing(hall_dir: Path, edit: tuple[str, str],
-                                                   message: str) -> None:
+def test_bad_config_is_refused_and_changes_nothing(
+    hall_dir: Path, edit: tuple[str, str], message: str
+) -> None:
     toml = hall_dir / "hall.toml"
     text = toml.read_text(encoding="utf-8")
     assert edit[0] in text
@@ -89,8 +91,12 @@ def test_commands_before_init_and_bad_commands(hall_dir: Path) -> None:
     assert r.returncode == 4 and "hall init" in r.stderr
     hall("init", *cfg, cwd=hall_dir)
     before = hall("events", *cfg, cwd=hall_dir).stdout
-    for args in (["queue", "call", "99"], ["queue", "finish", "1"],
-                 ["queue", "evaluate", "1", "7"], ["queue", "transfer", "1"]):
+    for args in (
+        ["queue", "call", "99"],
+        ["queue", "finish", "1"],
+        ["queue", "evaluate", "1", "7"],
+        ["queue", "transfer", "1"],
+    ):
         r = hall(*args, *cfg, cwd=hall_dir)
         assert r.returncode != 0 and r.stderr.strip(), args
     assert hall("events", *cfg, cwd=hall_dir).stdout == before

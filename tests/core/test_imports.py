@@ -6,9 +6,25 @@ import ast
 from pathlib import Path
 
 FORBIDDEN = {
-    "PySide6", "serial", "evdev", "escpos", "pyttsx3", "paho", "sqlite3", "sqlite_utils",
-    "socket", "subprocess", "requests", "urllib", "http", "asyncio", "threading", "time",
-    "os", "shutil", "logging",
+    "PySide6",
+    "serial",
+    "evdev",
+    "escpos",
+    "pyttsx3",
+    "paho",
+    "sqlite3",
+    "sqlite_utils",
+    "socket",
+    "subprocess",
+    "requests",
+    "urllib",
+    "http",
+    "asyncio",
+    "threading",
+    "time",
+    "os",
+    "shutil",
+    "logging",
 }
 CORE = Path(__file__).resolve().parents[2] / "hall" / "core"
 

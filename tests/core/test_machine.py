@@ -30,9 +30,12 @@ RULES = Rules()
 MAX_RANK = max(len(x["services"]) for x in COUNTERS) - 1
 # How much later than a waiting ticket another may arrive and still be called before it.
 MAX_PASS_S = (
-    max(RULES.priority_credit_minutes,
-        RULES.appointment_credit_minutes + RULES.appointment_before_minutes
-        + RULES.appointment_after_minutes)
+    max(
+        RULES.priority_credit_minutes,
+        RULES.appointment_credit_minutes
+        + RULES.appointment_before_minutes
+        + RULES.appointment_after_minutes,
+    )
     + RULES.preference_step_minutes * MAX_RANK
 ) * 60
 
@@ -42,8 +45,9 @@ class QueueMachine(RuleBasedStateMachine):
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory()
         self.clock = FixedClock(at("09:00"))
-        self.store = HallStore(Path(self.tmp.name) / "hall.db", hall_id=HALL_ID, tz=TZ,
-                               rules=RULES, clock=self.clock)
+        self.store = HallStore(
+            Path(self.tmp.name) / "hall.db", hall_id=HALL_ID, tz=TZ, rules=RULES, clock=self.clock
+        )
         self.store.setup(CATALOG, COUNTERS)
         self.refusals = 0
         self.sign_everyone_in()
@@ -67,8 +71,10 @@ class QueueMachine(RuleBasedStateMachine):
             self.refusals += 1
             return None
 
-    @rule(service=st.sampled_from(SERVICES),
-          priority=st.sampled_from(list(Priority)) | st.just(Priority.NORMAL))
+    @rule(
+        service=st.sampled_from(SERVICES),
+        priority=st.sampled_from(list(Priority)) | st.just(Priority.NORMAL),
+    )
     def issue(self, service: str, priority: Priority) -> None:
         self.run(c.IssueTicket(service, priority=priority))
 
@@ -112,8 +118,11 @@ class QueueMachine(RuleBasedStateMachine):
     def issue_normal(self, service: str) -> None:
         self.run(c.IssueTicket(service))
 
-    @rule(counter=st.sampled_from(COUNTER_IDS), number=st.integers(1, 12),
-          prefix=st.sampled_from("ABJZ"))
+    @rule(
+        counter=st.sampled_from(COUNTER_IDS),
+        number=st.integers(1, 12),
+        prefix=st.sampled_from("ABJZ"),
+    )
     def call_number(self, counter: str, number: int, prefix: str) -> None:
         self.run(c.CallNumber(counter, f"{prefix}{number:03d}"))
 
@@ -203,7 +212,9 @@ class QueueMachine(RuleBasedStateMachine):
 
 
 QueueMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=80, deadline=None,
+    max_examples=60,
+    stateful_step_count=80,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestQueueMachine = QueueMachine.TestCase

@@ -35,8 +35,10 @@ def types(hall: MemoryHall, since: int = 0) -> list[str]:
 
 
 def test_numbers_run_per_prefix(hall: MemoryHall) -> None:
-    numbers = [hall.execute(c.IssueTicket(s))["number"] for s in
-               ["SB-001", "SB-002", "YB-001", "SB-001", "HY-001"]]
+    numbers = [
+        hall.execute(c.IssueTicket(s))["number"]
+        for s in ["SB-001", "SB-002", "YB-001", "SB-001", "HY-001"]
+    ]
     assert numbers == ["A001", "A002", "B001", "A003", "J001"]
 
 
@@ -308,16 +310,28 @@ def test_evaluation_once(hall: MemoryHall) -> None:
 # --- appointments ---------------------------------------------------------------------------
 
 
-def booking(aid: str, slot: str = "10:00", version: int = 1, status: str = "booked",
-            day: str = "2026-11-27") -> c.ApplyAppointment:
+def booking(
+    aid: str, slot: str = "10:00", version: int = 1, status: str = "booked", day: str = "2026-11-27"
+) -> c.ApplyAppointment:
     h, m = slot.split(":")
-    end = f"{int(h):02d}:{int(m) + 30:02d}" if int(m) < 30 else f"{int(h) + 1:02d}:{int(m) - 30:02d}"
-    return c.ApplyAppointment({
-        "id": aid, "version": version, "status": status, "service": "SB-001", "date": day,
-        "slot_start": slot, "slot_end": end, "code": "48" + aid[-4:],
-        "citizen": {"name_masked": "张*", "id_hash": "AB" * 32, "phone_tail": "5678"},
-        "priority": "normal", "channel": "mini_program",
-    })
+    end = (
+        f"{int(h):02d}:{int(m) + 30:02d}" if int(m) < 30 else f"{int(h) + 1:02d}:{int(m) - 30:02d}"
+    )
+    return c.ApplyAppointment(
+        {
+            "id": aid,
+            "version": version,
+            "status": status,
+            "service": "SB-001",
+            "date": day,
+            "slot_start": slot,
+            "slot_end": end,
+            "code": "48" + aid[-4:],
+            "citizen": {"name_masked": "张*", "id_hash": "AB" * 32, "phone_tail": "5678"},
+            "priority": "normal",
+            "channel": "mini_program",
+        }
+    )
 
 
 def test_appointment_versions(hall: MemoryHall) -> None:
@@ -326,14 +340,18 @@ def test_appointment_versions(hall: MemoryHall) -> None:
     assert hall.execute(booking("AP1", version=2))["applied"] is False
     a = hall.state.appointments["AP1"]  # type: ignore[index]
     assert a.slot_start.strftime("%H:%M") == "10:00" and a.id_hash == "ab" * 32
-    stored = [e for e in hall.log if e.type == ev.APPOINTMENT_RECEIVED][0].data
+    stored = next(e for e in hall.log if e.type == ev.APPOINTMENT_RECEIVED).data
     assert "phone_tail" not in str(stored)
 
 
 @pytest.mark.parametrize(
     ("now", "timing", "source"),
-    [("09:40", "early", "appointment"), ("09:50", "on_time", "appointment"),
-     ("10:14", "on_time", "appointment"), ("10:16", "late", "appointment_late")],
+    [
+        ("09:40", "early", "appointment"),
+        ("09:50", "on_time", "appointment"),
+        ("10:14", "on_time", "appointment"),
+        ("10:16", "late", "appointment_late"),
+    ],
 )
 def test_appointment_window(clock: FixedClock, now: str, timing: str, source: str) -> None:
     hall = memory_hall(clock)
@@ -375,8 +393,15 @@ def test_check_in_by_id_hash_and_not_undone_by_cancel(hall: MemoryHall) -> None:
 
 
 def test_check_in_by_token_for_unknown_booking(hall: MemoryHall) -> None:
-    token = {"id": "AP9", "hall": "410411-ZH01", "service": "SB-001", "date": "2026-11-27",
-             "slot_start": "09:00", "slot_end": "09:30", "exp": 0}
+    token = {
+        "id": "AP9",
+        "hall": "410411-ZH01",
+        "service": "SB-001",
+        "date": "2026-11-27",
+        "slot_start": "09:00",
+        "slot_end": "09:30",
+        "exp": 0,
+    }
     r = hall.execute(c.CheckIn(token=token))
     assert r["appointment_id"] == "AP9" and r["source"] == "appointment"
     other = dict(token, id="AP8", hall="410402-XH01")
@@ -476,4 +501,6 @@ def test_device_reports_only_changes(hall: MemoryHall) -> None:
     hall.execute(fault)
     hall.execute(c.ReportDevice("kiosk-1/printer", "printer", ok=True, state="ok"))
     assert [e.type for e in hall.log if e.type.startswith("device.")] == [
-        ev.DEVICE_FAULT, ev.DEVICE_RECOVERED]
+        ev.DEVICE_FAULT,
+        ev.DEVICE_RECOVERED,
+    ]

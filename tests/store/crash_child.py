@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -19,10 +20,8 @@ def main(path: str, start_ts: float) -> None:
     if not store.initialised:
         store.setup(CATALOG, COUNTERS)
     for cid in ("1", "2"):
-        try:
+        with contextlib.suppress(Refused):
             store.execute(c.SignIn(cid, "10" + cid))
-        except Refused:
-            pass
     out = sys.stdout
     i = 0
     while True:

@@ -28,7 +28,10 @@ def test_kill_9_loses_nothing_confirmed(tmp_path: Path) -> None:
     for _ in range(ROUNDS):
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.store.crash_child", str(db), str(at("09:05"))],
-            stdout=subprocess.PIPE, cwd=ROOT, env=env, text=True,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+            text=True,
         )
         assert proc.stdout is not None
         first = proc.stdout.readline()  # it is up and working; now kill it at a random moment

@@ -28,8 +28,9 @@ def test_wal_and_full_sync(make_store: MakeStore, clock: FixedClock) -> None:
     assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_numbers_survive_restart_and_clock_jump(make_store: MakeStore, clock: FixedClock,
-                                                tmp_path: Path) -> None:
+def test_numbers_survive_restart_and_clock_jump(
+    make_store: MakeStore, clock: FixedClock, tmp_path: Path
+) -> None:
     s = make_store(clock)
     assert s.execute(c.IssueTicket("SB-001")).result["number"] == "A001"
     s.close()
@@ -119,12 +120,28 @@ def test_wrong_hall_and_newer_schema_refused(tmp_path: Path, clock: FixedClock) 
 
 def test_no_personal_data_stored(make_store: MakeStore, clock: FixedClock) -> None:
     s = make_store(clock)
-    s.execute(c.ApplyAppointment({
-        "id": "AP1", "version": 1, "status": "booked", "service": "SB-001",
-        "date": "2026-11-27", "slot_start": "10:00", "slot_end": "10:30", "code": "482913",
-        "citizen": {"name_masked": "张*", "id_hash": "9f" * 32, "phone_tail": "5678",
-                    "name": "张三", "id_number": "410411199001011234", "phone": "13800005678"},
-    }))
+    s.execute(
+        c.ApplyAppointment(
+            {
+                "id": "AP1",
+                "version": 1,
+                "status": "booked",
+                "service": "SB-001",
+                "date": "2026-11-27",
+                "slot_start": "10:00",
+                "slot_end": "10:30",
+                "code": "482913",
+                "citizen": {
+                    "name_masked": "张*",
+                    "id_hash": "9f" * 32,
+                    "phone_tail": "5678",
+                    "name": "张三",
+                    "id_number": "410411199001011234",
+                    "phone": "13800005678",
+                },
+            }
+        )
+    )
     dump = "\n".join(s.conn.iterdump())
     for secret in ("张三", "410411199001011234", "13800005678", "5678"):
         assert secret not in dump
