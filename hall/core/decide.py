@@ -76,15 +76,7 @@ def close_day(state: HallState, day: date, auto: bool) -> Decision:
         issued += 1
         row["issued"] += 1
         if t.state is TicketState.SERVING:
-            d.add(
-                ev.TICKET_FINISHED,
-                ticket_id=t.id,
-                number=t.number,
-                counter=t.counter,
-                staff=t.staff,
-                auto=True,
-                reason="day_closed",
-            )
+            _auto_finish(d, t, "day_closed")
             finished += 1
             row["finished"] += 1
         elif t.state is TicketState.SKIPPED:
@@ -152,15 +144,19 @@ def _release_current(state: HallState, cnt: Counter, d: Decision) -> None:
     """Calling again ends what the counter had in hand: it counts as finished."""
     if cnt.current is None:
         return
-    t = state.tickets[cnt.current]
+    _auto_finish(d, state.tickets[cnt.current], "next_called")
+
+
+def _auto_finish(d: Decision, t: Ticket, reason: str) -> None:
+    """Finish a ticket nobody pressed FINISH for (the next call, the day's end)."""
     d.add(
         ev.TICKET_FINISHED,
         ticket_id=t.id,
         number=t.number,
-        counter=cnt.id,
-        staff=cnt.staff,
+        counter=t.counter,
+        staff=t.staff,
         auto=True,
-        reason="next_called",
+        reason=reason,
     )
 
 
