@@ -16,7 +16,6 @@ MIGRATIONS: list[str] = [
         ts REAL NOT NULL,
         data TEXT NOT NULL
     );
-    CREATE INDEX events_type ON events(type);
     CREATE TABLE tickets (
         id TEXT PRIMARY KEY,
         number TEXT NOT NULL,
@@ -43,7 +42,6 @@ MIGRATIONS: list[str] = [
         rated INTEGER NOT NULL,
         UNIQUE (day, number)
     );
-    CREATE INDEX tickets_day_state ON tickets(day, state);
     CREATE TABLE counters (
         id TEXT PRIMARY KEY,
         pos INTEGER NOT NULL,
