@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from counter_pad.settings import PadsSection
+from display.settings import DisplaySection
 from hall.core.catalog import CatalogError, parse_catalog
 from hall.core.model import Catalog
 from hall.core.rules import AfterMax, PrintFailure, Rules, TransferPosition
+from hall.settings_base import StrictSection
+from kiosk.settings import KioskSection
+from sync.settings import SyncSection
 
 HALL_ID = re.compile(r"^\d{6}-[A-Z0-9]{1,12}$")
 
@@ -28,8 +33,7 @@ class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_Strict = StrictSection
 
 
 class HallSection(_Strict):
@@ -103,10 +107,22 @@ class BusSection(_Strict):
     request_timeout_s: float = Field(3.0, gt=0, le=60)
 
 
+class HubSection(_Strict):
+    """The hub service: the queue on the hall bus."""
+
+    notice: str = Field("", max_length=200, description="The hall's notice line on the displays")
+    tick_seconds: float = Field(1.0, gt=0, le=60, description="Housekeeping interval")
+
+
 class HallConfig(_Strict):
     hall: HallSection
     queue: QueueSection = QueueSection()
     bus: BusSection = BusSection()
+    hub: HubSection = HubSection()
+    kiosk: KioskSection = KioskSection()
+    display: DisplaySection = DisplaySection()
+    pads: PadsSection = PadsSection()
+    sync: SyncSection = SyncSection()
     counters: list[CounterSection] = Field(min_length=1)
 
     # Set by load(): where the file was, to resolve relative paths. Not a config key.

@@ -40,6 +40,23 @@ def cli(verbose: int) -> None:
 cli.add_command(queue)
 
 
+def _add_role_commands() -> None:
+    """Each role's command lives next to its code (`<package>/cli.py`, attribute `command`)."""
+    import importlib
+
+    for name in ("hall.hub.cli", "kiosk.cli", "display.cli", "counter_pad.cli", "sync.cli"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # that role is not built yet
+            raise
+        cli.add_command(module.command)
+
+
+_add_role_commands()
+
+
 @cli.command("init")
 @config_option
 @json_option

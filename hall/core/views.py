@@ -57,10 +57,12 @@ def counter_view(state: HallState, counter_id: str) -> dict[str, Any]:
     }
 
 
-def board_view(state: HallState) -> dict[str, Any]:
+def board_view(state: HallState, hall_name: str = "", notice: str = "") -> dict[str, Any]:
     """The hall board: recent calls, per-service waiting and estimate, counters' states."""
     return {
         "hall_id": state.hall_id,
+        "hall_name": hall_name,
+        "notice": notice,
         "day": state.open_day.isoformat() if state.open_day else None,
         "seq": state.last_seq,
         "calls": [
@@ -76,5 +78,37 @@ def board_view(state: HallState) -> dict[str, Any]:
                 "current": state.tickets[c.current].number if c.current in state.tickets else None,
             }
             for c in state.counters.values()
+        ],
+    }
+
+
+def catalog_view(state: HallState, hall_name: str = "") -> dict[str, Any]:
+    """The services this hall offers (served by a configured counter), for the kiosk."""
+    offered = {code for c in state.counters.values() for code in c.spec.services}
+    return {
+        "hall_id": state.hall_id,
+        "hall_name": hall_name,
+        "version": state.catalog.version,
+        "services": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "category": s.category,
+                "prefix": s.prefix,
+                "appointable": s.appointable,
+                "daily_quota": s.daily_quota,
+                "avg_minutes": s.avg_minutes,
+                "hours": [
+                    {
+                        "days": sorted(h.days),
+                        "from": h.start.strftime("%H:%M"),
+                        "to": h.end.strftime("%H:%M"),
+                    }
+                    for h in s.hours
+                ],
+                "hours_text": s.hours_text(),
+            }
+            for s in state.catalog.services
+            if s.code in offered
         ],
     }

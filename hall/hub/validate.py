@@ -1,0 +1,58 @@
+"""Checking hall bus messages against the published JSON Schemas (jsonschema)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_FILE = "hall-bus.schema.json"
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    text = (resources.files("hall.hub") / "schema" / SCHEMA_FILE).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@functools.cache
+def validator(definition: str) -> Draft202012Validator:
+    defs = schema()["$defs"]
+    if definition not in defs:
+        raise KeyError(f"no schema definition {definition!r}")
+    return Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": defs})
+
+
+def problems(definition: str, message: Any) -> list[str]:
+    """What is wrong with `message` as a `definition`, in plain English; [] when valid.
+
+    Paths and reasons only: a value is never echoed (it may carry personal data).
+    """
+    out = []
+    for err in sorted(validator(definition).iter_errors(message), key=lambda e: list(e.path)):
+        where = "/".join(str(x) for x in err.absolute_path) or "(top)"
+        out.append(f"{where}: {_reason(err)}")
+    return out
+
+
+def _reason(err: Any) -> str:
+    kind = err.validator
+    if kind == "required":
+        return "a required field is missing"
+    if kind == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return f"unknown field(s) {', '.join(extra)}"
+    if kind in ("type", "enum", "const", "pattern", "minimum", "maximum", "minLength", "maxLength"):
+        return f"fails '{kind}' ({json.dumps(err.validator_value, ensure_ascii=False)[:60]})"
+    return f"fails '{kind}'"
+
+
+def check(definition: str, message: Any) -> None:
+    """Raise ValueError listing the problems (for tests)."""
+    found = problems(definition, message)
+    if found:
+        raise ValueError(f"not a valid {definition}: " + "; ".join(found))
