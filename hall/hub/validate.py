@@ -56,3 +56,21 @@ def check(definition: str, message: Any) -> None:
     found = problems(definition, message)
     if found:
         raise ValueError(f"not a valid {definition}: " + "; ".join(found))
+
+
+def definition_for(topic: str) -> str | None:
+    """The schema definition of the messages on `topic` (None: not a hall bus topic)."""
+    from hall.hub import protocol as p
+
+    fixed = {p.BOARD: "board", p.CATALOG: "catalog", p.ROLES: "roles", p.CALL_EVENT: "call"}
+    if topic in fixed:
+        return fixed[topic]
+    if topic.startswith(p.COUNTER_PREFIX):
+        return "counterState"
+    if topic.startswith(p.PRESENCE_PREFIX):
+        return "presence"
+    if topic.startswith(p.CMD_PREFIX):
+        return "request"
+    if topic.startswith("hall/v1/reply/"):
+        return "reply"
+    return None

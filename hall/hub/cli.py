@@ -1,0 +1,23 @@
+"""`hall hub --config FILE`: run the hub service."""
+
+from __future__ import annotations
+
+import click
+
+from hall.cli.common import EXIT_STORE, config_option, fail, handle_errors, load_config
+
+
+@click.command("hub")
+@config_option
+@handle_errors
+def command(config_path: str) -> None:
+    """Run the queue as the hall's hub on the hall bus (the only writer of the database)."""
+    from hall.hub.runner import AlreadyRunning, run_hub
+
+    cfg = load_config(config_path)
+    try:
+        code = run_hub(cfg)
+    except AlreadyRunning as exc:
+        fail(str(exc), EXIT_STORE)
+        return
+    raise SystemExit(code)
