@@ -46,37 +46,48 @@ def _paho_client(name: str, port: int, nodelay: bool) -> paho.Client:
     return client
 
 
-def bare_roundtrips(port: int, n: int, warmup: int, nodelay: bool) -> list[float]:
-    echo = _paho_client("bench-echo", port, nodelay)
+class BarePinger:
+    """Two bare paho clients: `ping()` publishes, the echo republishes, returns ms."""
 
-    def on_ping(c: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
-        c.publish("bench/pong", msg.payload, qos=1)
+    PAYLOAD = b'{"cmd":"call_next","counter":"3","key":"0123456789abcdef"}'
 
-    echo.on_message = on_ping
-    echo.subscribe("bench/ping", qos=1)
-    pinger = _paho_client("bench-ping", port, nodelay)
-    got = threading.Event()
-    pinger.on_message = lambda c, u, m: got.set()
-    pinger.subscribe("bench/pong", qos=1)
-    echo.loop_start()
-    pinger.loop_start()
-    time.sleep(0.3)  # both SUBACKs in
-    samples: list[float] = []
-    payload = b'{"cmd":"call_next","counter":"3","key":"0123456789abcdef"}'
-    try:
-        for i in range(warmup + n):
-            got.clear()
-            start = time.perf_counter()
-            pinger.publish("bench/ping", payload, qos=1)
-            if not got.wait(2):
-                raise RuntimeError("bare round trip lost a message")
-            if i >= warmup:
-                samples.append((time.perf_counter() - start) * 1000)
-    finally:
-        for c in (pinger, echo):
+    def __init__(self, port: int, nodelay: bool = True) -> None:
+        self.echo = _paho_client("bench-echo", port, nodelay)
+
+        def on_ping(c: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
+            c.publish("bench/pong", msg.payload, qos=1)
+
+        self.echo.on_message = on_ping
+        self.echo.subscribe("bench/ping", qos=1)
+        self.pinger = _paho_client("bench-ping", port, nodelay)
+        self.got = threading.Event()
+        self.pinger.on_message = lambda c, u, m: self.got.set()
+        self.pinger.subscribe("bench/pong", qos=1)
+        self.echo.loop_start()
+        self.pinger.loop_start()
+        time.sleep(0.3)  # both SUBACKs in
+
+    def ping(self) -> float:
+        self.got.clear()
+        start = time.perf_counter()
+        self.pinger.publish("bench/ping", self.PAYLOAD, qos=1)
+        if not self.got.wait(2):
+            raise RuntimeError("bare round trip lost a message")
+        return (time.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        for c in (self.pinger, self.echo):
             c.disconnect()
             c.loop_stop()
-    return samples
+
+
+def bare_roundtrips(port: int, n: int, warmup: int, nodelay: bool) -> list[float]:
+    pinger = BarePinger(port, nodelay)
+    try:
+        samples = [pinger.ping() for _ in range(warmup + n)]
+    finally:
+        pinger.close()
+    return samples[warmup:]
 
 
 def request_roundtrips(port: int, n: int, warmup: int, nodelay: bool) -> list[float]:

@@ -222,13 +222,40 @@ def config_schema() -> None:
 @click.option(
     "--arrivals", type=int, default=1500, show_default=True, help="Citizens expected in the day."
 )
+@click.option(
+    "--minutes",
+    type=click.IntRange(1, 24 * 60),
+    default=None,
+    help="Simulate only this many minutes from 08:50 (default: the whole day).",
+)
+@click.option(
+    "--bus",
+    type=click.Choice(["inproc", "mqtt"]),
+    default="inproc",
+    show_default=True,
+    help="The hall bus: in process, or a private Mosquitto on a free loopback port.",
+)
 @handle_errors
-def demo(headless: bool, out_dir: str | None, seed: int, arrivals: int) -> None:
+def demo(
+    headless: bool,
+    out_dir: str | None,
+    seed: int,
+    arrivals: int,
+    minutes: int | None,
+    bus: str,
+) -> None:
     """Run a simulated day of a county hall on the sample catalog (no hardware, no cloud)."""
     from hall.sim.demo import run_demo
 
     out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="hall-demo-"))
-    summary = run_demo(out, seed=seed, arrivals=arrivals, echo=click.echo)
+    summary = run_demo(
+        out,
+        seed=seed,
+        arrivals=arrivals,
+        minutes=minutes,
+        bus=bus,  # type: ignore[arg-type]
+        echo=click.echo,
+    )
     click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
     click.echo(f"\nwritten to {out}")
 

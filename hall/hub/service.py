@@ -32,6 +32,7 @@ from hall.store.store import HallStore
 log = logging.getLogger(__name__)
 
 CALL_EVENTS = frozenset({ev.TICKET_CALLED})
+REPLY_FIRST_S = 0.002
 
 
 class Hub:
@@ -45,12 +46,14 @@ class Hub:
         hall_name: str = "",
         notice: str = "",
         wall: Callable[[], float] = time.time,
+        state_interval: float = 0.05,
     ) -> None:
         self.bus = bus
         self.store = store
         self.hall_name = hall_name
         self.notice = notice
         self._wall = wall
+        self.state_interval = state_interval  # bursts of commands: one publication per interval
         self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
         self._dirty = threading.Event()
         self._force = False
@@ -195,12 +198,18 @@ class Hub:
             self._dirty.clear()
             if self._stopping.is_set():
                 return
+            # Let the reply to the command that made the change go out first: computing the
+            # views holds the GIL and the store lock for a few milliseconds.
+            time.sleep(REPLY_FIRST_S)
+            started = time.monotonic()
             try:
                 self._publish_state()
             except Exception:
                 log.exception("publishing the hall state failed")
                 time.sleep(0.5)
                 self._dirty.set()
+            # A lone change goes out at once; a burst is coalesced into one per interval.
+            self._stopping.wait(max(0.0, self.state_interval - (time.monotonic() - started)))
 
     def _publish_state(self) -> None:
         if not self.bus.is_connected:

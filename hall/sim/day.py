@@ -43,6 +43,7 @@ class DayPlan:
     lunch: tuple[str, str] = ("12:00", "13:30")
     open_at: str = "09:00"
     close_at: str = "17:00"
+    minutes: int | None = None  # simulate only this many minutes from 08:50 (None: all day)
 
 
 @dataclass
@@ -202,9 +203,14 @@ class DaySimulation:
             self._schedule(self._at(p.lunch[0]) + i, "pause", counter=cid)
             self._schedule(self._at(p.lunch[1]) - 300 + i, "resume", counter=cid)
         self._arrivals()
-        self._schedule(self._at(p.close_at) + 3 * 3600, "close")
+        end = self._at(p.close_at) + 3 * 3600
+        if p.minutes is not None:
+            end = min(end, self._at("08:50") + p.minutes * 60)
+        self._schedule(end, "close")
         while self._queue:
             ts, _n, kind, data = heapq.heappop(self._queue)
+            if ts > end and kind != "close":
+                continue
             if ts > self.clock.t:
                 self.clock.advance(ts - self.clock.t)
             getattr(self, f"_on_{kind}")(**data)

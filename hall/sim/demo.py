@@ -1,8 +1,15 @@
-"""`hall demo --headless`: a county hall's simulated day, written to a folder."""
+"""`hall demo --headless`: a county hall's simulated day over the hall bus, written to a folder.
+
+The hub runs as it does in a hall (the queue core behind the bus); the simulated citizens
+and counters are bus clients like the kiosk and the pads, on the in-process bus or on a
+private Mosquitto (`bus="mqtt"`). Time is simulated: the hub's clock is moved by the
+simulation, nothing sleeps, a whole day takes well under a minute.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 from collections.abc import Callable
@@ -13,9 +20,14 @@ from typing import Any
 
 from hall import config, report
 from hall.core import commands as c
+from hall.core.catalog import parse_catalog
+from hall.core.errors import Refused
 from hall.core.timekeeping import FixedClock, at_local
+from hall.hub.client import CommandRefused, HallClient
+from hall.hub.local import LocalHall, Transport
 from hall.sim.day import DayPlan, DaySimulation, staffed_counters
-from hall.store.store import HallStore
+
+log = logging.getLogger(__name__)
 
 
 def data_file(name: str) -> Path:
@@ -29,24 +41,39 @@ def next_weekday(today: date) -> date:
     return d
 
 
-class StorePort:
-    """The simulation talks straight to the store (until the hall bus carries it)."""
+class BusPort:
+    """The simulation's citizens and counters as clients of the hub over the hall bus."""
 
-    def __init__(self, store: HallStore) -> None:
-        self.store = store
+    def __init__(self, client: HallClient) -> None:
+        self.client = client
 
     def execute(self, cmd: c.Command) -> dict[str, Any]:
-        return self.store.execute(cmd).result
+        try:
+            return self.client.run(cmd)
+        except CommandRefused as r:
+            raise Refused(r.code, r.message, r.hint) from None
 
 
-def prepare(out: Path) -> config.HallConfig:
+def prepare(out: Path, arrivals: int) -> Path:
+    """Write the demo hall's config into `out` (the counters staffed for the day's load)."""
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(data_file("catalog.json"), out / "catalog.json")
-    shutil.copy(data_file("county-hall.toml"), out / "hall.toml")
+    shutil.copy(data_file("directory.json"), out / "directory.json")
     db = out / "hall.db"
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    return config.load(out / "hall.toml")
+    catalog = parse_catalog(json.loads((out / "catalog.json").read_text(encoding="utf-8")))
+    text = data_file("county-hall.toml").read_text(encoding="utf-8")
+    head = text.split("[[counters]]", 1)[0]
+    blocks = []
+    for x in staffed_counters(catalog, arrivals):
+        services = ", ".join(f'"{s}"' for s in x["services"])
+        name = f'name = "{x["name"]}"\n' if x.get("name") else ""
+        blocks.append(f'[[counters]]\nid = "{x["id"]}"\n{name}services = [{services}]\n')
+    path = out / "hall.toml"
+    path.write_text(head + "\n".join(blocks), encoding="utf-8")
+    config.load(path)  # the demo's own config must be valid
+    return path
 
 
 def run_demo(
@@ -54,41 +81,48 @@ def run_demo(
     *,
     seed: int = 1,
     arrivals: int = 1500,
+    minutes: int | None = None,
     day: date | None = None,
+    bus: Transport = "inproc",
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    cfg = prepare(out)
-    catalog, raw = cfg.load_catalog()
+    out = Path(out)
+    cfg_path = prepare(out, arrivals)
     the_day = day or next_weekday(date.today())
+    cfg = config.load(cfg_path)
+    catalog, _raw = cfg.load_catalog()
     clock = FixedClock(at_local(the_day, "08:00", cfg.tz))
     t0 = time.perf_counter()
-    with HallStore(
-        cfg.database_path, hall_id=cfg.hall.id, tz=cfg.tz, rules=cfg.rules(), clock=clock
-    ) as store:
-        counters = staffed_counters(catalog, arrivals)
-        store.setup(raw, counters)
+    with LocalHall(out / "run", transport=bus, clock=clock, config_path=cfg_path) as hall:
+        _bus, client = hall.connect("sim-hall", "tool", timeout=10.0, attempt_timeout=5.0)
         plan = DayPlan(
             day=the_day,
             tz=cfg.tz,
             arrivals=arrivals,
             seed=seed,
-            counters={x["id"]: x["services"] for x in counters},
+            minutes=minutes,
+            counters={x.id: list(x.services) for x in cfg.counters},
         )
-        sim = DaySimulation(StorePort(store), clock, catalog, plan)
-        echo(f"simulating {the_day.isoformat()} at {cfg.hall.name} ({arrivals} citizens expected)…")
+        sim = DaySimulation(BusPort(client), clock, catalog, plan)
+        echo(
+            f"simulating {the_day.isoformat()} at {cfg.hall.name} "
+            f"({arrivals} citizens expected, hall bus: {bus})…"
+        )
         outcome = sim.run()
-        with (out / "events.jsonl").open("w", encoding="utf-8") as f:
-            for e in store.iter_events():
-                f.write(json.dumps(e.to_wire(), ensure_ascii=False) + "\n")
-        rep = report.build(store.conn, the_day, cfg.tz)
+        hall.settle(5.0)
+        hub_stats = hall.hub.stats()
+        hall.write_events(out / "events.jsonl")
+        rep = report.build(hall.store.conn, the_day, cfg.tz)
     files = report.write(rep, out / "report", cfg.hall.name)
     summary = {
         "hall": cfg.hall.id,
         "day": the_day.isoformat(),
         "seed": seed,
+        "bus": bus,
         **outcome.summary(),
+        "hub": {k: v for k, v in hub_stats.items() if v},
         "wall_seconds": round(time.perf_counter() - t0, 2),
-        "files": ["events.jsonl", *[str(f.relative_to(out)) for f in files]],
+        "files": ["hall.toml", "events.jsonl", *[str(f.relative_to(out)) for f in files]],
     }
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"

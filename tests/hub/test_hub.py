@@ -245,3 +245,32 @@ def test_every_hub_message_in_a_busy_morning_is_valid(local: LocalHall, spy: Spy
         if m.topic.startswith("hall/v1/reply/"):
             assert not problems("reply", m.payload), m.payload
     json.dumps([m.payload for m in spy.messages], ensure_ascii=False)
+
+
+def test_the_asyncapi_document_matches_the_protocol() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from hall.hub.validate import schema
+
+    root = Path(__file__).resolve().parents[2]
+    doc = yaml.safe_load((root / "docs/hall-bus.asyncapi.yaml").read_text(encoding="utf-8"))
+    defs = schema()["$defs"]
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "$ref" and isinstance(v, str) and "#/$defs/" in v:
+                    refs.append(v.split("#/$defs/")[1])
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    assert refs and all(r in defs for r in refs)
+    assert set(doc["channels"]["command"]["messages"]) == set(p.COMMANDS)
+    for name in p.COMMANDS:
+        assert f"{name}_args" in defs

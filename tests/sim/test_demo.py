@@ -1,0 +1,57 @@
+"""`hall demo --headless`: a simulated day over the hall bus, written to a folder."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hall.cli.main import cli
+from hall.sim.demo import run_demo
+
+
+def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
+    s = run_demo(
+        tmp_path, arrivals=600, minutes=150, day=date(2026, 11, 27), echo=lambda _: None
+    )
+    assert s["bus"] == "inproc"
+    assert s["tickets_issued"] > 50
+    assert s["tickets_called"] <= s["tickets_issued"]
+    assert s["tickets_finished"] + s["tickets_skipped"] <= s["tickets_called"]
+    assert s["hub"]["commands"] >= s["tickets_issued"]
+    assert "invalid_request" not in s["hub"]
+    for code, row in s["per_service"].items():
+        assert row["served"] >= 0 and code
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["tickets_issued"] == s["tickets_issued"]
+    lines = (tmp_path / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(x) for x in lines]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    issued = [e for e in events if e["type"] == "ticket.issued"]
+    assert len(issued) == s["tickets_issued"]
+    for f in s["files"]:
+        assert (tmp_path / f).exists(), f
+
+
+def test_the_same_seed_gives_the_same_day(tmp_path: Path) -> None:
+    a = run_demo(tmp_path / "a", arrivals=300, minutes=60, day=date(2026, 11, 27), echo=print)
+    b = run_demo(tmp_path / "b", arrivals=300, minutes=60, day=date(2026, 11, 27), echo=print)
+    for key in ("tickets_issued", "tickets_called", "tickets_finished", "per_service"):
+        assert a[key] == b[key]
+
+
+def test_over_a_private_mosquitto(tmp_path: Path) -> None:
+    s = run_demo(
+        tmp_path, arrivals=400, minutes=60, day=date(2026, 11, 27), bus="mqtt", echo=print
+    )
+    assert s["bus"] == "mqtt" and s["tickets_issued"] > 10
+
+
+@pytest.mark.parametrize("args", [["--minutes", "0"], ["--bus", "carrier-pigeon"]])
+def test_bad_demo_options_are_refused(tmp_path: Path, args: list[str]) -> None:
+    r = CliRunner().invoke(cli, ["demo", "--headless", "--out", str(tmp_path), *args])
+    assert r.exit_code == 2
+    assert "Invalid value" in r.output
