@@ -44,14 +44,23 @@ def _add_role_commands() -> None:
     """Each role's command lives next to its code (`<package>/cli.py`, attribute `command`)."""
     import importlib
 
-    for name in ("hall.hub.cli", "kiosk.cli", "display.cli", "counter_pad.cli", "sync.cli"):
+    names = (
+        "hall.hub.cli",
+        "kiosk.cli",
+        "display.cli",
+        "counter_pad.cli",
+        "sync.cli",
+        "hall.ops.cli",
+    )
+    for name in names:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name == name:
                 continue  # that role is not built yet
             raise
-        cli.add_command(module.command)
+        for command in getattr(module, "commands", None) or [module.command]:
+            cli.add_command(command)
 
 
 _add_role_commands()

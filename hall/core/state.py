@@ -172,7 +172,9 @@ def _issued(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     state.issued_count[key] = state.issued_count.get(key, 0) + 1
     if state.open_day is None or day > state.open_day:
         state.open_day = day
-    return _set_ticket(state, t) | {("serial", f"{day.isoformat()}/{t.prefix}")}
+    # The serial needs no row of its own: every issued ticket keeps its row (voided ones
+    # too), so the store derives the last serial per day and prefix from the tickets.
+    return _set_ticket(state, t)
 
 
 def _printed(state: HallState, d: dict[str, Any], ts: float) -> Touched:

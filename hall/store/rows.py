@@ -282,8 +282,12 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
         state.put_ticket(t)
         state.by_number[(t.day, t.number)] = t.id
         state.issued_count[(t.day, t.service)] = state.issued_count.get((t.day, t.service), 0) + 1
+        key = (t.day, t.prefix)
+        state.serials[key] = max(state.serials.get(key, 0), t.serial)
+    # Databases written before serials were derived from the tickets have a serials table.
     for r in conn.execute("SELECT * FROM serials WHERE day > ?", (after,)):
-        state.serials[(date.fromisoformat(r["day"]), r["prefix"])] = r["last"]
+        key = (date.fromisoformat(r["day"]), r["prefix"])
+        state.serials[key] = max(state.serials.get(key, 0), r["last"])
     for r in conn.execute("SELECT * FROM appointments WHERE day > ?", (after,)):
         a = appointment_from_row(r)
         state.appointments[a.id] = a
