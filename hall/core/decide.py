@@ -254,8 +254,8 @@ def _issue(
     tid = ticket_id_for(state.hall_id, today, number)
     ahead = sum(
         1
-        for t in state.waiting_tickets.values()
-        if t.service == svc.code and t.order_key <= order_key
+        for t in state.waiting_in(svc.code).values()
+        if t.order_key <= order_key
     )
     est = estimate_minutes(state, svc.code, ahead)
     data: dict[str, Any] = {

@@ -37,15 +37,14 @@ def ahead_of(state: HallState, ticket: Ticket) -> int:
     """Waiting tickets of the same service that will be called before this one."""
     return sum(
         1
-        for t in state.waiting_tickets.values()
-        if t.service == ticket.service
-        and t.id != ticket.id
+        for t in state.waiting_in(ticket.service).values()
+        if t.id != ticket.id
         and (t.order_key, t.issued_seq) < (ticket.order_key, ticket.issued_seq)
     )
 
 
 def waiting_count(state: HallState, service: str) -> int:
-    return sum(1 for t in state.waiting_tickets.values() if t.service == service)
+    return len(state.waiting_in(service))
 
 
 def estimate_minutes(state: HallState, service: str, ahead: int) -> int | None:

@@ -45,20 +45,23 @@ def candidates(state: HallState, counter: Counter) -> list[tuple[float, int, Tic
 
 def candidates_unsorted(state: HallState, counter: Counter) -> list[tuple[float, int, Ticket]]:
     step = state.rules.preference_step_minutes * 60.0
-    rank = {code: i for i, code in enumerate(counter.spec.services)}
     out = []
-    for t in state.waiting_tickets.values():
-        if t.day != state.open_day:
+    seen: set[str] = set()
+    for r, code in enumerate(counter.spec.services):
+        if code in seen:
             continue
-        if t.target_counter is not None:
-            if t.target_counter != counter.id:
+        seen.add(code)
+        offset = r * step
+        for t in state.waiting_in(code).values():
+            if t.day != state.open_day or t.target_counter is not None:
                 continue
-            out.append((t.order_key, t.issued_seq, t))
-            continue
-        r = rank.get(t.service)
-        if r is None:
-            continue
-        out.append((t.order_key + r * step, t.issued_seq, t))
+            out.append((t.order_key + offset, t.issued_seq, t))
+    # Tickets transferred to one counter, whatever their service (few at any time).
+    out.extend(
+        (t.order_key, t.issued_seq, t)
+        for t in state.waiting_tickets.values()
+        if t.target_counter == counter.id and t.day == state.open_day
+    )
     return out
 
 

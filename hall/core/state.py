@@ -48,6 +48,9 @@ class HallState:
     counters: dict[CounterId, Counter] = field(default_factory=dict)
     tickets: dict[TicketId, Ticket] = field(default_factory=dict)  # the open day(s) only
     waiting_tickets: dict[TicketId, Ticket] = field(default_factory=dict)  # index of tickets
+    # The waiting tickets again, by service (all of them, targeted ones included), so a
+    # call or a count looks only at the services concerned.
+    waiting_by_service: dict[str, dict[TicketId, Ticket]] = field(default_factory=dict)
     by_number: dict[tuple[date, str], TicketId] = field(default_factory=dict)
     serials: dict[tuple[date, str], int] = field(default_factory=dict)
     issued_count: dict[tuple[date, str], int] = field(default_factory=dict)
@@ -76,16 +79,28 @@ class HallState:
         return list(self.waiting_tickets.values())
 
     def put_ticket(self, t: Ticket) -> None:
-        """Every ticket change goes through here, which keeps the waiting index right."""
+        """Every ticket change goes through here, which keeps the waiting indexes right."""
+        old = self.tickets.get(t.id)
+        if old is not None:
+            self._unindex(old)
         self.tickets[t.id] = t
         if t.state is TicketState.WAITING:
             self.waiting_tickets[t.id] = t
-        else:
-            self.waiting_tickets.pop(t.id, None)
+            self.waiting_by_service.setdefault(t.service, {})[t.id] = t
 
     def drop_ticket(self, tid: TicketId) -> Ticket:
-        self.waiting_tickets.pop(tid, None)
-        return self.tickets.pop(tid)
+        t = self.tickets.pop(tid)
+        self._unindex(t)
+        return t
+
+    def waiting_in(self, service: str) -> dict[TicketId, Ticket]:
+        return self.waiting_by_service.get(service) or {}
+
+    def _unindex(self, t: Ticket) -> None:
+        self.waiting_tickets.pop(t.id, None)
+        bucket = self.waiting_by_service.get(t.service)
+        if bucket is not None:
+            bucket.pop(t.id, None)
 
     def service_stats(self, code: str) -> ServiceStats:
         st = self.stats.get(ServiceCode(code))
