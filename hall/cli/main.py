@@ -32,9 +32,9 @@ from hall.cli.queue import queue
 def cli(verbose: int) -> None:
     """The hall appliance: queue, kiosk, display, counter pads and the city link."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    from hall.ops.journal import handler
+
+    logging.basicConfig(level=level, handlers=[handler(sys.stderr)])
 
 
 cli.add_command(queue)

@@ -22,6 +22,7 @@ from hall.config import HallConfig
 from hall.hub import protocol as p
 from hall.hub.client import presence
 from hall.hub.service import Hub
+from hall.ops import notify
 from hall.store.store import HallStore
 from hall.system import SystemClock
 
@@ -102,8 +103,15 @@ def run_hub(
             )
             if ready is not None:
                 ready.set()
-            while not stop.wait(cfg.hub.tick_seconds):
-                hub.tick()
+            notify.ready(f"hub {cfg.hall.id}: serving on {cfg.bus.host}:{cfg.bus.port}")
+            # tick() takes the store lock, so a wedged request handler stops the heartbeat
+            # and systemd's watchdog restarts the hub.
+            beat = notify.Heartbeat(max_age=max(10.0, 5 * cfg.hub.tick_seconds))
+            with notify.Watchdog(beat):
+                while not stop.wait(cfg.hub.tick_seconds):
+                    hub.tick()
+                    beat.beat()
+            notify.stopping("hub: stopping")
             hub.stop()
             try:
                 bus.publish(

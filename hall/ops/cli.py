@@ -117,7 +117,11 @@ def provision(
             click.echo("nothing written")
             sys.exit(1)
     if not dry_run:
-        written = prov.apply(plan, who)
+        try:
+            written = prov.apply(plan, who)
+        except OSError as exc:
+            _refuse(f"cannot write {exc.filename or ''}: {exc.strerror or exc}", 1, as_json)
+            return
         summary["written"] = [str(p) for p in written]
     emit(
         summary,
@@ -172,7 +176,10 @@ def _describe(plan: Any, s: dict[str, Any]) -> str:
 
 def _next_steps(plan: Any, config_path: str) -> str:
     units = " ".join(UNIT_OF[r] for r in plan.payload.roles)
-    return f"written. Next:\n  systemctl enable --now {units}\n  hall doctor --config {config_path}"
+    return (
+        f"written. Next:\n  systemctl enable --now hall.target {units}\n"
+        f"  hall doctor --config {config_path}"
+    )
 
 
 @click.command("doctor")
@@ -207,6 +214,12 @@ def doctor(
         bad = [r for r in chosen if r not in ROLES]
         if bad:
             raise click.BadParameter(f"unknown role(s) {bad}; roles: {', '.join(ROLES)}")
+    unknown = sorted(set(only) - {c.name for c in checks.REGISTRY})
+    if unknown:
+        names = ", ".join(c.name for c in checks.REGISTRY)
+        raise click.BadParameter(
+            f"unknown check(s) {unknown}; checks: {names}", param_hint="--only"
+        )
     options = checks.Options(
         roles=chosen,
         test_print=test_print,

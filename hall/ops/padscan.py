@@ -17,9 +17,9 @@ DEVICE_KINDS = {1: "call_pad", 2: "evaluator", 3: "display"}
 
 
 class Port(Protocol):
-    timeout: float | None
+    """counter_pad.port.SerialPort's surface: ``read`` returns what arrives in ``timeout``."""
 
-    def read(self, size: int = 1) -> bytes: ...
+    def read(self, size: int, timeout: float) -> bytes: ...
 
     def write(self, data: bytes, /) -> int | None: ...
 
@@ -48,12 +48,17 @@ def hello(
     port.write(request)
     deadline = clock() + v1.wire_time(len(request), baud) + reply_timeout
     started = False
-    while clock() < deadline:
-        data = port.read(rx.needed)
-        frames = rx.feed(data) if data else []
-        if data and not started:
-            started = True
-            deadline = clock() + v1.wire_time(v1.MAX_FRAME, baud) + reply_timeout
+    while (left := deadline - clock()) > 0:
+        data = port.read(v1.MAX_FRAME, min(left, 0.005) if rx.pending else left)
+        if data:
+            if not started:
+                started = True
+                deadline = clock() + v1.wire_time(v1.MAX_FRAME, baud) + reply_timeout
+            frames = rx.feed(data)
+        elif rx.pending:
+            frames = rx.abort()
+        else:
+            continue
         for frame in frames:
             if frame.addr != address | v1.REPLY_BIT or frame.seq != seq:
                 continue
@@ -79,13 +84,15 @@ def scan(
     *,
     reply_timeout: float = 0.05,
     tries: int = 2,
+    expected: Iterable[int] = (),
 ) -> dict[int, Found]:
-    """Ask each address HELLO (``tries`` times at most); the ones that answered."""
-    port.timeout = 0.005
+    """Ask each address HELLO, once, or ``tries`` times for the ``expected`` ones (a missed
+    reply on a busy line is not a missing device); the ones that answered."""
     found: dict[int, Found] = {}
     seq = 0
+    wanted = set(expected)
     for address in addresses:
-        for _ in range(tries):
+        for _ in range(tries if address in wanted else 1):
             seq = (seq + 1) & 0xFF
             got = hello(port, address, seq, baud, reply_timeout)
             if got is not None:

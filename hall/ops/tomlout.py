@@ -14,8 +14,13 @@ from typing import Any
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def _string(s: str) -> str:
+    # JSON's escapes are TOML basic-string escapes; TOML also forbids DEL unescaped.
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _key(k: str) -> str:
-    return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
+    return k if _BARE.match(k) else _string(k)
 
 
 def value(v: Any) -> str:
@@ -29,7 +34,7 @@ def value(v: Any) -> str:
             raise ValueError("NaN and infinity are not config values")
         return repr(v)
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)  # JSON escapes are TOML basic-string escapes
+        return _string(v)
     if isinstance(v, list):
         return "[" + ", ".join(value(x) for x in v) + "]"
     if isinstance(v, dict):

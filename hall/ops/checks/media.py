@@ -101,21 +101,31 @@ def _test_sentence(ctx: Context) -> Result:
     )
 
     assert ctx.cfg is not None
-    sp = ctx.cfg.display.speech
+    cfg = ctx.cfg
+    if ctx.has("display") and cfg.display.speech.enabled:
+        sp = cfg.display.speech
+        engine_name: str = sp.engine
+        voice, rate = sp.voice, sp.rate_wpm
+        deadline, player_name, command = sp.synth_deadline_seconds, sp.player, sp.player_command
+        folder_name = sp.output_dir
+    else:
+        ks = cfg.kiosk.speech
+        engine_name, voice, rate = ks.engine, "cmn-latn-pinyin", 150
+        deadline, player_name, command, folder_name = ks.deadline_s, ks.player, "", ks.folder
     phrase = call_phrase(Call(TEST_CALL[0], TEST_CALL[1]))
     try:
-        engine = make_engine(sp.engine, voice=sp.voice, rate_wpm=sp.rate_wpm)
-        audio = engine.synthesize(phrase, sp.synth_deadline_seconds)
-    except SpeechError as exc:
+        engine = make_engine(engine_name, voice=voice, rate_wpm=rate)
+        audio = engine.synthesize(phrase, deadline)
+    except (SpeechError, ValueError) as exc:
         return Result(
             "test-sentence",
             "fail",
             f"synthesis failed: {exc}",
             "`espeak-ng -v cmn-latn-pinyin hao3` should speak; reinstall espeak-ng",
         )
-    folder = ctx.cfg.display.path(ctx.cfg.base, sp.output_dir) if sp.player == "file" else None
+    folder = (cfg.base / folder_name).resolve() if player_name == "file" else None
     try:
-        player = make_player(sp.player, folder=folder, command=sp.player_command or None)
+        player = make_player(player_name, folder=folder, command=command or None)
         player.play(audio, phrase.display)
     except (PlaybackError, ValueError, OSError) as exc:
         return Result(
@@ -128,7 +138,7 @@ def _test_sentence(ctx: Context) -> Result:
     return Result(
         "test-sentence",
         "ok",
-        f"played “{phrase.display}” ({audio.duration:.1f} s) with {sp.player}{where}",
+        f"played “{phrase.display}” ({audio.duration:.1f} s) with {player_name}{where}",
         "did you hear it? if not: speakers, volume (`alsamixer`), HDMI audio output",
     )
 

@@ -118,7 +118,12 @@ def _bus(ctx: Context, bus: Any) -> list[Result]:
         ]
     try:
         found = padscan.scan(
-            port, bus.baud, range(1, 32), reply_timeout=bus.reply_timeout_ms / 1000
+            port,
+            bus.baud,
+            range(1, 32),
+            reply_timeout=bus.reply_timeout_ms / 1000,
+            tries=1 + bus.retries,
+            expected=configured,
         )
     finally:
         port.close()

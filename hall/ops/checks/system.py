@@ -28,7 +28,8 @@ def _last_event_ts(ctx: Context) -> float | None:
 @check("clock", needs_config=False)
 def clock(ctx: Context) -> list[Result]:
     now = ctx.wall()
-    shown = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+    tz = ctx.cfg.tz if ctx.cfg else UTC
+    shown = datetime.fromtimestamp(now, tz).isoformat(timespec="seconds")
     results: list[Result] = []
     if now < PLAUSIBLE_FROM:
         results.append(

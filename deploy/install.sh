@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Install or upgrade the hall appliance on a Debian 12 box (run as root), or into a
+# directory tree (--root DIR) for images and tests.
+#
+#   deploy/install.sh [--wheels DIR] [--trust FILE] [--lan] [--roles hub,kiosk,...]
+#   deploy/install.sh --rollback
+#
+# What it does, in order (each step says what it did):
+#   1. Debian packages (mosquitto, espeak-ng, alsa-utils, cage, fonts, python3-venv)
+#   2. the service user `hall` with the device groups it needs (dialout lp input audio video render)
+#   3. /etc/hall (config, secrets) and /var/lib/hall (database, backups), owned by hall
+#   4. the software in its own venv: /opt/hall/<version>; `current` -> it, `previous` kept
+#   5. the systemd units, the Mosquitto drop-in and conf, the udev rules
+#   6. on upgrade: the roles stopped, the database backed up and migrated by the new
+#      software; a failed migration restores the backup and switches back to `previous`
+#   7. the roles of this box (from /etc/hall/provisioned.json, or --roles) enabled, started
+#
+# Options:
+#   --root DIR       install into DIR (a DESTDIR): no apt, no users, no systemctl, no udevadm
+#   --version V      the version's folder name (default: hall/__init__.py's __version__)
+#   --wheels DIR     install offline from a wheelhouse (hall-appliance and every dependency)
+#   --dev-venv VENV  reuse VENV's packages and the source tree (developer boxes, tests)
+#   --python PY      the Python for the venv (default python3)
+#   --trust FILE     the city's provisioning public key -> /etc/hall/trust/provisioning.pub
+#   --lan            the hall's Mosquitto listens on the LAN (a hall with several boxes)
+#   --roles LIST     roles to enable (default: provisioned.json's; none before provisioning)
+#   --no-apt         skip the Debian packages
+#   --no-systemctl   do not run systemctl / udevadm (containers, images)
+#   --keep N         versions kept under /opt/hall (default 3)
+#   --rollback       switch `current` back to `previous` and restart the roles
+set -euo pipefail
+
+SELF_DIR=$(cd "$(dirname "$0")" && pwd)
+SOURCE=$(cd "$SELF_DIR/.." && pwd)
+ROOT=""
+VERSION=""
+WHEELS=""
+DEV_VENV=""
+PYTHON=python3
+TRUST=""
+LAN=0
+ROLES=""
+NO_APT=0
+NO_SYSTEMCTL=0
+KEEP=3
+ROLLBACK=0
+
+APT_PACKAGES=(python3-venv mosquitto espeak-ng alsa-utils cage fonts-noto-cjk sqlite3
+  libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 libusb-1.0-0)
+GROUPS_WANTED=(dialout lp input audio video render)
+
+say() { printf 'install: %s\n' "$*"; }
+die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
+
+while (($#)); do
+  case "$1" in
+    --root) ROOT=$(realpath -m "$2"); shift 2 ;;
+    --version) VERSION=$2; shift 2 ;;
+    --wheels) WHEELS=$(realpath "$2"); shift 2 ;;
+    --dev-venv) DEV_VENV=$(realpath "$2"); shift 2 ;;
+    --python) PYTHON=$2; shift 2 ;;
+    --trust) TRUST=$(realpath "$2"); shift 2 ;;
+    --lan) LAN=1; shift ;;
+    --roles) ROLES=$2; shift 2 ;;
+    --no-apt) NO_APT=1; shift ;;
+    --no-systemctl) NO_SYSTEMCTL=1; shift ;;
+    --keep) KEEP=$2; shift 2 ;;
+    --rollback) ROLLBACK=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+[[ -n $VERSION ]] || VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$SOURCE/hall/__init__.py")
+[[ $VERSION =~ ^[0-9A-Za-z._+-]+$ ]] || die "bad version '$VERSION'"
+
+OPT=$ROOT/opt/hall
+ETC=$ROOT/etc/hall
+STATE=$ROOT/var/lib/hall
+UNITS=$ROOT/etc/systemd/system
+UDEV=$ROOT/etc/udev/rules.d
+MQCONF=$ROOT/etc/mosquitto/conf.d
+CONFIG=$ETC/hall.toml
+
+if [[ -z $ROOT ]]; then
+  [[ $(id -u) -eq 0 ]] || die "run as root (or give --root DIR to install into a folder)"
+  NO_APT=${NO_APT}
+else
+  NO_APT=1
+  NO_SYSTEMCTL=1
+fi
+[[ -d /run/systemd/system ]] || NO_SYSTEMCTL=1
+SYSTEMCTL=(systemctl)
+((NO_SYSTEMCTL)) && SYSTEMCTL=(true)
+
+owner() {  # chown to hall on a real box; nothing in a --root tree
+  [[ -z $ROOT ]] && chown "$@" || true
+}
+
+role_units() {
+  local roles=$ROLES
+  if [[ -z $roles && -f $ETC/provisioned.json ]]; then
+    roles=$("$OPT/current/bin/python" -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["roles"]))' "$ETC/provisioned.json" 2>/dev/null || true)
+  fi
+  local r
+  for r in ${roles//,/ }; do
+    case $r in hub|kiosk|display|pads|sync) printf 'hall-%s.service ' "$r" ;;
+      *) die "unknown role '$r' (hub kiosk display pads sync)" ;; esac
+  done
+}
+
+stop_roles() {
+  "${SYSTEMCTL[@]}" stop hall-hub.service hall-kiosk.service hall-display.service \
+    hall-pads.service hall-sync.service 2>/dev/null || true
+}
+
+start_roles() {
+  local units
+  units=$(role_units)
+  [[ -n $units ]] || { say "no roles to start yet: provision the box (hall provision)"; return 0; }
+  if ((NO_SYSTEMCTL)); then
+    say "systemd not used here; on the box: systemctl enable --now hall.target $units"
+    return 0
+  fi
+  # shellcheck disable=SC2086
+  "${SYSTEMCTL[@]}" enable hall.target $units
+  if [[ $units == *hall-hub.service* ]]; then "${SYSTEMCTL[@]}" enable --now mosquitto.service; fi
+  # shellcheck disable=SC2086
+  "${SYSTEMCTL[@]}" restart $units
+  say "started: $units"
+}
+
+switch_to() {  # atomically point `current` at $1
+  ln -sfn "$1" "$OPT/current.new"
+  mv -T "$OPT/current.new" "$OPT/current"
+}
+
+if ((ROLLBACK)); then
+  prev=$(readlink "$OPT/previous" 2>/dev/null) || die "no previous version under $OPT to go back to"
+  cur=$(readlink "$OPT/current" 2>/dev/null || true)
+  stop_roles
+  switch_to "$prev"
+  [[ -n $cur ]] && ln -sfn "$cur" "$OPT/previous"
+  say "rolled back: current -> $prev (previous -> ${cur:-none})"
+  say "the database is left as it is; \`hall doctor\` says if this version cannot read it"
+  start_roles
+  exit 0
+fi
+
+# 1. Debian packages ------------------------------------------------------------------
+if ((!NO_APT)); then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    say "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+# 2. the service user ------------------------------------------------------------------
+if [[ -z $ROOT ]]; then
+  if ! getent passwd hall >/dev/null; then
+    useradd --system --user-group --home-dir /var/lib/hall --no-create-home \
+      --shell /usr/sbin/nologin --comment "Hall appliance" hall
+    say "created the service user hall"
+  fi
+  for g in "${GROUPS_WANTED[@]}"; do
+    getent group "$g" >/dev/null && usermod -a -G "$g" hall
+  done
+fi
+
+# 3. folders -----------------------------------------------------------------------------
+install -d -m 0755 "$OPT" "$ETC/trust"
+install -d -m 0750 "$ETC" "$STATE" "$STATE/backups"
+install -d -m 0700 "$ETC/secrets"
+owner hall:hall "$ETC" "$STATE" "$STATE/backups" "$ETC/secrets"
+if [[ -n $TRUST ]]; then
+  install -m 0644 "$TRUST" "$ETC/trust/provisioning.pub"
+  say "trusting the city's provisioning key from $TRUST"
+fi
+
+# 4. the software in its own venv ----------------------------------------------------------
+DEST=$OPT/$VERSION
+NEW=$OPT/.$VERSION.new
+rm -rf "$NEW"
+if [[ -n $DEV_VENV ]]; then
+  base=$("$DEV_VENV/bin/python" -c 'import sys; print(sys._base_executable)')
+  "$base" -m venv --without-pip "$NEW"
+  site=$("$DEV_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  newsite=$("$NEW/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  printf 'import site; site.addsitedir(%s)\n' "'$site'" > "$newsite/hall-dev.pth"
+  cat > "$NEW/bin/hall" <<EOF
+#!$DEST/bin/python
+import sys
+from hall.cli.main import main
+sys.exit(main())
+EOF
+  chmod 0755 "$NEW/bin/hall"
+  # the venv's own paths name its final folder
+  sed -i "s#$NEW#$DEST#g" "$NEW/bin/hall" "$NEW/pyvenv.cfg" 2>/dev/null || true
+elif [[ -n $WHEELS ]]; then
+  "$PYTHON" -m venv "$NEW"
+  "$NEW/bin/pip" install -q --no-index --find-links "$WHEELS" "hall-appliance==$VERSION"
+else
+  "$PYTHON" -m venv "$NEW"
+  "$NEW/bin/pip" install -q "$SOURCE"
+fi
+install -d "$NEW/share/doc/hall"
+[[ -f $SOURCE/docs/TECHNICIAN.md ]] && install -m 0644 "$SOURCE/docs/TECHNICIAN.md" "$NEW/share/doc/hall/"
+echo "$VERSION" > "$NEW/VERSION"
+if [[ -e $DEST ]]; then
+  [[ $(readlink "$OPT/current" 2>/dev/null) == "$VERSION" ]] && stop_roles
+  rm -rf "$DEST"
+fi
+mv -T "$NEW" "$DEST"
+# venv scripts name their interpreter by absolute path: fix them for the final folder
+grep -rlI --null "$NEW" "$DEST/bin" 2>/dev/null | xargs -0r sed -i "s#$NEW#$DEST#g"
+# a start-up check (the migration below is one when there is a config already)
+if [[ ! -f $CONFIG ]]; then
+  "$DEST/bin/hall" --version >/dev/null || die "the new software does not start: $DEST/bin/hall"
+fi
+say "software $VERSION in $DEST"
+
+# 5. units, rules, Mosquitto --------------------------------------------------------------
+install -d "$UNITS" "$UNITS/mosquitto.service.d" "$UDEV" "$MQCONF"
+install -m 0644 "$SOURCE"/systemd/hall-*.service "$SOURCE/systemd/hall.target" "$UNITS/"
+install -m 0644 "$SOURCE/systemd/mosquitto.service.d/hall.conf" "$UNITS/mosquitto.service.d/"
+install -m 0644 "$SOURCE/deploy/udev/90-hall.rules" "$UDEV/"
+install -m 0644 "$SOURCE/deploy/mosquitto/hall.conf" "$MQCONF/hall.conf"
+if ((LAN)); then
+  sed -i 's/^listener 1883 127.0.0.1$/listener 1883/' "$MQCONF/hall.conf"
+  say "the hall's Mosquitto will listen on the LAN (port 1883)"
+fi
+"${SYSTEMCTL[@]}" daemon-reload
+if ((!NO_SYSTEMCTL)); then
+  udevadm control --reload && udevadm trigger --action=change || true
+fi
+say "units in $UNITS, udev rules in $UDEV, Mosquitto settings in $MQCONF"
+
+# 6. switch, migrate, or roll back -----------------------------------------------------------
+prev=$(readlink "$OPT/current" 2>/dev/null || true)
+old_previous=$(readlink "$OPT/previous" 2>/dev/null || true)
+stop_roles
+switch_to "$VERSION"
+if [[ -n $prev && $prev != "$VERSION" ]]; then
+  ln -sfn "$prev" "$OPT/previous"
+fi
+if [[ -f $CONFIG ]]; then
+  if ! "$OPT/current/bin/hall" migrate --config "$CONFIG" --backup-dir "$STATE/backups"; then
+    if [[ -n $prev && $prev != "$VERSION" ]]; then
+      switch_to "$prev"
+      if [[ -n $old_previous ]]; then ln -sfn "$old_previous" "$OPT/previous"; else rm -f "$OPT/previous"; fi
+      rm -rf "${DEST:?}"
+      say "migration failed: switched back to $prev (the database was restored)"
+      start_roles
+    fi
+    die "the upgrade to $VERSION was not done; see the message above"
+  fi
+  owner -R hall:hall "$STATE"
+fi
+say "current -> $VERSION${prev:+ (previous: $prev)}"
+
+# 7. roles --------------------------------------------------------------------------------
+start_roles
+
+# keep the newest versions (and always current and previous)
+keep_current=$(readlink "$OPT/current" || true)
+keep_previous=$(readlink "$OPT/previous" 2>/dev/null || true)
+mapfile -t versions < <(cd "$OPT" && ls -1dt -- */ 2>/dev/null | sed 's#/$##' | grep -vx -e current -e previous || true)
+n=0
+for v in "${versions[@]}"; do
+  [[ $v == "$keep_current" || $v == "$keep_previous" ]] && continue
+  n=$((n + 1))
+  ((n + 2 > KEEP)) && rm -rf "${OPT:?}/$v" && say "removed old version $v"
+done
+say "done. Next: hall provision BUNDLE (a new box), then hall doctor"
