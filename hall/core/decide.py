@@ -252,11 +252,7 @@ def _issue(
 ) -> str:
     serial, number = _number(state, svc.prefix, today)
     tid = ticket_id_for(state.hall_id, today, number)
-    ahead = sum(
-        1
-        for t in state.waiting_in(svc.code).values()
-        if t.order_key <= order_key
-    )
+    ahead = sum(1 for t in state.waiting_in(svc.code).values() if t.order_key <= order_key)
     est = estimate_minutes(state, svc.code, ahead)
     data: dict[str, Any] = {
         "ticket_id": tid,

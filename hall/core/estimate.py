@@ -38,8 +38,7 @@ def ahead_of(state: HallState, ticket: Ticket) -> int:
     return sum(
         1
         for t in state.waiting_in(ticket.service).values()
-        if t.id != ticket.id
-        and (t.order_key, t.issued_seq) < (ticket.order_key, ticket.issued_seq)
+        if t.id != ticket.id and (t.order_key, t.issued_seq) < (ticket.order_key, ticket.issued_seq)
     )
 
 
