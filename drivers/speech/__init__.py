@@ -1,6 +1,6 @@
 """Spoken calls: the sentence, its pinyin, synthesis to WAV, playback and the announcer."""
 
-from .announcer import Announcer, FaultCallback
+from .announcer import Announcer, Health, HealthCallback
 from .audio import Audio, make_chime, read_wav
 from .engine import SpeechEngine, SpeechError, make_engine
 from .player import FilePlayer, NullPlayer, PlaybackError, Player, make_player
@@ -12,8 +12,9 @@ __all__ = [
     "Announcer",
     "Audio",
     "Call",
-    "FaultCallback",
     "FilePlayer",
+    "Health",
+    "HealthCallback",
     "NullPlayer",
     "Phrase",
     "PlaybackError",

@@ -7,10 +7,14 @@ WAV at the volume of the hour, and hands it to the player, which plays to the en
 the next one starts: announcements never overlap.
 
 Failures: when synthesis fails or times out (the engine kills its process at the deadline)
-the chime alone is played and `on_fault("speech", message)` is called; when the player
-fails, `on_fault("audio", message)`. The caller turns these into `device.fault` reports.
-The worker keeps going either way. `on_fault` runs on the worker thread: a Qt caller passes
-it on through a queued signal.
+the chime alone is played; when the player fails, the announcement is lost to the ears but
+the screen has shown it. The worker keeps going either way. Health is reported on changes
+only: the first outcome after start (so a restarted display tells the hub it is well again),
+then `on_health(Health("speech", ok=False, state="timeout", ...))` on the first failure,
+nothing while it keeps failing, `Health("speech", ok=True, state="ok")` on the first success
+after it; the same for ``audio`` (the player). The caller turns these into `report_device`
+commands. `on_health` runs on the worker thread: a Qt caller passes it on through a queued
+signal, and it must not block for long.
 
 A hung engine that is a process is killed at `synth_deadline_s` by the engine itself; a
 player is killed at the audio's length plus its margin. So the worker never stalls longer
@@ -22,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from .audio import Audio, join, make_chime, scale, trim_silence
@@ -33,8 +38,20 @@ from .voicepack import VoicePackEngine
 
 _log = logging.getLogger(__name__)
 
-FaultCallback = Callable[[str, str], None]
 CHIME_ONLY = "[chime only] "
+
+
+@dataclass(frozen=True)
+class Health:
+    """A change in the health of the speech engine (``speech``) or the player (``audio``)."""
+
+    kind: str
+    ok: bool
+    state: str  # "ok", or the error's code: failed, timeout, not_installed, no_output, ...
+    detail: str = ""
+
+
+HealthCallback = Callable[[Health], None]
 
 
 class Announcer:
@@ -45,14 +62,17 @@ class Announcer:
         settings: SpeechSettings | None = None,
         *,
         chime: Audio | None = None,
-        on_fault: FaultCallback | None = None,
+        on_health: HealthCallback | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.settings = settings or SpeechSettings()
         self._engine = engine
         self._player = player
         self._chime = chime if chime is not None else default_chime(engine)
-        self._on_fault = on_fault
+        self._on_health = on_health
+        self._health: dict[str, str] = {}  # kind -> last state reported; first outcome reported
+        self._chimes: dict[float, Audio] = {}
+        self.announced = 0  # announcements handed to the player (or played, for the tests)
         self._clock = clock
         self._queue = AnnouncementQueue(self.settings)
         self._cond = threading.Condition()
@@ -111,7 +131,7 @@ class Announcer:
                     self._speak(announcement)
             except Exception as exc:  # the worker must outlive any one announcement
                 _log.exception("announcement failed")
-                self._fault("speech", f"unexpected {type(exc).__name__}: {exc}")
+                self._set_health("speech", "failed", f"unexpected {type(exc).__name__}: {exc}")
             finally:
                 with self._cond:
                     self._busy = False
@@ -124,33 +144,45 @@ class Announcer:
         if plan.speak:
             try:
                 spoken = self._engine.synthesize(phrase, self.settings.synth_deadline_s)
-                sentence = trim_silence(spoken)  # the gaps between repeats are ours
+                # the gaps between repeats are ours; scale once, repeat the same samples
+                sentence = scale(trim_silence(spoken), plan.volume)
+                self._set_health("speech", "ok")
             except SpeechError as exc:
                 _log.warning("speech failed, chime only: %s", exc)
-                self._fault("speech", str(exc))
-        parts = [self._chime] if plan.chime or (plan.speak and sentence is None) else []
+                self._set_health("speech", exc.state, str(exc))
+        parts = [self._chime_at(plan.volume)] if plan.chime or plan.speak else []
         if sentence is not None:
             parts += [sentence] * plan.repeats
         if not parts:
             _log.info("quiet hours: %s not played", announcement.tickets)
             return
         rate = sentence.rate if sentence is not None else self._chime.rate
-        audio = scale(join(parts, self.settings.gap_s, rate), plan.volume)
+        audio = join(parts, self.settings.gap_s, rate)
         text = phrase.display if sentence is not None else CHIME_ONLY + phrase.display
         try:
             self._player.play(audio, text)
+            self.announced += 1
+            self._set_health("audio", "ok")
         except PlaybackError as exc:
             _log.warning("playback failed: %s", exc)
-            self._fault("audio", str(exc))
+            self._set_health("audio", exc.state, str(exc))
 
-    def _fault(self, kind: str, message: str) -> None:
-        """Report to the caller; this runs on the worker thread, never the GUI thread."""
-        if self._on_fault is None:
+    def _chime_at(self, volume: float) -> Audio:
+        if volume not in self._chimes:
+            self._chimes[volume] = scale(self._chime, volume)
+        return self._chimes[volume]
+
+    def _set_health(self, kind: str, state: str, detail: str = "") -> None:
+        """Report `kind` to the caller when its state changed; runs on the worker thread."""
+        if self._health.get(kind) == state:
+            return
+        self._health[kind] = state
+        if self._on_health is None:
             return
         try:
-            self._on_fault(kind, message)
+            self._on_health(Health(kind, state == "ok", state, detail[:200]))
         except Exception:
-            _log.exception("fault callback failed")
+            _log.exception("health callback failed")
 
 
 def default_chime(engine: SpeechEngine) -> Audio:

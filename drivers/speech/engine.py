@@ -45,7 +45,15 @@ PYTTSX3_NOTHING_WRITTEN = frozenset({4})  # the worker's exit code for pyttsx3's
 
 
 class SpeechError(RuntimeError):
-    """Synthesis failed or timed out; the message says which engine and why."""
+    """Synthesis failed or timed out; the message says which engine and why.
+
+    `state` is the short code a device report carries: ``failed``, ``timeout``,
+    ``not_installed`` (the engine cannot start) or ``no_output``.
+    """
+
+    def __init__(self, message: str, state: str = "failed") -> None:
+        super().__init__(message)
+        self.state = state
 
 
 class SpeechEngine(Protocol):
@@ -71,7 +79,7 @@ class CommandEngine:
     def synthesize(self, phrase: Phrase, timeout: float) -> Audio:
         text = to_pinyin(phrase.tokens)
         if not text:
-            raise SpeechError(f"{self.name}: nothing to speak in {phrase.display!r}")
+            raise SpeechError(f"{self.name}: nothing to speak in {phrase.display!r}", "no_output")
         with tempfile.TemporaryDirectory(prefix="speech-") as tmp:
             out = Path(tmp) / "sentence.wav"
             argv = [arg.replace("{text}", text).replace("{out}", str(out)) for arg in self.argv]
@@ -79,9 +87,11 @@ class CommandEngine:
             try:
                 audio = read_wav(out)
             except (OSError, AudioFormatError) as exc:
-                raise SpeechError(f"{self.name}: no usable WAV written ({exc})") from exc
+                raise SpeechError(
+                    f"{self.name}: no usable WAV written ({exc})", "no_output"
+                ) from exc
         if not audio.samples:
-            raise SpeechError(f"{self.name}: empty WAV for {phrase.display!r}")
+            raise SpeechError(f"{self.name}: empty WAV for {phrase.display!r}", "no_output")
         return audio
 
     def _run(self, argv: Sequence[str], timeout: float) -> None:
@@ -91,10 +101,12 @@ class CommandEngine:
             try:
                 finished = run_with_deadline(argv, max(0.01, remaining))
             except OSError as exc:
-                raise SpeechError(f"{self.name}: cannot start {argv[0]!r}: {exc}") from exc
+                raise SpeechError(
+                    f"{self.name}: cannot start {argv[0]!r}: {exc}", "not_installed"
+                ) from exc
             except DeadlineExpired:
                 raise SpeechError(
-                    f"{self.name}: no result within {timeout:.1f} s; killed"
+                    f"{self.name}: no result within {timeout:.1f} s; killed", "timeout"
                 ) from None
             if finished.returncode == 0:
                 return

@@ -28,7 +28,15 @@ PLAYER_NAMES = ("aplay", "paplay", "file", "null")
 
 
 class PlaybackError(RuntimeError):
-    """The player failed, timed out or is missing."""
+    """The player failed, timed out or is missing.
+
+    `state` is the short code a device report carries: ``failed``, ``timeout``,
+    ``not_installed`` (the player cannot start) or ``write_failed``.
+    """
+
+    def __init__(self, message: str, state: str = "failed") -> None:
+        super().__init__(message)
+        self.state = state
 
 
 class Player(Protocol):
@@ -53,9 +61,11 @@ class CommandPlayer:
             try:
                 finished = run_with_deadline(argv, timeout)
             except OSError as exc:
-                raise PlaybackError(f"cannot start player {argv[0]!r}: {exc}") from exc
+                raise PlaybackError(
+                    f"cannot start player {argv[0]!r}: {exc}", "not_installed"
+                ) from exc
             except DeadlineExpired as exc:
-                raise PlaybackError(f"player {exc}") from None
+                raise PlaybackError(f"player {exc}", "timeout") from None
         if finished.returncode != 0:
             raise PlaybackError(
                 f"player {argv[0]!r} exit code {finished.returncode}: {finished.last_line()}"
@@ -81,7 +91,7 @@ class FilePlayer:
             audio.write(stem.with_suffix(".wav"))
             stem.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
         except OSError as exc:
-            raise PlaybackError(f"cannot write {stem}.wav: {exc}") from exc
+            raise PlaybackError(f"cannot write {stem}.wav: {exc}", "write_failed") from exc
 
 
 _NNN = re.compile(r"(\d{3,})\.wav")
@@ -95,15 +105,24 @@ class Played:
 
 
 class NullPlayer:
-    """Records each announcement (text, audio, time handed over); plays nothing."""
+    """Records each announcement (text, audio, time handed over); plays nothing.
 
-    def __init__(self, hook: Callable[[Played], None] | None = None) -> None:
+    `keep` bounds what it records (the last `keep`; 0 keeps nothing): an announcement is
+    about half a megabyte, so the player named "null" in a config keeps none.
+    """
+
+    def __init__(
+        self, hook: Callable[[Played], None] | None = None, *, keep: int | None = None
+    ) -> None:
         self.played: list[Played] = []
         self._hook = hook
+        self._keep = keep
 
     def play(self, audio: Audio, text: str) -> None:
         item = Played(text, audio, time.monotonic())
         self.played.append(item)
+        if self._keep is not None and len(self.played) > self._keep:
+            del self.played[: len(self.played) - self._keep]
         if self._hook is not None:
             self._hook(item)
 
@@ -118,5 +137,5 @@ def make_player(name: str, *, folder: Path | None = None, command: str | None = 
             raise ValueError("player 'file' needs a folder")
         return FilePlayer(folder)
     if name == "null":
-        return NullPlayer()
+        return NullPlayer(keep=0)
     raise ValueError(f"unknown audio player {name!r}; choose one of {', '.join(PLAYER_NAMES)}")

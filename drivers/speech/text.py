@@ -30,7 +30,7 @@ DIGITS = "零一二三四五六七八九"
 PAUSE = "、"
 
 _TICKET = re.compile(r"[A-Z]{0,3}[0-9]{1,6}")
-_COUNTER = re.compile(r"[A-Z0-9]{1,6}")
+_COUNTER = re.compile(r"[A-Z0-9]{1,8}")
 _MAX_NAME = 24
 
 
@@ -114,7 +114,7 @@ def counter_tokens(counter_id: str, counter_name: str | None) -> tuple[str, ...]
         return (_digits_as_cardinals(name),)
     canonical = counter_id.strip().upper()
     if not _COUNTER.fullmatch(canonical):
-        raise ValueError(f"not a counter id (1-6 letters or digits): {counter_id!r}")
+        raise ValueError(f"not a counter id (1-8 letters or digits): {counter_id!r}")
     if canonical.isdigit():
         number: tuple[str, ...] = (cardinal(int(canonical)),)
     else:

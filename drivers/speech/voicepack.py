@@ -75,7 +75,9 @@ class VoicePackEngine:
     def _speak_missing(self, tokens: list[str], deadline: float) -> Audio:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise SpeechError(f"{self.name}: deadline passed before {' '.join(tokens)!r}")
+            raise SpeechError(
+                f"{self.name}: deadline passed before {' '.join(tokens)!r}", "timeout"
+            )
         audio = self.fallback.synthesize(Phrase(tuple(tokens), "".join(tokens)), remaining)
         return trim_silence(audio, self.threshold)
 

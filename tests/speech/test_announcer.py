@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from drivers.speech.announcer import CHIME_ONLY, Announcer
+from drivers.speech.announcer import CHIME_ONLY, Announcer, Health
 from drivers.speech.audio import Audio, make_chime, read_wav
 from drivers.speech.engine import CommandEngine, SpeechError, make_engine
 from drivers.speech.player import FilePlayer, NullPlayer, PlaybackError
@@ -66,11 +66,19 @@ class OverlapCheckingPlayer(NullPlayer):
 
 
 class Faults:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
+    """Records the health changes the announcer reports."""
 
-    def __call__(self, kind: str, message: str) -> None:
-        self.seen.append((kind, message))
+    def __init__(self) -> None:
+        self.seen: list[Health] = []
+
+    def __call__(self, health: Health) -> None:
+        self.seen.append(health)
+
+    def states(self, kind: str | None = None) -> list[tuple[str, bool, str]]:
+        return [(h.kind, h.ok, h.state) for h in self.seen if kind in (None, h.kind)]
+
+    def faults(self) -> list[Health]:
+        return [h for h in self.seen if not h.ok]
 
 
 @pytest.fixture
@@ -86,7 +94,7 @@ def started(announcer: Announcer) -> Iterator[Announcer]:
 
 def test_chime_then_the_sentence_twice_in_order(faults: Faults) -> None:
     engine, player = FakeEngine(), OverlapCheckingPlayer()
-    for announcer in started(Announcer(engine, player, on_fault=faults)):
+    for announcer in started(Announcer(engine, player, on_health=faults)):
         for ticket in ("A001", "A002", "B001"):
             announcer.announce(Call(ticket, "3"))
         assert announcer.wait_idle(10)
@@ -98,13 +106,14 @@ def test_chime_then_the_sentence_twice_in_order(faults: Faults) -> None:
     gap = SpeechSettings().gap_s
     expected = CHIME.duration + 2 * SENTENCE_S + 2 * gap
     assert all(p.audio.duration == pytest.approx(expected, abs=0.01) for p in player.played)
-    assert not player.overlapped and not faults.seen
+    assert not player.overlapped and not faults.faults()
+    assert faults.states() == [("speech", True, "ok"), ("audio", True, "ok")]  # first outcome
 
 
 def test_recall_merges_and_backlog_shortens_while_busy(faults: Faults) -> None:
     engine, player = FakeEngine(), NullPlayer()
     settings = SpeechSettings(backlog_limit=2, max_group=3)
-    for announcer in started(Announcer(engine, player, settings, on_fault=faults)):
+    for announcer in started(Announcer(engine, player, settings, on_health=faults)):
         engine.gate.clear()
         announcer.announce(Call("A001", "3"))
         assert engine.entered.wait(5)  # the worker holds A001
@@ -129,7 +138,7 @@ def test_a_hung_engine_is_killed_without_blocking_the_caller(faults: Faults) -> 
     engine = CommandEngine("hung", [sys.executable, "-c", "import time; time.sleep(60)"])
     player = NullPlayer()
     settings = SpeechSettings(synth_deadline_s=0.5)
-    for announcer in started(Announcer(engine, player, settings, on_fault=faults)):
+    for announcer in started(Announcer(engine, player, settings, on_health=faults)):
         before = timer.monotonic()
         announcer.announce(Call("A001", "3"))
         announcer.announce(Call("A002", "3"))
@@ -141,19 +150,19 @@ def test_a_hung_engine_is_killed_without_blocking_the_caller(faults: Faults) -> 
         CHIME_ONLY + "请 A002 号到 3 号窗口办理",
     ]
     assert all(p.audio.duration == pytest.approx(CHIME.duration, abs=0.01) for p in player.played)
-    assert [kind for kind, _ in faults.seen] == ["speech", "speech"]
-    assert "killed" in faults.seen[0][1]
+    assert faults.states("speech") == [("speech", False, "timeout")]  # once, not per call
+    assert "killed" in faults.seen[0].detail
 
 
 def test_a_failing_engine_falls_back_to_the_chime(faults: Faults) -> None:
     player = NullPlayer()
-    for announcer in started(Announcer(FakeEngine(fail=True), player, on_fault=faults)):
+    for announcer in started(Announcer(FakeEngine(fail=True), player, on_health=faults)):
         announcer.announce(Call("A001", "3"))
         assert announcer.wait_idle(5)
     (played,) = player.played
     assert played.text.startswith(CHIME_ONLY)
     assert played.audio.samples == CHIME.samples
-    assert faults.seen == [("speech", "fake: broken")]
+    assert faults.faults() == [Health("speech", False, "failed", "fake: broken")]
 
 
 def test_a_failing_player_is_reported_and_the_queue_goes_on(faults: Faults) -> None:
@@ -163,21 +172,34 @@ def test_a_failing_player_is_reported_and_the_queue_goes_on(faults: Faults) -> N
             raise PlaybackError("player 'aplay' exit code 1: audio open error")
 
     player = BrokenPlayer()
-    for announcer in started(Announcer(FakeEngine(), player, on_fault=faults)):
+    for announcer in started(Announcer(FakeEngine(), player, on_health=faults)):
         announcer.announce(Call("A001", "3"))
         announcer.announce(Call("A002", "3"))
         assert announcer.wait_idle(5)
     assert len(player.played) == 2
-    assert [kind for kind, _ in faults.seen] == ["audio", "audio"]
+    assert faults.states("audio") == [("audio", False, "failed")]
+
+
+def test_recovery_is_reported_once_after_a_fault(faults: Faults) -> None:
+    engine, player = FakeEngine(fail=True), NullPlayer()
+    for announcer in started(Announcer(engine, player, on_health=faults)):
+        announcer.announce(Call("A001", "3"))
+        assert announcer.wait_idle(5)
+        engine.fail = False
+        announcer.announce(Call("A002", "3"))
+        announcer.announce(Call("A003", "3"))
+        assert announcer.wait_idle(5)
+    assert faults.states("speech") == [("speech", False, "failed"), ("speech", True, "ok")]
+    assert [p.text.startswith(CHIME_ONLY) for p in player.played] == [True, False, False]
 
 
 @pytest.mark.allow_logged_exceptions
 def test_a_fault_callback_that_raises_does_not_stop_the_worker() -> None:
-    def bad_callback(kind: str, message: str) -> None:
+    def bad_callback(health: Health) -> None:
         raise RuntimeError("reporting failed")
 
     player = NullPlayer()
-    for announcer in started(Announcer(FakeEngine(fail=True), player, on_fault=bad_callback)):
+    for announcer in started(Announcer(FakeEngine(fail=True), player, on_health=bad_callback)):
         announcer.announce(Call("A001", "3"))
         announcer.announce(Call("A002", "3"))
         assert announcer.wait_idle(5)
@@ -220,7 +242,7 @@ def test_a_malformed_call_is_refused_at_once() -> None:
 def test_end_to_end_with_espeak_into_announcement_files(tmp_path: Path, faults: Faults) -> None:
     folder = tmp_path / "announcements"
     engine = make_engine("espeak-ng")
-    for announcer in started(Announcer(engine, FilePlayer(folder), on_fault=faults)):
+    for announcer in started(Announcer(engine, FilePlayer(folder), on_health=faults)):
         announcer.announce(Call("A012", "3"))
         announcer.announce(Call("B105", "12", "婚姻登记处"))
         assert announcer.wait_idle(30)
@@ -228,4 +250,4 @@ def test_end_to_end_with_espeak_into_announcement_files(tmp_path: Path, faults: 
     assert (folder / "002.txt").read_text(encoding="utf-8") == "请 B105 号到婚姻登记处办理\n"
     for name in ("001.wav", "002.wav"):
         assert_speech(read_wav(folder / name), 4.0, 20.0)  # chime + the sentence twice
-    assert not faults.seen
+    assert not faults.faults()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import time
+from array import array
 from pathlib import Path
 
 import pytest
 
-from drivers.speech.audio import make_chime, read_wav, silence
+from drivers.speech.audio import Audio, make_chime, read_wav, silence
 from drivers.speech.player import CommandPlayer, FilePlayer, NullPlayer, PlaybackError, make_player
 
 
@@ -29,6 +30,16 @@ def test_null_player_records(tmp_path: Path) -> None:
     player = NullPlayer(hook=lambda played: seen.append(played.text))
     player.play(make_chime(), "x")
     assert [p.text for p in player.played] == ["x"] == seen
+
+
+def test_null_player_keeps_a_bounded_record() -> None:
+    tone = Audio(8000, array("h", [100] * 800))
+    bounded, discarding = NullPlayer(keep=2), make_player("null")
+    for text in ("a", "b", "c"):
+        bounded.play(tone, text)
+        discarding.play(tone, text)
+    assert [p.text for p in bounded.played] == ["b", "c"]
+    assert isinstance(discarding, NullPlayer) and discarding.played == []
 
 
 def test_command_player_checks_the_exit_code() -> None:

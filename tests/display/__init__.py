@@ -1,0 +1,1 @@
+"""Tests of the waiting-hall display."""

@@ -1,0 +1,37 @@
+"""Fixtures of the display tests: a whole hall on the in-process bus, a staff member's pad."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hall.core.timekeeping import FixedClock
+from hall.hub.client import HallClient
+from hall.hub.local import LocalHall
+from tests.conftest import at
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(at("09:30"))
+
+
+@pytest.fixture
+def hall(tmp_path: Path, clock: FixedClock) -> Iterator[LocalHall]:
+    with LocalHall(tmp_path / "hall", clock=clock) as made:
+        yield made
+
+
+@pytest.fixture
+def pad(hall: LocalHall) -> HallClient:
+    """A counter pad's client with counters 3 and 9 (婚姻登记处) signed in."""
+    _bus, client = hall.connect("pads-1", "pads")
+    for counter, staff in (("3", "1003"), ("9", "1009")):
+        client.execute("sign_in", {"counter": counter, "staff": staff})
+    return client
+
+
+def issue(client: HallClient, *services: str) -> list[str]:
+    return [str(client.execute("issue", {"service": s})["number"]) for s in services]
