@@ -54,6 +54,36 @@ class BusPort:
             raise Refused(r.code, r.message, r.hint) from None
 
 
+class Roles:
+    """The real role code the demo runs beside the simulated citizens: the display (screens
+    and announcements), and later the kiosk and the pads. Each writes into the demo folder."""
+
+    def __init__(
+        self, out: Path, hall: LocalHall, clock: FixedClock, echo: Callable[[str], None]
+    ) -> None:
+        self.out, self.hall, self.clock, self.echo = out, hall, clock, echo
+        self.summary: dict[str, Any] = {}
+        self._display: Any = None
+
+    def before_day(self) -> None:
+        from display.demo import attach
+
+        self._display = attach(
+            self.out, self.hall.bus("display-1", "display"), self.hall.cfg, clock=self.clock
+        )
+
+    def after_day(self) -> list[Path]:
+        files: list[Path] = []
+        if self._display is not None:
+            shown = self._display.close()
+            files += shown
+            self.summary["display"] = {
+                "screens": sum(1 for f in shown if f.suffix == ".png"),
+                "announcements": sum(1 for f in shown if f.suffix == ".wav"),
+            }
+        return files
+
+
 def prepare(out: Path, arrivals: int) -> Path:
     """Write the demo hall's config into `out` (the counters staffed for the day's load)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -108,8 +138,11 @@ def run_demo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "
             f"({arrivals} citizens expected, hall bus: {bus})…"
         )
+        roles = Roles(out, hall, clock, echo)
+        roles.before_day()
         outcome = sim.run()
         hall.settle(5.0)
+        role_files = roles.after_day()
         hub_stats = hall.hub.stats()
         hall.write_events(out / "events.jsonl")
         rep = report.build(hall.store.conn, the_day, cfg.tz)
@@ -122,7 +155,13 @@ def run_demo(
         **outcome.summary(),
         "hub": {k: v for k, v in hub_stats.items() if v},
         "wall_seconds": round(time.perf_counter() - t0, 2),
-        "files": ["hall.toml", "events.jsonl", *[str(f.relative_to(out)) for f in files]],
+        "roles": roles.summary,
+        "files": [
+            "hall.toml",
+            "events.jsonl",
+            *[str(f.relative_to(out)) for f in files],
+            *sorted(str(f.relative_to(out)) for f in role_files),
+        ],
     }
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
