@@ -4,7 +4,34 @@ The kiosk calls ``create_printer(PrinterConfig(...))`` once, then ``Printer.prin
 per ticket and ``Printer.status`` for the technician screen.
 """
 
-from drivers.printer.driver import (
+import os as _os
+import tempfile as _tempfile
+from pathlib import Path as _Path
+
+
+def _escpos_cache() -> None:
+    """python-escpos parses its 3 MB capabilities YAML on every import (0.5 s here) unless it
+    finds its pickle, which it writes into a new temporary folder per process (never removed)
+    unless ESCPOS_CAPABILITIES_PICKLE_DIR names one. Give it one folder that stays."""
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in _os.environ:
+        return
+    base = _os.environ.get("XDG_CACHE_HOME") or _os.path.expanduser("~/.cache")
+    for folder in (
+        _Path(base) / "hall" / "escpos",
+        _Path(_tempfile.gettempdir()) / f"hall-escpos-{_os.getuid()}",
+    ):
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            continue
+        if _os.access(folder, _os.W_OK):
+            _os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+            return
+
+
+_escpos_cache()
+
+from drivers.printer.driver import (  # noqa: E402 (after _escpos_cache)
     KINDS,
     Deadlines,
     Printer,
@@ -13,8 +40,8 @@ from drivers.printer.driver import (
     create_printer,
     make_transport,
 )
-from drivers.printer.errors import FailureReason, PrinterConfigError, PrinterError
-from drivers.printer.profiles import (
+from drivers.printer.errors import FailureReason, PrinterConfigError, PrinterError  # noqa: E402
+from drivers.printer.profiles import (  # noqa: E402
     COMPACT_58MM,
     DEFAULT_80MM,
     PROFILES,
@@ -22,9 +49,9 @@ from drivers.printer.profiles import (
     PrinterProfile,
     get_profile,
 )
-from drivers.printer.simulator import Faults, SimulatedPrinter, SimulatorServer
-from drivers.printer.status import PrinterState, PrinterStatus
-from drivers.printer.ticket import TicketPrint, build_ticket
+from drivers.printer.simulator import Faults, SimulatedPrinter, SimulatorServer  # noqa: E402
+from drivers.printer.status import PrinterState, PrinterStatus  # noqa: E402
+from drivers.printer.ticket import TicketPrint, build_test_page, build_ticket  # noqa: E402
 
 __all__ = [
     "COMPACT_58MM",
@@ -46,6 +73,7 @@ __all__ = [
     "SimulatedPrinter",
     "SimulatorServer",
     "TicketPrint",
+    "build_test_page",
     "build_ticket",
     "create_printer",
     "get_profile",

@@ -94,6 +94,9 @@ class Decoder:
         self._qr = {"module": 3, "ec": 0, "model": 2}
         self._reset()
         self.elements: list[Element] = []
+        self.ends: list[int] = []
+        """For each element, the stream offset just past its last byte."""
+        self._consumed = 0
 
     def _reset(self) -> None:
         self.align = "left"
@@ -106,12 +109,16 @@ class Decoder:
         """Decode ``data`` after what came before; returns the elements completed by it."""
         start = len(self.elements)
         buf = self._pending + data
+        base = self._consumed
         i = 0
         while i < len(buf):
+            before = len(self.elements)
             nxt = self._step(buf, i)
             if nxt is None:
                 break
             i = nxt
+            self.ends.extend([base + i] * (len(self.elements) - before))
+        self._consumed = base + i
         self._pending = buf[i:]
         return self.elements[start:]
 
@@ -120,7 +127,9 @@ class Decoder:
         self._flush(force=False)
         if self._pending:
             self.elements.append(Unknown(self._pending))
+            self._consumed += len(self._pending)
             self._pending = b""
+        self.ends.extend([self._consumed] * (len(self.elements) - len(self.ends)))
         return self.elements
 
     def _emit(self, element: Element) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drivers.printer import status as dle
@@ -87,20 +88,26 @@ class Printer:
         with self._lock:
             return self._status()
 
-    def print_ticket(self, ticket: TicketPrint) -> PrintResult:
+    def print_ticket(
+        self, ticket: TicketPrint, on_sent: Callable[[], None] | None = None
+    ) -> PrintResult:
         """Print ``ticket``: status first, then the bytes, then status again."""
-        return self.print_job(build_ticket(ticket, self.profile))
+        return self.print_job(build_ticket(ticket, self.profile), on_sent)
 
-    def print_job(self, job: bytes) -> PrintResult:
-        """Send ready-made ESC/POS ``job`` bytes between two status checks; never raises."""
+    def print_job(self, job: bytes, on_sent: Callable[[], None] | None = None) -> PrintResult:
+        """Send ready-made ESC/POS ``job`` bytes between two status checks; never raises.
+
+        ``on_sent`` is called once every byte has reached the link, before the status check
+        after the job (the kiosk's journal notes that the ticket may now be in a hand).
+        """
         with self._lock:
-            return self._print(job)
+            return self._print(job, on_sent)
 
     def close(self) -> None:
         with self._lock:
             self.transport.close()
 
-    def _print(self, job: bytes) -> PrintResult:
+    def _print(self, job: bytes, on_sent: Callable[[], None] | None = None) -> PrintResult:
         before = self._status()
         if not before.can_print:
             reason = _STATE_REASON[before.state]
@@ -111,6 +118,8 @@ class Printer:
             self.transport.write(job, self.deadlines.write)
         except PrinterError as exc:
             return self._failed(exc.reason, str(exc), before=before, job=job)
+        if on_sent is not None:
+            on_sent()
         after = self._status()
         if after.state is PrinterState.UNKNOWN:
             return self._failed(

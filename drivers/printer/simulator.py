@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drivers.printer import status as dle
-from drivers.printer.decode import Cut, Decoder, Element, StatusRequest
+from drivers.printer.decode import Cut, Decoder, Element, StatusRequest, TextLine
 from drivers.printer.errors import FailureReason, PrinterError
 from drivers.printer.profiles import DEFAULT_80MM, PrinterProfile
 from drivers.printer.render import render_png
@@ -44,15 +44,29 @@ class Faults:
 
 
 class SimulatedPrinter:
-    """An ESC/POS printer in memory; thread-safe."""
+    """An ESC/POS printer in memory; thread-safe.
 
-    def __init__(self, profile: PrinterProfile = DEFAULT_80MM, faults: Faults | None = None):
+    With ``archive`` (a folder) every ticket that is cut is also written there as
+    ``NNN-<number>.png`` (what the paper shows) and ``NNN-<number>.bin`` (the bytes of that
+    job, status requests left out), for the demo and for technicians.
+    """
+
+    def __init__(
+        self,
+        profile: PrinterProfile = DEFAULT_80MM,
+        faults: Faults | None = None,
+        archive: Path | None = None,
+    ):
         self.profile = profile
         self.faults = faults or Faults()
+        self.archive = archive
         self._lock = threading.Lock()
         self._decoder = Decoder()
         self._received = bytearray()
         self._printed: list[Element] = []
+        self._job_start = 0
+        self._job_elements: list[Element] = []
+        self.archived: list[Path] = []
 
     @property
     def stalled(self) -> bool:
@@ -85,12 +99,38 @@ class SimulatedPrinter:
 
     def _take(self, data: bytes, replies: bytearray) -> None:
         self._received += data
-        for element in self._decoder.feed(data):
+        new = self._decoder.feed(data)
+        ends = self._decoder.ends[len(self._decoder.ends) - len(new) :]
+        for element, end in zip(new, ends, strict=True):
             if isinstance(element, StatusRequest):
                 if not self.faults.mute_status and element.n in dle.QUERIES:
                     replies += self._reply(element.n)
             elif self._can_print():
                 self._printed.append(element)
+                self._job_elements.append(element)
+                if isinstance(element, Cut):
+                    self._archive(end)
+            else:  # a job cut short by a fault is no ticket: the archive starts afresh
+                self._job_elements.clear()
+                self._job_start = end
+
+    def _archive(self, end: int) -> None:
+        elements, self._job_elements = self._job_elements, []
+        begin = self._received.find(b"\x1b@", self._job_start, end)  # the job's ESC @
+        job = bytes(self._received[begin if begin >= 0 else self._job_start : end])
+        self._job_start = end
+        if self.archive is None:
+            return
+        big = [e for e in elements if isinstance(e, TextLine) and e.width >= 3 and e.text.strip()]
+        label = "".join(c for c in (big[0].text if big else "ticket") if c.isalnum())[:12]
+        stem = self.archive / f"{len(self.archived) + 1:03d}-{label or 'ticket'}"
+        try:
+            png = render_png(elements, stem.with_suffix(".png"), self.profile.dots)
+            stem.with_suffix(".bin").write_bytes(job)
+        except OSError as exc:
+            log.warning("simulated printer: cannot archive %s: %s", stem, exc)
+            return
+        self.archived.append(png)
 
     def _can_print(self) -> bool:
         f = self.faults
@@ -132,6 +172,8 @@ class SimulatedPrinter:
             self._decoder = Decoder()
             self._received.clear()
             self._printed.clear()
+            self._job_start = 0
+            self._job_elements.clear()
 
 
 class SimulatorTransport:

@@ -88,6 +88,30 @@ def build_ticket(ticket: TicketPrint, profile: PrinterProfile) -> bytes:
     return bytes(out.output)
 
 
+TEST_TITLE = "打印测试 TEST PAGE"
+TEST_PUNCTUATION = "标点：，。、；！？（）【】《》“”——…"
+
+
+def build_test_page(profile: PrinterProfile, lines: list[str], qr_payload: str) -> bytes:
+    """A technician's test page: title, ``lines``, every full-width mark, the largest size,
+    a QR code and the cut, so one sheet shows that Chinese, sizes, QR and cutter work."""
+    out = _recorder(profile)
+    out.hw("INIT")
+    if profile.chinese_mode:
+        out._raw(FS_CHINESE_ON)
+    _text(out, profile, TEST_TITLE, bold=True, width=2, height=2)
+    _rule(out, profile)
+    for line in lines:
+        _text(out, profile, line, align="left")
+    _text(out, profile, TEST_PUNCTUATION, align="left")
+    _text(out, profile, "A000", bold=True, width=profile.number_size, height=profile.number_size)
+    _qr(out, profile, qr_payload)
+    _rule(out, profile)
+    out.set(align="left")
+    out.cut()
+    return bytes(out.output)
+
+
 def qr_image(payload: str, profile: PrinterProfile) -> Image.Image:
     """The QR code of ``payload`` (model 2, level M) centred on a 1-bit strip of paper width."""
     module = profile.qr_module

@@ -1,0 +1,88 @@
+"""The kiosk process: Qt, the hall bus over MQTT, the window full screen, clean stops.
+
+SIGTERM and SIGINT stop it cleanly (presence "down"); a crash or SIGKILL leaves the will
+("lost") and the print journal, which the next start recovers (kiosk/journal.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+
+from hall import __version__
+from hall.config import HallConfig
+
+log = logging.getLogger(__name__)
+
+
+def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | None = None) -> int:
+    started = time.monotonic()
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from drivers.printer import PrinterConfigError
+    from hall.bus.mqtt import MqttBus
+    from hall.hub import protocol as p
+    from hall.hub.client import presence
+    from kiosk.runtime import StartupError
+    from kiosk.ui.app import start_kiosk
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    birth, will = presence(cfg.kiosk.id, "kiosk", version=__version__, pid=os.getpid())
+    bus = MqttBus(cfg.kiosk.id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+    try:
+        kiosk = start_kiosk(cfg, bus, printer_kind=printer_kind)
+    except PrinterConfigError as exc:
+        bus.close()
+        raise StartupError(f"{cfg.source}: kiosk.printer: {exc}") from None
+    except StartupError:
+        bus.close()
+        raise
+    window = kiosk.window
+    if windowed or not cfg.kiosk.fullscreen:
+        window.resize(1280, 800)
+        window.show()
+    else:
+        app.setOverrideCursor(Qt.CursorShape.BlankCursor)  # a touch screen shows no pointer
+        window.showFullScreen()
+
+    ready = False
+
+    def check_ready(_aspects: frozenset[str]) -> None:
+        nonlocal ready
+        if not ready and kiosk.model.link_up and kiosk.model.entries:
+            ready = True
+            log.info("kiosk ready in %.2f s (%s)", time.monotonic() - started, cfg.kiosk.id)
+
+    kiosk.model.listen(check_ready)
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("kiosk: signal %d, stopping", signum)
+        app.quit()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    wake = QTimer()  # Python runs signal handlers only when it gets control back from Qt
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    if not bus.is_connected:
+        log.warning(
+            "kiosk: the hall's Mosquitto at %s:%d does not answer yet; retrying",
+            cfg.bus.host,
+            cfg.bus.port,
+        )
+    code = app.exec()
+    wake.stop()
+    kiosk.close()
+    try:
+        bus.publish(
+            p.presence_topic(cfg.kiosk.id), {**birth.payload, "status": "down"}, retain=True
+        )
+    except Exception as exc:  # the broker may be gone already
+        log.info("kiosk: presence 'down' not sent: %s", exc)
+    bus.close()
+    return int(code)

@@ -1,0 +1,124 @@
+"""智能导航: where else the same service is nearest, fastest or best, from the city's data.
+
+The city-sync helper publishes the retained hall-bus topic ``hall/v1/state/nearby``:
+``{"at", "online", "halls": [{"hall_id", "name", "address", "distance_km", "services",
+"load": {code: {"waiting", "est_wait_min"}}, "load_at"}]}`` and ranks it with
+``sync.navigation.rank(nearby, service, mode)``. The kiosk uses that function when it is
+installed and a ranking of its own with the same meaning otherwise, so the screen works
+either way. Pure, apart from the optional import.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TOPIC = "hall/v1/state/nearby"
+MODES = ("nearest", "fastest", "best")
+TRAVEL_MIN_PER_KM = 4.0  # the fallback's "best": minutes to get there plus minutes waiting
+
+
+@dataclass(frozen=True)
+class NearbyRow:
+    hall_id: str
+    name: str
+    address: str
+    distance_km: float | None
+    waiting: int | None
+    est_wait_min: int | None
+    reason: str = ""  # sync.navigation's Chinese words for why this hall ranks here
+    age_min: int | None = None  # minutes since the hall's figures
+
+
+def rank(nearby: dict[str, Any], service: str, mode: str) -> list[dict[str, Any]]:
+    """Halls offering ``service`` in ``mode`` order (``sync.navigation.rank`` when present)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    try:
+        from sync.navigation import rank as city_rank
+    except ImportError:
+        return fallback_rank(nearby, service, mode)
+    ranked: list[dict[str, Any]] = city_rank(nearby, service, mode)  # type: ignore[arg-type]
+    return ranked
+
+
+def _load(hall: dict[str, Any], service: str) -> dict[str, Any]:
+    load = hall.get("load")
+    item = load.get(service) if isinstance(load, dict) else None
+    return item if isinstance(item, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def fallback_rank(nearby: dict[str, Any], service: str, mode: str) -> list[dict[str, Any]]:
+    halls = [
+        h
+        for h in nearby.get("halls", []) or []
+        if isinstance(h, dict) and service in (h.get("services") or [])
+    ]
+
+    def distance(h: dict[str, Any]) -> float:
+        d = _number(h.get("distance_km"))
+        return d if d is not None else float("inf")
+
+    def wait(h: dict[str, Any]) -> float:
+        w = _number(_load(h, service).get("est_wait_min"))
+        return w if w is not None else float("inf")
+
+    if mode == "nearest":
+        return sorted(halls, key=lambda h: (distance(h), wait(h)))
+    if mode == "fastest":
+        return sorted(halls, key=lambda h: (wait(h), distance(h)))
+    return sorted(halls, key=lambda h: (distance(h) * TRAVEL_MIN_PER_KM + wait(h), distance(h)))
+
+
+def rows(ranked: list[dict[str, Any]], service: str) -> list[NearbyRow]:
+    """Rows to show; takes ``sync.navigation.rank``'s flat items (waiting, est_wait_min,
+    reason, age_min at the top) as well as raw halls (figures under ``load``)."""
+    out = []
+    for h in ranked:
+        load = h if "waiting" in h or "est_wait_min" in h else _load(h, service)
+        distance = _number(h.get("distance_km"))
+        age = _number(h.get("age_min"))
+        waiting = _number(load.get("waiting"))
+        est = _number(load.get("est_wait_min"))
+        out.append(
+            NearbyRow(
+                hall_id=str(h.get("hall_id", "")),
+                name=str(h.get("name", "")),
+                address=str(h.get("address", "")),
+                distance_km=distance,
+                waiting=int(waiting) if waiting is not None else None,
+                est_wait_min=int(est) if est is not None else None,
+                reason=str(h.get("reason") or ""),
+                age_min=int(age) if age is not None else None,
+            )
+        )
+    return out
+
+
+def services_offered(nearby: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for h in nearby.get("halls", []) or []:
+        if isinstance(h, dict):
+            found.update(s for s in h.get("services") or [] if isinstance(s, str))
+    return found
+
+
+def as_of(nearby: dict[str, Any]) -> str | None:
+    """The time of the data as HH:MM (local to the offset it carries), or None."""
+    at = nearby.get("at")
+    if not isinstance(at, str):
+        return None
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).strftime("%H:%M")
+    except ValueError:
+        return None

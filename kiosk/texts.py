@@ -1,0 +1,216 @@
+"""Every word the kiosk shows, in Chinese and English. Pure data and one lookup function.
+
+Service and hall names come from the catalog and stay as they are (Chinese). The hub's
+refusal messages are Chinese; in English the kiosk shows its own text for the codes it knows
+and the hub's Chinese words for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Lang = str  # "zh" | "en"
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # home
+    "take_ticket": ("取号", "Take a ticket"),
+    "choose_service": ("请选择您要办理的业务", "Please choose a service"),
+    "all_categories": ("全部", "All"),
+    "search": ("搜索", "Search"),
+    "search_hint": (
+        "输入业务名称或拼音首字母，如 SBK",
+        "Type a service name or pinyin initials, e.g. SBK",
+    ),
+    "search_none": ("没有找到相关业务", "No matching service"),
+    "check_in": ("预约签到", "Appointment check-in"),
+    "nearby": ("智能导航", "Where else"),
+    "elder_on": ("长辈模式", "Large text"),
+    "elder_off": ("标准模式", "Standard"),
+    "language": ("English", "中文"),
+    "waiting": ("等候 {n} 人", "{n} waiting"),
+    "est_wait": ("约 {m} 分钟", "about {m} min"),
+    "est_none": ("暂无估计", "no estimate"),
+    "no_wait": ("无需等候", "no wait"),
+    "service_closed": ("未到办理时间", "Not open now"),
+    "home": ("返回首页", "Home"),
+    "back": ("返回", "Back"),
+    "countdown": ("{s} 秒后返回首页", "Home in {s} s"),
+    "stale": ("数据更新中…", "Updating…"),
+    # priority
+    "priority_title": ("是否需要绿色通道？", "Do you need priority service?"),
+    "priority_note": (
+        "70 岁以上老人、残疾人、孕妇可优先办理",
+        "People over 70, with a disability, or pregnant are served first",
+    ),
+    "priority_normal": ("普通取号", "Standard ticket"),
+    "priority_elderly": ("70 岁以上老人", "Over 70"),
+    "priority_disability": ("残疾人", "Disability"),
+    "priority_pregnancy": ("孕妇", "Pregnant"),
+    # busy
+    "printing": ("正在出票，请稍候…", "Printing your ticket…"),
+    "checking_in": ("正在签到，请稍候…", "Checking you in…"),
+    "working": ("请稍候…", "Please wait…"),
+    # ticket
+    "take_your_ticket": ("请取走您的号票", "Please take your ticket"),
+    "your_number": ("您的号码", "Your number"),
+    "ahead": ("前面还有 {n} 人", "{n} ahead of you"),
+    "ahead_none": ("前面没有人等候", "Nobody ahead of you"),
+    "wait_about": ("预计等待约 {m} 分钟", "Estimated wait about {m} min"),
+    "wait_unknown": ("预计等待：暂无估计", "Estimated wait: not known yet"),
+    "watch_calls": ("请留意大厅叫号", "Please watch the calling display"),
+    "timing_early": (
+        "预约签到成功，请在预约时段前后留意叫号",
+        "Checked in early: you will be called around your time slot",
+    ),
+    "timing_on_time": ("预约签到成功，您将优先办理", "Checked in: you will be served first"),
+    "timing_late": (
+        "您已超过预约时段，按现场取号顺序办理",
+        "You are past your time slot: served in arrival order",
+    ),
+    "slot": ("预约时段 {start}-{end}", "Time slot {start}-{end}"),
+    # print failure
+    "print_failed_title": ("号票未能打印", "The ticket could not be printed"),
+    "print_failed_void": (
+        "此号已作废，请联系工作人员为您办理",
+        "This number has been cancelled. Please ask the staff for help",
+    ),
+    "print_failed_reprint": (
+        "请记下您的号码，并联系工作人员补打号票",
+        "Please note your number and ask the staff to reprint the ticket",
+    ),
+    "ask_staff": ("请联系工作人员", "Please ask the staff"),
+    "scan_to_follow": ("手机扫码查看排队进度", "Scan to follow the queue on your phone"),
+    # refusals of the kiosk itself
+    "refused_title": ("暂时无法取号", "No ticket right now"),
+    "checkin_refused_title": ("暂时无法签到", "Check-in not possible"),
+    "offline_title": ("系统暂时无法连接", "The system cannot be reached"),
+    "offline_text": (
+        "请稍候再试，或咨询工作人员。您没有取到号，也没有被扣号。",
+        "Please try again shortly or ask the staff. No ticket was taken.",
+    ),
+    "printer_down": (
+        "打印机暂停服务（{state}），请联系工作人员",
+        "The printer is not working ({state}). Please ask the staff",
+    ),
+    # check-in
+    "checkin_title": ("预约签到", "Appointment check-in"),
+    "checkin_scan": (
+        "请将手机上的预约二维码对准扫描口，或刷身份证",
+        "Hold the appointment QR code on your phone to the scanner, or read your ID card",
+    ),
+    "checkin_code": ("或输入 6 位预约码", "Or type your 6-digit appointment code"),
+    "checkin_submit": ("确认签到", "Check in"),
+    "clear": ("清除", "Clear"),
+    "delete": ("删除", "Delete"),
+    "code_incomplete": ("请输入完整的 6 位预约码", "Please type all 6 digits"),
+    # closed
+    "closed_title": ("当前不在办理时间", "We are closed now"),
+    "closed_hours": ("办理时间", "Opening hours"),
+    "closed_text": (
+        "请在办理时间内前来取号，也可通过城市预约平台预约",
+        "Please come back during opening hours, or book online",
+    ),
+    # nearby
+    "nearby_title": ("智能导航 · 其他网点", "Where else can I go?"),
+    "nearby_nearest": ("最近办", "Nearest"),
+    "nearby_fastest": ("最快办", "Fastest"),
+    "nearby_best": ("最优办", "Best"),
+    "nearby_none": ("暂无其他网点的信息", "No information about other halls yet"),
+    "nearby_offline": (
+        "城市平台暂时离线，以下为 {at} 的信息",
+        "City platform offline; information from {at}",
+    ),
+    "nearby_at": ("信息更新于 {at}", "Updated {at}"),
+    "nearby_row": ("{km} 公里 · {load}", "{km} km · {load}"),
+    "nearby_choose": ("请选择业务", "Choose a service"),
+    # technician
+    "pin_title": ("技术人员登录", "Technician login"),
+    "pin_wrong": ("密码错误", "Wrong PIN"),
+    "pin_locked": ("错误次数过多，请 {s} 秒后再试", "Too many attempts; wait {s} s"),
+    "pin_disabled": ("未配置技术人员密码", "No technician PIN configured"),
+    "ok": ("确定", "OK"),
+    "tech_title": ("技术人员模式", "Technician mode"),
+    "tech_printer": ("打印机", "Printer"),
+    "tech_refresh": ("刷新状态", "Refresh status"),
+    "tech_test_print": ("打印测试页", "Print test page"),
+    "tech_scanner": ("扫描测试：请扫描任意条码", "Scanner test: scan any code"),
+    "tech_inputs": ("输入设备", "Input devices"),
+    "tech_versions": ("版本信息", "Versions"),
+    "tech_reprints": ("待补打号票", "Tickets to reprint"),
+    "tech_reprint": ("补打 {number}", "Reprint {number}"),
+    "tech_exit": ("退出", "Exit"),
+    "tech_test_ok": ("测试页已打印", "Test page printed"),
+    "tech_test_failed": ("测试页打印失败：{reason}", "Test page failed: {reason}"),
+    "tech_reprinted": ("{number} 已补打", "{number} reprinted"),
+    "scan_token_ok": ("预约二维码：签名有效", "Appointment QR: signature valid"),
+    "scan_token_bad": ("预约二维码：{reason}", "Appointment QR: {reason}"),
+    "scan_identity": ("身份证号（18 位，校验正确，内容不显示）", "ID number (18, valid, hidden)"),
+    "scan_code": ("6 位预约码", "6-digit appointment code"),
+    "scan_other": ("其他条码（{n} 个字符）", "Other code ({n} characters)"),
+    "scan_rejected": ("已丢弃：{reason}", "Dropped: {reason}"),
+    # check-in classification problems
+    "bad_identity": (
+        "证件号码读取有误，请重新刷卡或扫码",
+        "The ID number was misread; please try again",
+    ),
+    "no_identity_key": (
+        "本机暂不支持刷证签到，请扫描预约二维码或输入预约码",
+        "ID check-in is not set up here; scan the QR code or type the code",
+    ),
+    "no_token_key": (
+        "本机暂不支持扫码签到，请输入预约码",
+        "QR check-in is not set up here; please type your code",
+    ),
+    "unknown_code": (
+        "无法识别，请扫描预约二维码或输入预约码",
+        "Not recognised; scan the appointment QR code or type the code",
+    ),
+    # printer states
+    "state_ok": ("正常", "ok"),
+    "state_paper_near_end": ("纸将用尽", "paper low"),
+    "state_paper_out": ("缺纸", "out of paper"),
+    "state_cover_open": ("纸仓盖未关", "cover open"),
+    "state_offline": ("离线", "offline"),
+    "state_error": ("故障", "error"),
+    "state_unknown": ("无应答", "not answering"),
+    "state_timeout": ("超时", "timed out"),
+}
+
+# The hub's refusal codes with words of our own for English (Chinese comes from the hub).
+REFUSALS_EN: dict[str, str] = {
+    "outside_hours": "This service is not open now.",
+    "quota_reached": "All of today's tickets for this service have been taken.",
+    "service_not_offered": "This service is not offered in this hall.",
+    "day_closed": "Today's service has ended.",
+    "numbers_exhausted": "No more numbers today for this service.",
+    "clock_not_set": "The system clock is not set; ask the staff.",
+    "appointment_not_found": "No appointment found.",
+    "appointment_cancelled": "This appointment was cancelled.",
+    "already_checked_in": "This appointment is already checked in.",
+    "appointment_expired": "This appointment's date has passed.",
+    "appointment_not_today": "Your appointment is on another day.",
+    "too_early": "Check-in has not opened yet for your time slot.",
+    "appointment_other_hall": "This appointment is for another hall.",
+    "token_malformed": "The QR code could not be read.",
+    "token_invalid": "The QR code is not a valid appointment code.",
+    "token_expired": "The QR code has expired; refresh it on your phone.",
+}
+
+
+def t(key: str, lang: Lang, **values: Any) -> str:
+    """The text ``key`` in ``lang`` with ``values`` filled in."""
+    zh, en = TEXTS[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def refusal_text(code: str, message: str, hint: str, lang: Lang) -> tuple[str, str]:
+    """(message, hint) of a refusal as shown: the hub's Chinese, or our English."""
+    if lang == "en" and code in REFUSALS_EN:
+        return REFUSALS_EN[code], ""
+    return message, hint
+
+
+def state_text(state: str, lang: Lang) -> str:
+    key = f"state_{state}"
+    return t(key, lang) if key in TEXTS else state

@@ -1,0 +1,1 @@
+"""The kiosk's Qt Widgets views: thin, drawing ``kiosk.model.KioskModel`` and calling it."""

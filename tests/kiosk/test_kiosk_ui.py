@@ -1,0 +1,641 @@
+"""The kiosk on screen (Qt offscreen), driven by touches and clicks against a real hub.
+
+Each test saves screenshots under its tmp dir and checks what the screen shows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from drivers.input.simulator import SimulatedDevice, typed
+from drivers.printer import SimulatedPrinter
+from drivers.printer.decode import texts
+from drivers.speech import NullPlayer, make_engine
+from hall.core.timekeeping import FixedClock
+from hall.hub.local import LocalHall
+from kiosk import tokens
+from kiosk.checkin import Keys
+from kiosk.guide import Guide
+from kiosk.model import Screen
+from kiosk.settings import KioskSection
+from kiosk.ui.app import Kiosk, start_kiosk
+from tests.kiosk.conftest import (
+    DAY,
+    HASH_KEY,
+    at,
+    device_states,
+    ticket_states,
+)
+
+pytestmark = pytest.mark.timeout(90)
+VALID_ID = "11010519491231002X"
+
+
+class Screen_:
+    """Finding, touching and reading what a kiosk shows."""
+
+    def __init__(self, qtbot: Any, kiosk: Kiosk, shots: Path) -> None:
+        self.qtbot = qtbot
+        self.k = kiosk
+        self.shots = shots
+        self.touch_device = QTest.createTouchDevice()
+
+    @property
+    def m(self) -> Any:
+        return self.k.model
+
+    def find(self, name: str) -> QPushButton:
+        for root in (self.k.window.view(), self.k.window):
+            found = [b for b in root.findChildren(QPushButton, name) if b.isVisible()]
+            if found:
+                return found[0]
+        raise AssertionError(f"no visible button {name!r} on {self.m.screen}")
+
+    def click(self, name: str) -> None:
+        QTest.mouseClick(self.find(name), Qt.MouseButton.LeftButton)
+        QTest.qWait(10)  # new widgets are shown from the event loop
+
+    def touch(self, name: str) -> None:
+        """A finger on the button: a touch press and release (Qt makes the click of it)."""
+        button = self.find(name)
+        window = self.k.window.windowHandle()
+        pos = button.mapTo(self.k.window, button.rect().center())
+        QTest.touchEvent(window, self.touch_device).press(0, pos).commit()
+        QTest.touchEvent(window, self.touch_device).release(0, pos).commit()
+        QTest.qWait(30)
+
+    def wait_for(self, screen: Screen, timeout: int = 8000) -> None:
+        self.qtbot.waitUntil(lambda: self.m.screen is screen, timeout=timeout)
+        QTest.qWait(20)
+
+    def labels(self) -> list[str]:
+        view = self.k.window.view()
+        return [lab.text() for lab in view.findChildren(QLabel) if lab.isVisible()]
+
+    def shown(self) -> str:
+        buttons = [b.text() for b in self.k.window.findChildren(QPushButton) if b.isVisible()]
+        return "\n".join(self.labels() + buttons)
+
+    def shot(self, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        self.k.window.grab().save(str(path))
+        assert path.stat().st_size > 10_000
+        return path
+
+
+@pytest.fixture
+def make_kiosk(
+    qtbot: Any, hall: LocalHall, tmp_path: Path, clock: FixedClock
+) -> Iterator[Callable[..., Screen_]]:
+    made: list[Kiosk] = []
+
+    def make(
+        *,
+        sim: SimulatedPrinter | None = None,
+        guide: Guide | None = None,
+        kiosk: dict[str, Any] | None = None,
+        queue: dict[str, Any] | None = None,
+        openers: dict[str, Callable[[], Any]] | None = None,
+        keys: Keys | None = None,
+        size: tuple[int, int] = (1920, 1080),
+    ) -> Screen_:
+        cfg = hall.cfg
+        printer = {**cfg.kiosk.printer.model_dump(), "write_s": 1.0, "status_s": 0.3}
+        k_over = {"technician_pin": "2468", "printer": printer, **(kiosk or {})}
+        cfg = cfg.model_copy(
+            update={
+                "kiosk": KioskSection.model_validate({**cfg.kiosk.model_dump(), **k_over}),
+                "queue": cfg.queue.model_copy(update=queue or {}),
+                "bus": cfg.bus.model_copy(update={"request_timeout_s": 1.0}),
+            }
+        )
+        bus = hall.bus(f"kiosk-{len(made) + 1}", "kiosk")
+        k = start_kiosk(
+            cfg,
+            bus,
+            clock=clock.wall,
+            simulator=sim or SimulatedPrinter(archive=tmp_path / "tickets"),
+            keys=keys,
+            guide=guide,
+            openers=openers,
+            state_dir=tmp_path / "kiosk-state",
+            tick_ms=100,
+        )
+        made.append(k)
+        k.window.resize(*size)
+        k.window.show()
+        qtbot.addWidget(k.window)
+        screen = Screen_(qtbot, k, tmp_path)
+        qtbot.waitUntil(lambda: bool(k.model.entries) and k.model.link_up, timeout=5000)
+        QTest.qWait(50)
+        return screen
+
+    yield make
+    for k in made:
+        k.close()
+
+
+@pytest.fixture
+def keys(city_key: Any) -> Keys:
+    return Keys(city_key.public_key(), HASH_KEY)
+
+
+def test_take_a_ticket_by_touch(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall, tmp_path: Path
+) -> None:
+    _, other = hall.connect("kiosk-9", "kiosk")
+    other.execute("issue", {"service": "SB-001"})
+    sim = SimulatedPrinter(archive=tmp_path / "tickets")
+    s = make_kiosk(sim=sim)
+    s.qtbot.waitUntil(lambda: "等候 1 人" in s.find("service-SB-001").text())
+    assert s.k.window.title.text() == "湛河区政务服务中心"
+    assert "约 3 分钟" in s.find("service-SB-001").text()
+    assert "无需等候" in s.find("service-YB-001").text()
+    s.shot("kiosk-home")
+    s.touch("service-SB-001")
+    s.wait_for(Screen.PRIORITY)
+    assert "是否需要绿色通道？" in s.labels() and "社会保障卡申领" in s.labels()
+    s.shot("kiosk-priority")
+    s.touch("priority-normal")
+    s.wait_for(Screen.TICKET)
+    shown = s.labels()
+    assert "请取走您的号票" in shown and "A002" in shown
+    assert "前面还有 1 人" in shown and "预计等待约 3 分钟" in shown
+    s.shot("kiosk-ticket")
+    assert ticket_states(hall) == {"A001": "waiting", "A002": "waiting"}
+    (printed,) = sim.tickets()
+    lines = texts(printed)
+    assert "A002" in lines and "前面还有 1 人等候" in lines and "社会保障卡申领" in lines
+    assert [p.name for p in sim.archived] == ["001-A002.png"]
+    assert (tmp_path / "tickets" / "001-A002.bin").stat().st_size > 100
+    s.click("home")
+    s.wait_for(Screen.HOME)
+
+
+def test_green_channel_and_double_taps_issue_one_ticket(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    s = make_kiosk()
+    s.click("service-YB-001")
+    s.wait_for(Screen.PRIORITY)
+    button = s.find("priority-elderly")
+    for _ in range(3):
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    s.wait_for(Screen.TICKET)
+    QTest.qWait(200)
+    assert ticket_states(hall) == {"B001": "waiting"}
+    (printed,) = s.k.simulator.tickets()  # type: ignore[union-attr]
+    assert "【老年人优先】" in texts(printed)
+
+
+def test_gui_thread_keeps_running_while_the_printer_stalls(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    sim = SimulatedPrinter()
+    s = make_kiosk(sim=sim)
+    sim.faults.stall_after = 300
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(20)
+    s.click("service-SB-001")
+    s.click("priority-normal")
+    assert s.m.screen is Screen.BUSY and "正在出票，请稍候…" in s.labels()
+    started = time.monotonic()
+    s.wait_for(Screen.FAILED)
+    took = time.monotonic() - started
+    timer.stop()
+    during = [t for t in ticks if started <= t <= started + took]
+    assert took >= 0.8  # the write deadline (1 s) ran out on the worker …
+    assert len(during) >= took / 0.02 * 0.4  # … while the GUI thread kept ticking
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    assert max(gaps) < 0.5
+    shown = s.labels()
+    assert "号票未能打印" in shown and "A001" in shown
+    assert any("请联系工作人员" in t for t in shown)
+    qr = s.k.window.view().findChild(QLabel, "qr")
+    assert qr is not None and not qr.pixmap().isNull()
+    s.shot("kiosk-print-failed")
+    assert ticket_states(hall) == {"A001": "cancelled"}
+    assert device_states(hall)["kiosk-1.printer"] == (0, "timeout")
+
+
+def test_paper_out_before_printing_refuses_plainly(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    sim = SimulatedPrinter()
+    sim.faults.paper_out = True
+    s = make_kiosk(sim=sim)
+    s.click("service-SB-001")
+    s.click("priority-normal")
+    s.wait_for(Screen.REFUSED)
+    assert "打印机暂停服务（缺纸），请联系工作人员" in s.labels()
+    s.shot("kiosk-printer-down")
+    assert ticket_states(hall) == {}
+
+
+def test_refusals_say_why_and_what_to_do(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    _, tool = hall.connect("tool-1", "tool")
+    catalog = json.loads(hall.cfg.catalog_path.read_text(encoding="utf-8"))
+    for svc in catalog["services"]:
+        if svc["code"] == "YB-002":
+            svc["daily_quota"] = 1
+        if svc["code"] == "HY-001":
+            svc["hours"] = [{"days": "6", "from": "09:00", "to": "12:00"}]
+    tool.execute("apply_catalog", {"version": 2, "services": catalog["services"]})
+    tool.execute("issue", {"service": "YB-002"})
+    s = make_kiosk()
+    s.qtbot.waitUntil(lambda: "未到办理时间" in s.find("service-HY-001").text())
+    s.click("service-HY-001")  # closed today: refused at once, no priority question
+    s.wait_for(Screen.REFUSED)
+    assert "不在办理时间内。办理时间：周六 09:00-12:00" in s.labels()
+    s.shot("kiosk-refused-hours")
+    s.click("home")
+    s.click("service-YB-002")
+    s.click("priority-normal")
+    s.wait_for(Screen.REFUSED)
+    shown = s.labels()
+    assert "今日「门诊慢特病待遇认定」号已取完（限 1 个）" in shown
+    assert "请明天再来，或通过预约渠道预约" in shown
+    s.shot("kiosk-refused-quota")
+    s.click("lang")
+    assert s.m.lang == "en"
+    s.click("home")
+    s.click("service-YB-002")
+    s.click("priority-normal")
+    s.wait_for(Screen.REFUSED)
+    assert "All of today's tickets for this service have been taken." in s.labels()
+    assert "No ticket right now" in s.labels()
+
+
+def test_closed_screen_outside_hours(make_kiosk: Callable[..., Screen_], clock: FixedClock) -> None:
+    clock.t = at("08:40")
+    s = make_kiosk()
+    s.wait_for(Screen.CLOSED)
+    shown = s.labels()
+    assert "当前不在办理时间" in shown and "周一至周五 09:00-12:00、13:30-17:00" in shown
+    s.shot("kiosk-closed")
+    clock.t = at("09:00")
+    s.wait_for(Screen.HOME)
+    clock.t = at("12:00")
+    s.wait_for(Screen.CLOSED)
+
+
+def test_hub_unreachable_shows_a_plain_message(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    s = make_kiosk()
+    hall.broker.go_down()
+    s.wait_for(Screen.OFFLINE)
+    assert "系统暂时无法连接" in s.labels()
+    s.shot("kiosk-offline")
+    hall.broker.come_up()
+    s.wait_for(Screen.HOME)
+
+
+def test_hub_lost_mid_issue_issues_nothing_visible(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    s = make_kiosk()
+    s.click("service-SB-001")
+    s.wait_for(Screen.PRIORITY)
+    hall.hub.stop()  # the broker stays, the hub does not answer: requests time out
+    s.click("priority-normal")
+    s.wait_for(Screen.REFUSED, timeout=10000)
+    assert "系统暂时无法连接" in s.labels()
+    assert s.k.simulator is not None and s.k.simulator.tickets() == []
+
+
+def _appointment(hall: LocalHall, **over: Any) -> None:
+    _, tool = hall.connect("sync", "sync")
+    change = {
+        "id": "AP20261127000123",
+        "version": 1,
+        "status": "booked",
+        "service": "SB-001",
+        "date": DAY.isoformat(),
+        "slot_start": "09:30",
+        "slot_end": "10:00",
+        "code": "482913",
+        "citizen": {
+            "name_masked": "张*",
+            "id_hash": tokens.id_hash(VALID_ID, HASH_KEY),
+            "phone_tail": "5678",
+        },
+        "priority": "normal",
+        "channel": "mini_program",
+    }
+    change.update(over)
+    tool.execute("apply_appointment", {"change": change})
+
+
+def test_check_in_with_the_code_keypad(make_kiosk: Callable[..., Screen_], hall: LocalHall) -> None:
+    _appointment(hall)
+    s = make_kiosk()
+    s.touch("open-checkin")
+    s.wait_for(Screen.CHECKIN)
+    for digit in "48291":
+        s.touch(f"code-{digit}")
+    s.click("code-submit")
+    assert "请输入完整的 6 位预约码" in s.labels()
+    s.click("code-3")
+    assert "4 8 2 9 1 3" in s.labels()
+    s.shot("kiosk-checkin")
+    s.click("code-submit")
+    s.wait_for(Screen.TICKET)
+    shown = "\n".join(s.labels())
+    assert "A001" in shown and "预约签到成功，您将优先办理" in shown
+    assert "预约时段 09:30-10:00" in shown
+    s.shot("kiosk-checked-in")
+    (printed,) = s.k.simulator.tickets()  # type: ignore[union-attr]
+    assert "预约签到 09:30-10:00" in texts(printed)
+    s.click("home")
+    s.click("open-checkin")
+    for digit in "000000":
+        s.click(f"code-{digit}")
+    s.click("code-submit")
+    s.wait_for(Screen.REFUSED)
+    assert "未找到您的预约" in s.labels() and "暂时无法签到" in s.labels()
+
+
+def test_check_in_by_scanning_the_qr_token(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall, keys: Keys, city_key: Any
+) -> None:
+    device = SimulatedDevice("Netum 2D Scanner")
+    s = make_kiosk(
+        keys=keys,
+        kiosk={"inputs": [{"name": "scanner-1", "kind": "evdev", "match_name": "Netum"}]},
+        openers={"scanner-1": lambda: device},
+    )
+    s.qtbot.waitUntil(lambda: device.grabbed)
+    claims = {
+        "id": "AP-TOKEN-1",
+        "hall": "410411-ZH01",
+        "service": "YB-001",
+        "date": DAY.isoformat(),
+        "slot_start": "10:30",
+        "slot_end": "11:00",
+        "exp": "2026-11-27T23:59:59+08:00",
+    }
+    device.feed(typed(tokens.sign_token(claims, city_key)))
+    s.wait_for(Screen.TICKET)
+    shown = "\n".join(s.labels())
+    assert "B001" in shown and "预约签到成功，请在预约时段前后留意叫号" in shown
+    s.shot("kiosk-checked-in-qr")
+    forged = tokens.sign_token(claims, Ed25519PrivateKey.generate())
+    s.click("home")
+    device.feed(typed(forged))
+    s.wait_for(Screen.REFUSED)
+    assert "二维码校验未通过，请出示城市预约平台发送的二维码" in s.labels()
+    assert ticket_states(hall) == {"B001": "waiting"}
+
+
+def test_identity_number_is_matched_by_hash_and_never_kept(
+    make_kiosk: Callable[..., Screen_],
+    hall: LocalHall,
+    keys: Keys,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _appointment(hall)
+    device = SimulatedDevice("ID reader")
+    s = make_kiosk(
+        keys=keys,
+        kiosk={
+            "inputs": [
+                {
+                    "name": "idreader",
+                    "kind": "evdev",
+                    "path": "/dev/input/sim0",
+                    "reject_human_speed": True,
+                }
+            ]
+        },
+        openers={"idreader": lambda: device},
+    )
+    s.qtbot.waitUntil(lambda: device.grabbed)
+    device.feed(typed(VALID_ID))
+    s.wait_for(Screen.TICKET)
+    assert "A001" in s.labels()
+    everything = [caplog.text, s.shown()]
+    everything += [
+        p.read_bytes().decode("utf-8", "replace")
+        for p in tmp_path.rglob("*")
+        if p.is_file() and p.suffix not in (".png",)
+    ]
+    for text in everything:
+        assert VALID_ID not in text and VALID_ID.lower() not in text
+
+
+def test_elder_mode(make_kiosk: Callable[..., Screen_], clock: FixedClock) -> None:
+    player = NullPlayer()
+    guide = Guide.with_voice(make_engine("espeak-ng"), player).start()
+    s = make_kiosk(guide=guide)
+    normal = s.k.window.views[Screen.HOME].heading.font().pixelSize()
+    s.shot("kiosk-home-standard")
+    s.touch("elder")
+    assert s.m.elder and s.find("elder").text() == "标准模式"
+    QTest.qWait(50)
+    big = s.k.window.views[Screen.HOME].heading.font().pixelSize()
+    assert big >= 1.5 * normal
+    background = s.k.window.palette().color(s.k.window.backgroundRole())
+    assert background.lightness() < 30  # high contrast: black ground
+    s.shot("kiosk-home-elder")
+    s.touch("service-SB-001")
+    s.wait_for(Screen.PRIORITY)
+    tile = s.find("priority-elderly")
+    assert tile.height() >= 100
+    s.touch("priority-elderly")
+    s.wait_for(Screen.TICKET)
+    s.shot("kiosk-ticket-elder")
+    assert guide.wait_idle(30)
+    spoken = [p.text for p in player.played]
+    assert any(t.startswith("请取走您的号票，您的号码是 A001 号") for t in spoken)
+    clock.advance(110)  # elder mode: no countdown, however close to going home
+    QTest.qWait(300)
+    assert s.k.window.countdown.text() == "" and s.m.screen is Screen.TICKET
+    clock.advance(15)
+    s.wait_for(Screen.HOME)
+    assert not s.m.elder  # the next citizen starts in the standard mode
+
+
+def test_idle_countdown_then_home(make_kiosk: Callable[..., Screen_], clock: FixedClock) -> None:
+    s = make_kiosk()
+    s.click("lang")
+    s.click("open-checkin")
+    s.wait_for(Screen.CHECKIN)
+    clock.advance(45 - 5)
+    s.qtbot.waitUntil(lambda: s.k.window.countdown.text() == "Home in 5 s")
+    s.shot("kiosk-countdown")
+    s.click("code-1")  # a touch starts the time again
+    s.qtbot.waitUntil(lambda: s.k.window.countdown.text() == "")
+    clock.advance(45)
+    s.wait_for(Screen.HOME)
+    assert s.m.lang == "zh" and s.m.code == ""
+
+
+def test_english_switch(make_kiosk: Callable[..., Screen_]) -> None:
+    s = make_kiosk()
+    s.click("lang")
+    shown = s.shown()
+    assert "Please choose a service" in shown and "Appointment check-in" in shown
+    assert "中文" in shown
+    s.shot("kiosk-home-english")
+    s.click("service-SB-001")
+    assert "Do you need priority service?" in s.labels()
+    s.click("priority-normal")
+    s.wait_for(Screen.TICKET)
+    assert "Please take your ticket" in s.labels()
+
+
+def test_search_by_pinyin_initials(make_kiosk: Callable[..., Screen_]) -> None:
+    s = make_kiosk()
+    s.click("open-search")
+    s.wait_for(Screen.SEARCH)
+    for letter in "SBK":
+        s.click(f"letter-{letter}")
+    assert "S B K".replace(" ", "") in s.labels()
+    visible = [
+        b.objectName()
+        for b in s.k.window.view().findChildren(QPushButton)
+        if b.isVisible() and b.objectName().startswith("service-")
+    ]
+    assert visible == ["service-SB-001"]
+    s.shot("kiosk-search")
+    s.click("service-SB-001")
+    s.wait_for(Screen.PRIORITY)
+
+
+def test_technician_mode(make_kiosk: Callable[..., Screen_], hall: LocalHall, keys: Keys) -> None:
+    device = SimulatedDevice("Scanner")
+    sim = SimulatedPrinter()
+    s = make_kiosk(
+        sim=sim,
+        keys=keys,
+        kiosk={"inputs": [{"name": "scanner-1", "kind": "evdev", "path": "/dev/input/x"}]},
+        openers={"scanner-1": lambda: device},
+    )
+    for _ in range(5):
+        s.click("title")
+    s.wait_for(Screen.PIN)
+    for digit in "1111":
+        s.click(f"pin-{digit}")
+    assert "●●●●" in s.labels()
+    s.click("pin-ok")
+    assert "密码错误" in s.labels()
+    for digit in "2468":
+        s.click(f"pin-{digit}")
+    s.click("pin-ok")
+    s.wait_for(Screen.TECH)
+    s.qtbot.waitUntil(lambda: "打印机: 正常" in s.labels())
+    s.click("tech-test-print")
+    s.qtbot.waitUntil(lambda: "测试页已打印" in s.labels())
+    (page,) = sim.tickets()
+    assert "打印测试 TEST PAGE" in texts(page)
+    device.feed(typed(VALID_ID))
+    s.qtbot.waitUntil(lambda: any("身份证号" in t for t in s.labels()))
+    assert VALID_ID not in s.shown()
+    s.qtbot.waitUntil(lambda: any("scanner-1: ready" in t for t in s.labels()))
+    assert any("hall " in t and "Qt" in t for t in s.labels())
+    s.shot("kiosk-technician")
+    assert device_states(hall)["kiosk-1.scanner-1"] == (1, "ready")
+    device.unplug()
+    s.qtbot.waitUntil(lambda: device_states(hall).get("kiosk-1.scanner-1") == (0, "unplugged"))
+    s.click("tech-exit")
+    s.wait_for(Screen.HOME)
+
+
+def test_reprint_mode_from_the_technician_screen(
+    make_kiosk: Callable[..., Screen_], hall: LocalHall
+) -> None:
+    sim = SimulatedPrinter()
+    s = make_kiosk(sim=sim, queue={"print_failure": "reprint"})
+    sim.faults.paper_out_after = 200
+    s.click("service-SB-001")
+    s.click("priority-normal")
+    s.wait_for(Screen.FAILED)
+    assert "请记下您的号码，并联系工作人员补打号票" in s.labels()
+    sim.faults.paper_out = False
+    sim.faults.paper_out_after = None
+    s.click("home")
+    for _ in range(5):
+        s.click("title")
+    for digit in "2468":
+        s.click(f"pin-{digit}")
+    s.click("pin-ok")
+    s.wait_for(Screen.TECH)
+    s.qtbot.waitUntil(lambda: "补打 A001" in s.shown())
+    s.click("tech-reprint-A001")
+    s.qtbot.waitUntil(lambda: "A001 已补打" in s.labels())
+    assert ticket_states(hall) == {"A001": "waiting"}
+    assert len(sim.tickets()) == 1
+
+
+NEARBY = {
+    "at": "2026-11-27T09:25:00+08:00",
+    "online": True,
+    "halls": [
+        {
+            "hall_id": "410411-XC01",
+            "name": "新城街道便民服务中心",
+            "address": "新城路 1 号",
+            "distance_km": 1.2,
+            "services": ["SB-001", "YB-001"],
+            "load": {"SB-001": {"waiting": 12, "est_wait_min": 40}},
+            "load_at": None,
+        },
+        {
+            "hall_id": "410402-ZX01",
+            "name": "新华区政务服务中心",
+            "address": "建设路 88 号",
+            "distance_km": 6.5,
+            "services": ["SB-001"],
+            "load": {"SB-001": {"waiting": 0, "est_wait_min": 0}},
+            "load_at": None,
+        },
+    ],
+}
+
+
+def test_where_else_screen(make_kiosk: Callable[..., Screen_], hall: LocalHall) -> None:
+    sync_bus = hall.bus("sync", "sync")
+    sync_bus.publish("hall/v1/state/nearby", NEARBY, retain=True)
+    s = make_kiosk()
+    s.qtbot.waitUntil(lambda: s.m.nearby is not None)
+    s.click("open-nearby")
+    s.wait_for(Screen.NEARBY)
+
+    def names() -> list[str]:
+        return [t.split(". ", 1)[1] for t in s.labels() if t[:2] in ("1.", "2.")]
+
+    assert names() == ["新华区政务服务中心", "新城街道便民服务中心"]  # best: 26 min vs 44.8
+    assert any("6.5 公里 · 无需等候" in t or "6.5 公里 · 等候 0 人" in t for t in s.labels()), (
+        s.labels()
+    )
+    assert "信息更新于 09:25" in s.labels()
+    s.shot("kiosk-nearby")
+    s.click("nearby-mode-nearest")
+    assert names() == ["新城街道便民服务中心", "新华区政务服务中心"]
+    sync_bus.publish("hall/v1/state/nearby", {**NEARBY, "online": False}, retain=True)
+    s.qtbot.waitUntil(lambda: "城市平台暂时离线，以下为 09:25 的信息" in s.labels())
+    s.click("nearby-service-YB-001")
+    assert names() == ["新城街道便民服务中心"]
