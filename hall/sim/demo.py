@@ -59,11 +59,43 @@ class Roles:
     and announcements), and later the kiosk and the pads. Each writes into the demo folder."""
 
     def __init__(
-        self, out: Path, hall: LocalHall, clock: FixedClock, echo: Callable[[str], None]
+        self,
+        out: Path,
+        hall: LocalHall,
+        clock: FixedClock,
+        echo: Callable[[str], None],
+        *,
+        kiosk_at: float,
     ) -> None:
         self.out, self.hall, self.clock, self.echo = out, hall, clock, echo
         self.summary: dict[str, Any] = {}
         self._display: Any = None
+        self._kiosk_at: float | None = kiosk_at
+        self._files: list[Path] = []
+
+    def on_step(self, kind: str, data: dict[str, Any]) -> None:
+        """Called by the simulation after each step; the kiosk runs once the hall is busy."""
+        if self._kiosk_at is not None and self.clock.t >= self._kiosk_at:
+            self._kiosk_at = None
+            self.run_kiosk()
+
+    def run_kiosk(self) -> None:
+        """The real kiosk, offscreen, through its flows (the simulated clock stands still)."""
+        from PySide6.QtCore import qInstallMessageHandler
+
+        from kiosk.demo import capture
+
+        # The offscreen platform warns about window hints it ignores: that is for a log.
+        qInstallMessageHandler(lambda mode, ctx, text: log.debug("qt: %s", text))
+        self.echo("the kiosk takes its turn: screens and printed tickets…")
+        t0 = time.perf_counter()
+        files = capture(self.out, self.hall.bus, self.hall.cfg, clock=self.clock.wall)
+        self._files += files
+        self.summary["kiosk"] = {
+            "screens": sum(1 for f in files if f.parent.name == "screens"),
+            "tickets": sum(1 for f in files if f.suffix == ".png" and f.parent.name == "tickets"),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
 
     def before_day(self) -> None:
         from display.demo import attach
@@ -73,7 +105,7 @@ class Roles:
         )
 
     def after_day(self) -> list[Path]:
-        files: list[Path] = []
+        files: list[Path] = list(self._files)
         if self._display is not None:
             shown = self._display.close()
             files += shown
@@ -133,12 +165,12 @@ def run_demo(
             minutes=minutes,
             counters={x.id: list(x.services) for x in cfg.counters},
         )
-        sim = DaySimulation(BusPort(client), clock, catalog, plan)
+        roles = Roles(out, hall, clock, echo, kiosk_at=at_local(the_day, "10:00", cfg.tz))
+        sim = DaySimulation(BusPort(client), clock, catalog, plan, on_step=roles.on_step)
         echo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "
             f"({arrivals} citizens expected, hall bus: {bus})…"
         )
-        roles = Roles(out, hall, clock, echo)
         roles.before_day()
         outcome = sim.run()
         hall.settle(5.0)

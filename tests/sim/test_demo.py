@@ -34,6 +34,13 @@ def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
     assert len(issued) == s["tickets_issued"]
     for f in s["files"]:
         assert (tmp_path / f).exists(), f
+    # the real roles ran beside the simulation: kiosk screens and tickets, display, voices
+    assert s["roles"]["kiosk"]["screens"] >= 10 and s["roles"]["kiosk"]["tickets"] >= 2
+    assert (tmp_path / "screens/kiosk-home.png").exists()
+    assert (tmp_path / "screens/display-landscape-1.png").exists()
+    texts = sorted((tmp_path / "announcements").glob("*.txt"))
+    assert texts and all((t.with_suffix(".wav")).stat().st_size > 10_000 for t in texts)
+    assert texts[0].read_text(encoding="utf-8").startswith("请 ")
 
 
 def test_the_same_seed_gives_the_same_day(tmp_path: Path) -> None:
