@@ -19,7 +19,8 @@ def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
     )
     assert s["bus"] == "inproc"
     assert s["tickets_issued"] > 50
-    assert s["tickets_called"] <= s["tickets_issued"]
+    # (the kiosk issues a few tickets of its own at 10:00; the simulated counters call them)
+    assert s["tickets_called"] <= s["tickets_issued"] + 10
     assert s["tickets_finished"] + s["tickets_skipped"] <= s["tickets_called"]
     assert s["hub"]["commands"] >= s["tickets_issued"]
     assert "invalid_request" not in s["hub"]
@@ -31,7 +32,7 @@ def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
     events = [json.loads(x) for x in lines]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     issued = [e for e in events if e["type"] == "ticket.issued"]
-    assert len(issued) == s["tickets_issued"]
+    assert s["tickets_issued"] < len(issued) <= s["tickets_issued"] + 10
     for f in s["files"]:
         assert (tmp_path / f).exists(), f
     # the real roles ran beside the simulation: kiosk screens and tickets, display, voices
