@@ -56,6 +56,7 @@ class MqttBus(BusBase):
         self._nodelay = nodelay
         self._acked: OrderedDict[int, bool] = OrderedDict()  # SUBACKed message ids
         self._acks = threading.Condition()
+        self._gone = threading.Event()  # set by on_disconnect
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
         client.reconnect_delay_set(*reconnect_delay)
         if will is not None and self._will_data is not None:
@@ -105,7 +106,11 @@ class MqttBus(BusBase):
             self._client.unsubscribe(pattern)
 
     def _transport_close(self) -> None:
-        self._client.disconnect()
+        # Let the network thread write DISCONNECT before it is stopped: a socket closed
+        # without it makes the broker publish the will ("lost") after a clean stop.
+        self._gone.clear()
+        if self._client.disconnect() == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            self._gone.wait(2.0)
         self._client.loop_stop()
 
     def _subscribe(self, pattern: str, sub_id: int) -> tuple[MQTTErrorCode, int | None]:
@@ -153,6 +158,7 @@ class MqttBus(BusBase):
     ) -> None:
         if self.is_connected and not self._closed:
             log.warning("%s: lost the hall bus: %s", self.client_id, reason)
+        self._gone.set()
         self._link_changed(False)
 
     def _on_subscribe(

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +78,9 @@ def test_runs_on_mosquitto_and_stops_cleanly(tmp_path: Path, clock: FixedClock) 
                     break
             else:
                 pytest.fail(f"kiosk ended without being ready (code {proc.wait()})")
+            # keep reading its log so it never blocks on a full pipe while stopping
+            drain = threading.Thread(target=proc.stderr.read, daemon=True)
+            drain.start()
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(15) == 0
         finally:
