@@ -84,6 +84,12 @@ class MosquittoBroker:
         return self.directory / "mosquitto.log"
 
     @property
+    def pid(self) -> int | None:
+        """The Mosquitto process id while it runs (tests stop it with SIGSTOP)."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    @property
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

@@ -1,0 +1,323 @@
+"""The city's side of the contract, as a reference for tests and demos (not a production cloud).
+
+- events: stored once per (hall_id, seq) whatever their order; `acked_through` is the
+  contiguous prefix; every batch is answered (again if it was had already; with the current
+  prefix if it starts past it); an event stored but not accepted is listed as `rejected`;
+- appointments: every change gets the hall's next cursor; pushes carry one change,
+  `appointments-sync` is answered in pages of at most 500 (each with `after`, the cursor it
+  follows); book / reschedule / cancel on command; check-ins and no-shows reported by the
+  hall settle the appointment (a check-in stands against a later cancellation);
+- catalog, config, directory and cloud status published retained.
+`publish(topic, payload, retain)` is the only way out; `handle(topic, data)` the only way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sync import wire
+from sync.city_peer.store import CityStore
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str, dict[str, Any], bool], None]
+PAGE = 500
+PERSONAL_KEYS = frozenset({"id_number", "identity_number", "name", "full_name", "phone", "mobile"})
+
+
+def id_hash(identity_number: str, key: bytes) -> str:
+    """The contract's keyed hash of an identity number (HMAC-SHA256 of the upper-case id)."""
+    return hmac.new(key, identity_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+class CityCore:
+    def __init__(self, store: CityStore, publish: Publish, *, seed: int | None = None) -> None:
+        self.store = store
+        self.publish = publish
+        self._rng = random.Random(seed)
+        self._lock = threading.RLock()
+
+    # --- inbound ----------------------------------------------------------------------
+
+    def handle(self, topic: str, data: bytes, retained: bool = False) -> None:
+        """One message from a hall; invalid ones are counted and dropped (never raise)."""
+        try:
+            r, payload = wire.parse(topic, data)
+        except wire.Invalid as exc:
+            self.store.count(f"refused_{exc.reason}")
+            log.warning("city: refused a message on %s: %s", topic[-40:], exc.reason)
+            return
+        if r.direction != "up" or not r.hall_id:
+            self.store.count("refused_unexpected")
+            return
+        hall = r.hall_id
+        if r.kind == "events":
+            if payload["hall_id"] != hall:
+                self.store.count("refused_foreign_hall")
+                log.warning("city: a batch for %s arrived on %s's topic", payload["hall_id"], hall)
+                return
+            self._events(hall, payload)
+        elif r.kind == "appointments-sync":
+            self.serve_sync(hall, int(payload["after"]))
+        elif r.kind == "command-result":
+            with self.store.tx() as c:
+                c.execute(
+                    "INSERT INTO results (hall_id, payload, at) VALUES (?, ?, ?)",
+                    (hall, json.dumps(payload, ensure_ascii=False), time.time()),
+                )
+        else:
+            column = {
+                "status": "status",
+                "config-reported": "config_reported",
+                "load": "load",
+                "health": "health",
+            }[r.kind]
+            self.store.set_report(hall, column, payload)
+
+    def _check(
+        self, hall: str, e: dict[str, Any], services: set[str] | None
+    ) -> tuple[str, str] | None:
+        data = e["data"]
+        if PERSONAL_KEYS & set(data):
+            return "personal_data", "the event carries a field for personal data"
+        if (
+            e["type"] == "ticket.issued"
+            and services is not None
+            and data.get("service") not in services
+        ):
+            return "unknown_service", f"service {data.get('service')!r} is not in the catalog"
+        if e["type"] == "evaluation.submitted":
+            rating = data.get("rating")
+            if rating is not None and (not isinstance(rating, int) or not 1 <= rating <= 5):
+                return "bad_rating", "rating must be 1-5 or null"
+        return None
+
+    def _events(self, hall: str, batch: dict[str, Any]) -> None:
+        events = batch["events"]
+        seqs = [e["seq"] for e in events]
+        if (
+            seqs != list(range(batch["first_seq"], batch["first_seq"] + len(seqs)))
+            or seqs[-1] != batch["last_seq"]
+        ):
+            self.store.count("refused_bad_batch")
+            log.warning("city: a batch from %s is not in seq order", hall)
+            return
+        with self._lock, self.store.tx() as c:
+            CityStore.ensure_hall(c, hall)
+            cat = c.execute("SELECT services FROM catalogs WHERE hall_id = ?", (hall,)).fetchone()
+            services = {s["code"] for s in json.loads(cat[0])} if cat else None
+            new = 0
+            now = time.time()
+            for e in events:
+                problem = self._check(hall, e, services)
+                data = (
+                    e["data"]
+                    if problem is None or problem[0] != "personal_data"
+                    else {"redacted": True}
+                )
+                cur = c.execute(
+                    "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        hall,
+                        e["seq"],
+                        e["id"],
+                        e["type"],
+                        e["at"],
+                        json.dumps(data, ensure_ascii=False),
+                        now,
+                    ),
+                )
+                if cur.rowcount == 0:
+                    continue
+                new += 1
+                if problem is not None:
+                    c.execute(
+                        "INSERT OR IGNORE INTO rejected VALUES (?, ?, ?, ?)",
+                        (hall, e["seq"], *problem),
+                    )
+                self._settle(c, hall, e)
+            self.store.count("events_stored", new, c)
+            self.store.count("events_duplicate", len(events) - new, c)
+            acked = self._advance(c, hall)
+            rejected = c.execute(
+                "SELECT seq, code, reason FROM rejected WHERE hall_id = ? AND seq BETWEEN ? AND ? "
+                "ORDER BY seq",
+                (hall, batch["first_seq"], batch["last_seq"]),
+            ).fetchall()
+        ack: dict[str, Any] = {"v": 1, "acked_through": acked}
+        if rejected:
+            ack["rejected"] = [{"seq": s, "code": k, "reason": why} for s, k, why in rejected]
+        self.publish(wire.down(hall, "events-ack"), ack, False)
+
+    @staticmethod
+    def _advance(c: sqlite3.Connection, hall: str) -> int:
+        acked = int(
+            c.execute("SELECT acked_through FROM halls WHERE hall_id = ?", (hall,)).fetchone()[0]
+        )
+        while True:
+            rows = c.execute(
+                "SELECT seq FROM events WHERE hall_id = ? AND seq > ? ORDER BY seq LIMIT 1000",
+                (hall, acked),
+            ).fetchall()
+            moved = False
+            for (seq,) in rows:
+                if seq != acked + 1:
+                    break
+                acked = seq
+                moved = True
+            if not moved or len(rows) < 1000:
+                break
+        c.execute("UPDATE halls SET acked_through = ? WHERE hall_id = ?", (acked, hall))
+        return acked
+
+    @staticmethod
+    def _settle(c: sqlite3.Connection, hall: str, e: dict[str, Any]) -> None:
+        data = e["data"]
+        aid = data.get("appointment_id")
+        if not isinstance(aid, str):
+            return
+        if e["type"] == "appointment.checked_in":
+            c.execute(
+                "UPDATE appointments SET settled = 'checked_in', ticket = ? WHERE id = ? "
+                "AND hall_id = ?",
+                (data.get("number"), aid, hall),
+            )
+        elif e["type"] == "appointment.no_show":
+            c.execute(
+                "UPDATE appointments SET settled = 'no_show' WHERE id = ? AND hall_id = ? "
+                "AND settled IS NULL",
+                (aid, hall),
+            )
+
+    # --- appointments -----------------------------------------------------------------
+
+    def serve_sync(self, hall: str, after: int) -> int:
+        """Answer `appointments-sync`: every change after `after`, in pages. Returns pages."""
+        pages = 0
+        while True:
+            rows = self.store.query(
+                "SELECT cursor, change FROM changes WHERE hall_id = ? AND cursor > ? "
+                "ORDER BY cursor LIMIT ?",
+                (hall, after, PAGE),
+            )
+            if not rows:
+                return pages
+            changes = [json.loads(r[1]) for r in rows]
+            page = {"v": 1, "cursor": rows[-1][0], "after": after, "changes": changes}
+            self.publish(wire.down(hall, "appointments"), page, False)
+            pages += 1
+            after = rows[-1][0]
+
+    def _change(self, hall: str, change: dict[str, Any]) -> dict[str, Any]:
+        with self._lock, self.store.tx() as c:
+            CityStore.ensure_hall(c, hall)
+            cursor = (
+                int(c.execute("SELECT cursor FROM halls WHERE hall_id = ?", (hall,)).fetchone()[0])
+                + 1
+            )
+            text = json.dumps(change, ensure_ascii=False)
+            c.execute("UPDATE halls SET cursor = ? WHERE hall_id = ?", (cursor, hall))
+            c.execute("INSERT INTO changes VALUES (?, ?, ?)", (hall, cursor, text))
+            c.execute(
+                "INSERT INTO appointments (id, hall_id, version, status, change) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, "
+                "status = excluded.status, change = excluded.change",
+                (change["id"], hall, change["version"], change["status"], text),
+            )
+        page = {"v": 1, "cursor": cursor, "after": cursor - 1, "changes": [change]}
+        self.publish(wire.down(hall, "appointments"), page, False)
+        return change
+
+    def book(
+        self,
+        hall: str,
+        service: str,
+        date: str,
+        slot_start: str,
+        slot_end: str,
+        *,
+        citizen: dict[str, str] | None = None,
+        priority: str = "normal",
+        channel: str = "web",
+    ) -> dict[str, Any]:
+        with self._lock:
+            n = int(self.store.query("SELECT COUNT(*) FROM appointments")[0][0]) + 1
+            code = f"{self._rng.randrange(10**6):06d}"
+        change: dict[str, Any] = {
+            "id": f"AP{date.replace('-', '')}{n:06d}",
+            "version": 1,
+            "status": "booked",
+            "service": service,
+            "date": date,
+            "slot_start": slot_start,
+            "slot_end": slot_end,
+            "code": code,
+            "priority": priority,
+            "channel": channel,
+        }
+        if citizen:
+            change["citizen"] = dict(citizen)
+        return self._change(hall, change)
+
+    def _next_version(self, appt_id: str, **updates: Any) -> dict[str, Any]:
+        a = self.store.appointment(appt_id)
+        if a is None:
+            raise KeyError(f"no appointment {appt_id}")
+        change = {**a["change"], **updates, "version": a["version"] + 1}
+        return self._change(a["hall_id"], change)
+
+    def reschedule(
+        self, appt_id: str, *, date: str | None = None, slot_start: str, slot_end: str
+    ) -> dict[str, Any]:
+        a = self.store.appointment(appt_id)
+        if a is None:
+            raise KeyError(f"no appointment {appt_id}")
+        return self._next_version(
+            appt_id,
+            status="rescheduled",
+            date=date or a["change"]["date"],
+            slot_start=slot_start,
+            slot_end=slot_end,
+        )
+
+    def cancel(self, appt_id: str) -> dict[str, Any]:
+        return self._next_version(appt_id, status="cancelled")
+
+    # --- retained publications --------------------------------------------------------
+
+    def publish_catalog(self, hall: str, catalog: dict[str, Any]) -> None:
+        with self.store.tx() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO catalogs VALUES (?, ?, ?)",
+                (hall, catalog["version"], json.dumps(catalog["services"], ensure_ascii=False)),
+            )
+        self.publish(wire.down(hall, "catalog"), {"v": 1, **catalog}, True)
+
+    def publish_config(self, hall: str, version: int, settings: dict[str, Any]) -> None:
+        self.publish(
+            wire.down(hall, "config"), {"v": 1, "version": version, "settings": settings}, True
+        )
+
+    def publish_directory(self, directory: dict[str, Any]) -> None:
+        self.publish(wire.DIRECTORY, {**directory, "v": 1}, True)
+
+    def set_cloud_online(self, online: bool) -> None:
+        self.publish(wire.CLOUD_STATUS, {"v": 1, "online": online}, True)
+
+    def resend(self, hall: str, from_seq: int, command_id: str = "") -> None:
+        cmd: dict[str, Any] = {"v": 1, "command": "resend_events", "from_seq": from_seq}
+        if command_id:
+            cmd["id"] = command_id
+        self.publish(wire.down(hall, "command"), cmd, False)
+
+    def command(self, hall: str, payload: dict[str, Any]) -> None:
+        self.publish(wire.down(hall, "command"), {"v": 1, **payload}, False)

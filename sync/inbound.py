@@ -1,0 +1,218 @@
+"""City → hall: the stored inbound messages applied one at a time, in arrival order.
+
+A message is in sync's SQLite before the broker is told it arrived; this applier takes
+them from there, so a crash at any moment applies each one later, and the hub's idempotency
+keys (derived from the city message) make a replay act once.
+
+- appointments: each change through the hub's `apply_appointment` (which applies by
+  version and never undoes a check-in); the cursor moves only over contiguous pages; a skip
+  asks the city for `appointments-sync` from the last applied cursor.
+- catalog: the hub's `apply_catalog` (higher version, whole, or refused and kept as is).
+- config: `cityconfig.apply_city_config`, then `config-reported`.
+- command: `resend_events`; anything else is answered refused on `command-result`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from hall.hub.client import CommandRefused, HubUnreachable
+from sync import wire
+from sync.cityconfig import apply_city_config
+from sync.state import InboxItem, SyncState
+
+log = logging.getLogger(__name__)
+
+CURSOR = "appt_cursor"
+CONFIG_VERSION = "config_version"
+CONFIG_REPORT = "config_reported"
+
+
+class HubPort(Protocol):
+    def execute(
+        self,
+        name: str,
+        args: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]: ...
+
+
+class Outbound(Protocol):
+    def request_sync(self, after: int, *, force: bool = False) -> None: ...
+
+    def resend_events(self, from_seq: int) -> None: ...
+
+    def command_result(self, result: dict[str, Any]) -> None: ...
+
+    def config_reported(self, report: dict[str, Any]) -> None: ...
+
+
+def digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def appointment_key(hall_id: str, change: dict[str, Any]) -> str:
+    return f"city/{hall_id}/appt/{change['id']}/v{change['version']}"
+
+
+class Applier:
+    def __init__(
+        self,
+        hall_id: str,
+        state: SyncState,
+        hub: HubPort,
+        out: Outbound,
+        *,
+        config_path: Path,
+        managed_sections: list[str],
+        hub_timeout: float = 5.0,
+        on_config_applied: Callable[[int], None] | None = None,
+    ) -> None:
+        self.hall_id = hall_id
+        self.state = state
+        self.hub = hub
+        self.out = out
+        self.config_path = config_path
+        self.managed = managed_sections
+        self.hub_timeout = hub_timeout
+        self.on_config_applied = on_config_applied
+
+    @property
+    def cursor(self) -> int:
+        return self.state.get_int(CURSOR)
+
+    def step(self) -> bool:
+        """Apply the oldest stored message. False when there is none, or the hub did not
+        answer (the message stays stored and is tried again)."""
+        item = self.state.next_inbox()
+        if item is None:
+            return False
+        try:
+            handler = {
+                "appointments": self._appointments,
+                "catalog": self._catalog,
+                "config": self._config,
+                "command": self._command,
+            }[item.kind]
+        except KeyError:
+            self.state.finish_inbox(item.id, "refused", f"unknown kind {item.kind}")
+            return True
+        try:
+            handler(item)
+        except HubUnreachable as exc:
+            log.warning("the hub did not answer (%s); the city message waits", exc)
+            return False
+        return True
+
+    # --- appointments -----------------------------------------------------------------
+
+    def _appointments(self, item: InboxItem) -> None:
+        page = item.payload
+        held = self.cursor
+        changes = page["changes"]
+        cursor = int(page["cursor"])
+        after = int(page.get("after", cursor - len(changes)))
+        applied = 0
+        for ch in changes:
+            bad = wire.problems("appointmentChange", ch)
+            if bad:
+                self.state.refuse("appointment", "invalid", "; ".join(bad[:3]))
+                log.warning("skipped an invalid appointment change: %s", "; ".join(bad[:3]))
+                continue
+            try:
+                res = self.hub.execute(
+                    "apply_appointment",
+                    {"change": ch},
+                    key=appointment_key(self.hall_id, ch),
+                    timeout=self.hub_timeout,
+                )
+            except CommandRefused as r:
+                self.state.refuse("appointment", r.code, f"{ch['id']} v{ch['version']}: {r.hint}")
+                log.warning("the hub refused appointment %s v%s: %s", ch["id"], ch["version"], r)
+                continue
+            applied += int(bool(res.get("applied")))
+        new = held
+        if cursor > held and after <= held:
+            new = cursor
+        self.state.finish_inbox(
+            item.id, note=f"applied {applied}/{len(changes)}", meta={CURSOR: new}
+        )
+        if cursor > held and after > held:
+            log.info("appointments skip from cursor %d to %d: asking the city again", held, after)
+            self.state.count("appointment_gaps")
+            self.out.request_sync(held)
+
+    # --- catalog ----------------------------------------------------------------------
+
+    def _catalog(self, item: InboxItem) -> None:
+        cat = item.payload
+        version = int(cat["version"])
+        key = f"city/{self.hall_id}/catalog/{version}/{digest(cat['services'])}"
+        try:
+            res = self.hub.execute(
+                "apply_catalog",
+                {"version": version, "services": cat["services"]},
+                key=key,
+                timeout=self.hub_timeout,
+            )
+        except CommandRefused as r:
+            self.state.refuse("catalog", r.code, f"version {version}")
+            log.warning("catalog version %d refused, the hall keeps its own: %s", version, r)
+            self.state.finish_inbox(item.id, "refused", r.code)
+            return
+        note = "applied" if res.get("applied") else f"kept version {res.get('version')}"
+        self.state.finish_inbox(
+            item.id, note=note, meta={"catalog_version": str(res.get("version", version))}
+        )
+
+    # --- config -----------------------------------------------------------------------
+
+    def _config(self, item: InboxItem) -> None:
+        current = self.state.get_int(CONFIG_VERSION)
+        outcome = apply_city_config(
+            self.config_path, item.payload, managed=self.managed, current=current
+        )
+        if outcome is None:
+            self.state.finish_inbox(item.id, note="not newer")
+            return
+        now = outcome.version if outcome.applied else current
+        report = outcome.report(now)
+        self.state.finish_inbox(
+            item.id,
+            "done" if outcome.applied else "refused",
+            outcome.error[:200],
+            {CONFIG_VERSION: now, CONFIG_REPORT: json.dumps(report, ensure_ascii=False)},
+        )
+        if outcome.applied:
+            log.warning("city config version %d written to %s", outcome.version, self.config_path)
+            if self.on_config_applied is not None:
+                self.on_config_applied(outcome.version)
+        else:
+            log.warning("city config version %d refused: %s", outcome.version, outcome.error)
+        self.out.config_reported(report)
+
+    # --- commands ---------------------------------------------------------------------
+
+    def _command(self, item: InboxItem) -> None:
+        cmd = item.payload
+        name = str(cmd["command"])
+        result: dict[str, Any] = {"v": 1, "command": name, "ok": True}
+        if "id" in cmd:
+            result["id"] = str(cmd["id"])
+        if name == "resend_events" and isinstance(cmd.get("from_seq"), int):
+            self.out.resend_events(int(cmd["from_seq"]))
+        elif name == "resend_events":
+            result.update(ok=False, error="resend_events needs from_seq (an integer >= 1)")
+        else:
+            result.update(ok=False, error=f"unknown command {name[:40]!r}")
+            self.state.count("commands_refused")
+        self.state.finish_inbox(item.id, note="ok" if result["ok"] else "refused")
+        self.out.command_result(result)

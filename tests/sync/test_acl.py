@@ -1,0 +1,146 @@
+"""The city broker's TLS and ACLs, checked by what is delivered (Mosquitto 2.0 grants a
+forbidden subscription and delivers nothing; a forbidden publish looks successful)."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from sync import wire
+from sync.city_peer.broker import CityBroker
+from sync.city_peer.node import CityPeer
+from sync.city_peer.pki import Pki, make_pki
+from sync.link import CityLink, LinkOptions, TlsFiles
+from tests.sync.citykit import HALL_ID, wait_until
+
+A, B = HALL_ID, "410402-XH01"
+
+
+def link(
+    pki: Pki,
+    broker: CityBroker,
+    cn: str,
+    subs: tuple[str, ...],
+    got: list[str],
+    protocol: str = "5",
+) -> CityLink:
+    ident = pki.client(cn)
+    lk = CityLink(
+        LinkOptions(
+            host="localhost",
+            port=broker.port,
+            client_id=f"t-{cn}-{protocol}",
+            tls=TlsFiles(str(pki.ca), str(ident.cert), str(ident.key)),
+            subscriptions=subs,
+            protocol=protocol,
+            clean_start=True,
+        ),
+        lambda t, d, r: got.append(t),
+    ).start()
+    wait_until(lambda: lk.connected)
+    return lk
+
+
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_a_hall_cannot_read_or_write_another_halls_topics(
+    pki: Pki, city_broker: CityBroker, peer: CityPeer, protocol: str
+) -> None:
+    got_a: list[str] = []
+    got_b: list[str] = []
+    spy = ("cityq/v1/halls/+/down/#", "cityq/v1/halls/+/up/#", "#")
+    a = link(pki, city_broker, A, (*wire.hall_subscriptions(A), *spy), got_a, protocol)
+    b = link(pki, city_broker, B, tuple(wire.hall_subscriptions(B)), got_b, protocol)
+    time.sleep(0.3)  # the subscriptions are in place
+    got_a.clear()
+    got_b.clear()
+    try:
+        peer.core.book(B, "SB-001", "2026-11-27", "10:00", "10:30")  # for B only
+        peer.core.book(A, "SB-001", "2026-11-27", "10:00", "10:30")
+        batch = {
+            "v": 1,
+            "hall_id": B,
+            "first_seq": 1,
+            "last_seq": 1,
+            "events": [
+                {
+                    "seq": 1,
+                    "id": "x",
+                    "type": "ticket.issued",
+                    "at": "2026-11-27T09:00:00+08:00",
+                    "data": {"service": "SB-001"},
+                }
+            ],
+        }
+        assert a.publish(wire.up(B, "events"), wire.encode(batch))  # "succeeds" …
+        assert a.publish(
+            wire.down(B, "appointments"), wire.encode({"v": 1, "cursor": 99, "changes": []})
+        )
+        load = {"v": 1, "at": "2026-11-27T09:00:00+08:00", "services": {}}
+        assert b.publish(wire.up(B, "load"), wire.encode(load), retain=True)
+        wait_until(lambda: wire.down(A, "appointments") in got_a)
+        wait_until(lambda: wire.up(B, "load") in got_a)  # other halls' load: readable
+        wait_until(lambda: wire.down(B, "appointments") in got_b)
+        time.sleep(0.5)
+        assert all(not t.startswith(wire.hall_prefix(B) + "/down") for t in got_a)
+        assert got_b.count(wire.down(B, "appointments")) == 1  # not A's forged page
+        assert peer.store.event_count(B) == 0  # … and is dropped by the broker
+        leaked = [t for t in got_a if t.startswith(wire.hall_prefix(B)) and t != wire.up(B, "load")]
+        assert leaked == []
+        own = {**batch, "hall_id": A}
+        assert a.publish(wire.up(A, "events"), wire.encode(own))  # the control: allowed
+        wait_until(lambda: peer.store.event_count(A) == 1)
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_hall_reads_directory_and_cloud_status(
+    pki: Pki, city_broker: CityBroker, peer: CityPeer
+) -> None:
+    got: list[str] = []
+    a = link(pki, city_broker, A, tuple(wire.hall_subscriptions(A)), got)
+    try:
+        wait_until(lambda: wire.DIRECTORY in got and wire.CLOUD_STATUS in got)
+    finally:
+        a.stop()
+
+
+def raw_connect(broker: CityBroker, ctx: ssl.SSLContext) -> int:
+    c = paho.Client(CallbackAPIVersion.VERSION2, client_id="intruder", protocol=paho.MQTTv5)
+    c.tls_set_context(ctx)
+    try:
+        c.connect("localhost", broker.port, keepalive=5)
+    except (ssl.SSLError, OSError):
+        return -1
+    rc = -2
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        if c.loop(0.1) != 0:
+            break
+        if c.is_connected():
+            rc = 0
+            break
+    c.disconnect()
+    return rc
+
+
+def test_no_certificate_or_a_foreign_ca_is_refused(
+    pki: Pki, city_broker: CityBroker, tmp_path: Path
+) -> None:
+    bare = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    bare.load_verify_locations(cafile=str(pki.ca))
+    assert raw_connect(city_broker, bare) != 0
+    other = make_pki(tmp_path / "other", clients=(A,))
+    forged = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    forged.load_verify_locations(cafile=str(pki.ca))
+    forged.load_cert_chain(str(other.client(A).cert), str(other.client(A).key))
+    assert raw_connect(city_broker, forged) != 0
+    good = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    good.load_verify_locations(cafile=str(pki.ca))
+    good.load_cert_chain(str(pki.client(A).cert), str(pki.client(A).key))
+    assert raw_connect(city_broker, good) == 0

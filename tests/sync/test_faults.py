@@ -1,0 +1,204 @@
+"""Faults, each ending with zero events lost and zero applied twice, checked against the hall's
+own log: brokers killed during replay, a silent broker, a long outage, sync SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from hall.hub.local import LocalHall
+from sync.city_peer.broker import CityBroker
+from sync.city_peer.node import CityPeer
+from sync.city_peer.pki import Pki
+from tests.sync.citykit import (
+    DAY,
+    DIRECTORY,
+    HALL_ID,
+    assert_city_has_log,
+    fill,
+    start_peer,
+    start_sync,
+    wait_until,
+    write_sync_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pid(broker: CityBroker) -> int:
+    pid = broker.pid
+    assert pid is not None
+    return pid
+
+
+@pytest.mark.parametrize("persistence", [False, True])
+def test_broker_killed_and_restarted_during_replay(
+    tmp_path: Path, hall: LocalHall, pki: Pki, persistence: bool
+) -> None:
+    broker = CityBroker(tmp_path / "cb", pki=pki, persistence=persistence).start()
+    peer = start_peer(tmp_path, broker, pki, directory=DIRECTORY)
+    top = fill(hall, 3000)
+    sync = start_sync(hall, write_sync_config(hall, broker, pki, backlog_rate=1500))
+    rng = random.Random(1)
+    try:
+        wait_until(lambda: peer.store.hall(HALL_ID)["acked_through"] > 0)
+        kills = 0
+        while peer.store.hall(HALL_ID)["acked_through"] < top and kills < 5:
+            time.sleep(rng.uniform(0.2, 0.6))
+            broker.kill()
+            kills += 1
+            time.sleep(rng.uniform(0.0, 0.3))
+            broker.start()
+        assert kills >= 2, "the replay ended before the broker was killed twice"
+        top = fill(hall, 50)  # and the hall goes on meanwhile
+        assert peer.wait_acked(HALL_ID, top, 40), (
+            sync.sender.snapshot(),
+            sync.link.state,
+            peer.link.state,
+            peer.store.hall(HALL_ID),
+        )
+        wait_until(lambda: sync.state.acked == top, 10)
+        assert_city_has_log(peer, hall)
+        assert sync.link.stats["drops"] >= 2
+    finally:
+        sync.stop()
+        peer.stop()
+        broker.close()
+
+
+def test_a_silent_broker_is_dropped_within_one_and_a_half_keepalives(
+    hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
+) -> None:
+    sync = start_sync(hall, write_sync_config(hall, city_broker, pki, keepalive_s=2))
+    try:
+        wait_until(lambda: sync.link.connected)
+        time.sleep(1.0)
+        os.kill(_pid(city_broker), signal.SIGSTOP)
+        t0 = time.monotonic()
+        try:
+            wait_until(lambda: not sync.link.connected, 6.0, step=0.02)
+            took = time.monotonic() - t0
+        finally:
+            os.kill(_pid(city_broker), signal.SIGCONT)
+        assert took <= 1.5 * 2, f"took {took:.2f} s to notice a silent broker"
+        assert sync.link.stats["silent_broker"] == 1
+        wait_until(lambda: sync.link.connected, 10)
+        top = fill(hall, 5)
+        assert peer.wait_acked(HALL_ID, top, 10)
+    finally:
+        sync.stop()
+
+
+def test_long_outage_live_events_ahead_of_the_backlog(
+    hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
+) -> None:
+    sync = start_sync(hall, write_sync_config(hall, city_broker, pki, backlog_rate=1000))
+    try:
+        top = fill(hall, 10)
+        assert peer.wait_acked(HALL_ID, top, 10)
+        city_broker.stop()  # the link is cut …
+        wait_until(lambda: not sync.link.connected)
+        _, client = hall.connect("kiosk-out", "kiosk")
+        for _ in range(20):  # … the kiosks go on: nobody waits on the city
+            client.execute("issue", {"service": "SB-001"})
+        top = fill(hall, 2500)  # thousands of tickets during the outage
+        city_broker.start()
+        wait_until(lambda: sync.link.connected, 10)
+        peer.wait_connected(10)
+        time.sleep(0.3)
+        res = client.execute("issue", {"service": "YB-001"})  # something happens now
+        live_seq = len(hall.events())
+        stored = wait_until(
+            lambda: (
+                peer.store.event_count(HALL_ID) >= 1
+                and [e for e in peer.store.events(HALL_ID) if e["seq"] == live_seq]
+            ),
+            10,
+        )
+        assert stored[0]["data"]["number"] == res["number"]
+        behind = peer.store.hall(HALL_ID)["acked_through"]
+        assert behind < top, "the live event reached the city before the backlog was through"
+        assert peer.wait_acked(HALL_ID, live_seq, 30)
+        assert_city_has_log(peer, hall)
+    finally:
+        sync.stop()
+
+
+@pytest.mark.allow_logged_exceptions
+def test_sync_killed_at_random_moments(
+    tmp_path: Path, hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
+) -> None:
+    cfg_path = write_sync_config(hall, city_broker, pki, id="sync-proc", keepalive_s=2)
+    log = open(tmp_path / "sync.log", "ab")  # noqa: SIM115 - closed below
+    stop = threading.Event()
+    _, client = hall.connect("kiosk-k", "kiosk")
+
+    def hall_busy() -> None:
+        while not stop.is_set():
+            client.execute("issue", {"service": "SB-001"})
+            time.sleep(0.005)
+
+    def city_busy() -> None:
+        ids: list[str] = []
+        rng = random.Random(2)
+        while not stop.is_set():
+            if ids and rng.random() < 0.4:
+                peer.core.reschedule(rng.choice(ids), slot_start="15:00", slot_end="15:30")
+            else:
+                ids.append(
+                    peer.core.book(HALL_ID, "YB-001", DAY.isoformat(), "14:00", "14:30")["id"]
+                )
+            time.sleep(0.03)
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "hall", "sync", "--config", str(cfg_path)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+
+    workers = [threading.Thread(target=hall_busy), threading.Thread(target=city_busy)]
+    for w in workers:
+        w.start()
+    rng = random.Random(3)
+    proc = start()
+    try:
+        for _ in range(5):
+            time.sleep(rng.uniform(0.8, 2.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            proc = start()
+        stop.set()
+        for w in workers:
+            w.join()
+        top = len(hall.events())
+        assert peer.wait_acked(HALL_ID, top, 30)
+        appts = hall.store.state.appointments
+        wait_until(lambda: len(appts) == len(peer.store.appointments(HALL_ID)), 20)
+        for a in peer.store.appointments(HALL_ID):
+            wait_until(lambda a=a: appts[a["id"]].version == a["version"], 10)
+        top = len(hall.events())
+        assert peer.wait_acked(HALL_ID, top, 15)
+    finally:
+        stop.set()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        log.close()
+    assert_city_has_log(peer, hall)
+    received = Counter(
+        (e["data"]["id"], e["data"]["version"])
+        for e in hall.events()
+        if e["type"] == "appointment.received"
+    )
+    assert received and max(received.values()) == 1  # no change applied twice
+    assert len(received) == peer.store.hall(HALL_ID)["cursor"]  # and none lost
