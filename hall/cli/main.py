@@ -244,6 +244,12 @@ def config_schema() -> None:
     show_default=True,
     help="The hall bus: in process, or a private Mosquitto on a free loopback port.",
 )
+@click.option(
+    "--city",
+    is_flag=True,
+    help="Also run the city peer (its own Mosquitto, TLS) and the hall's city link: "
+    "appointments booked in the city, checked in at the hall, every event acked.",
+)
 @handle_errors
 def demo(
     headless: bool,
@@ -252,6 +258,7 @@ def demo(
     arrivals: int,
     minutes: int | None,
     bus: str,
+    city: bool,
 ) -> None:
     """Run a simulated day of a county hall on the sample catalog (no hardware, no cloud)."""
     from hall.sim.demo import run_demo
@@ -263,6 +270,7 @@ def demo(
         arrivals=arrivals,
         minutes=minutes,
         bus=bus,  # type: ignore[arg-type]
+        city=city,
         echo=click.echo,
     )
     click.echo(json.dumps(summary, ensure_ascii=False, indent=1))

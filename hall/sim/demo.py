@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import shutil
 import time
 from collections.abc import Callable
@@ -72,12 +73,74 @@ class Roles:
         self._display: Any = None
         self._kiosk_at: float | None = kiosk_at
         self._files: list[Path] = []
+        self._city: Any = None
+        self._client: HallClient | None = None
+        self._rng = random.Random(0)
+        self._arrived: set[str] = set()
+        self._checked_in = 0
 
     def on_step(self, kind: str, data: dict[str, Any]) -> None:
         """Called by the simulation after each step; the kiosk runs once the hall is busy."""
         if self._kiosk_at is not None and self.clock.t >= self._kiosk_at:
             self._kiosk_at = None
             self.run_kiosk()
+        if self._city is not None:
+            self._check_in_arrivals()
+
+    def start_city(self, client: HallClient, day: date, seed: int) -> None:
+        """The city peer on its own Mosquitto (TLS, ACLs) and the hall's `hall sync`: the
+        city books appointments for the day, citizens check them in at their slot."""
+        from sync.demo import run_with_city_peer
+
+        self.echo("starting the city peer and the hall's city link (TLS)…")
+        self._client = client
+        self._rng = random.Random(seed)
+        self._city = run_with_city_peer(self.hall, self.out / "city", appointments=30, day=day)
+        booked = len(self._city.booked)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and self._appointments_known() < booked:
+            time.sleep(0.05)
+        self.summary["city"] = {"appointments_received": self._appointments_known()}
+
+    def _appointments_known(self) -> int:
+        with self.hall.hub._lock:
+            return len(self.hall.store.state.appointments)
+
+    def _check_in_arrivals(self) -> None:
+        if self._client is None:
+            return
+        now = self.clock.t
+        with self.hall.hub._lock:
+            appts = list(self.hall.store.state.appointments.values())
+        for a in appts:
+            if a.id in self._arrived or a.status.value != "booked":
+                continue
+            slot = at_local(a.day, a.slot_start.strftime("%H:%M"), self.hall.cfg.tz)
+            if now < slot - 10 * 60:
+                continue
+            self._arrived.add(a.id)
+            if self._rng.random() < 0.1:
+                continue  # a no-show
+            try:
+                self._client.execute("check_in", {"code": a.code})
+                self._checked_in += 1
+            except CommandRefused as r:
+                self.summary.setdefault("city", {}).setdefault("check_in_refused", []).append(
+                    r.code
+                )
+
+    def stop_city(self) -> None:
+        if self._city is None:
+            return
+        synced = self._city.wait_synced(60)
+        self.summary["city"] = {
+            **self.summary.get("city", {}),
+            **self._city.summary(),
+            "checked_in_at_kiosk": self._checked_in,
+            "all_events_acked": synced,
+        }
+        self._city.stop()
+        self._city = None
 
     def run_kiosk(self) -> None:
         """The real kiosk, offscreen, through its flows (the simulated clock stands still)."""
@@ -105,6 +168,7 @@ class Roles:
         )
 
     def after_day(self) -> list[Path]:
+        self.stop_city()
         files: list[Path] = list(self._files)
         if self._display is not None:
             shown = self._display.close()
@@ -146,6 +210,7 @@ def run_demo(
     minutes: int | None = None,
     day: date | None = None,
     bus: Transport = "inproc",
+    city: bool = False,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     out = Path(out)
@@ -166,6 +231,8 @@ def run_demo(
             counters={x.id: list(x.services) for x in cfg.counters},
         )
         roles = Roles(out, hall, clock, echo, kiosk_at=at_local(the_day, "10:00", cfg.tz))
+        if city:
+            roles.start_city(client, the_day, seed)
         sim = DaySimulation(BusPort(client), clock, catalog, plan, on_step=roles.on_step)
         echo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "

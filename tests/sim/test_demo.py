@@ -14,9 +14,7 @@ from hall.sim.demo import run_demo
 
 
 def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
-    s = run_demo(
-        tmp_path, arrivals=600, minutes=150, day=date(2026, 11, 27), echo=lambda _: None
-    )
+    s = run_demo(tmp_path, arrivals=600, minutes=150, day=date(2026, 11, 27), echo=lambda _: None)
     assert s["bus"] == "inproc"
     assert s["tickets_issued"] > 50
     # (the kiosk issues a few tickets of its own at 10:00; the simulated counters call them)
@@ -52,9 +50,7 @@ def test_the_same_seed_gives_the_same_day(tmp_path: Path) -> None:
 
 
 def test_over_a_private_mosquitto(tmp_path: Path) -> None:
-    s = run_demo(
-        tmp_path, arrivals=400, minutes=60, day=date(2026, 11, 27), bus="mqtt", echo=print
-    )
+    s = run_demo(tmp_path, arrivals=400, minutes=60, day=date(2026, 11, 27), bus="mqtt", echo=print)
     assert s["bus"] == "mqtt" and s["tickets_issued"] > 10
 
 
@@ -63,3 +59,12 @@ def test_bad_demo_options_are_refused(tmp_path: Path, args: list[str]) -> None:
     r = CliRunner().invoke(cli, ["demo", "--headless", "--out", str(tmp_path), *args])
     assert r.exit_code == 2
     assert "Invalid value" in r.output
+
+
+def test_with_the_city(tmp_path: Path) -> None:
+    """--city: booked in the city, checked in at the hall, every event acked by the city."""
+    s = run_demo(tmp_path, arrivals=200, minutes=100, day=date(2026, 11, 27), city=True, echo=print)
+    city = s["roles"]["city"]
+    assert city["appointments_received"] == city["appointments_booked"] == 30
+    assert city["all_events_acked"] and city["events_rejected"] == 0
+    assert city["checked_in_at_kiosk"] >= 1
