@@ -61,8 +61,12 @@ class KeyPress:
 class KeyEvent:
     """One press on one device, delivered to the hub exactly once.
 
-    ``boot_id`` and ``event_no`` are the device's own (v1); together with the bus name and
-    the address they identify the press across lost replies and master restarts.
+    ``boot_id`` and ``event_no`` are the device's own (v1; a session number and the link's
+    count for devices without them). ``epoch`` and ``serial`` are the master's: ``epoch``
+    is stamped when the master first meets a boot id (the hall day, YYYYMMDD) and
+    ``serial`` counts the events of that boot past the wire's 1-255 wrap. Together they
+    make :attr:`idempotency_key` unique over the hall's whole history (docs/PAD_PROTOCOL.md,
+    "Idempotency keys").
     """
 
     bus: str
@@ -71,10 +75,14 @@ class KeyEvent:
     event_no: int
     key: Key
     arg: str = ""
+    epoch: int = 0
+    serial: int = 0
 
     @property
     def idempotency_key(self) -> str:
-        return f"pad/{self.bus}/{self.address}/{self.boot_id}/{self.event_no}"
+        """``pad/<bus>/<address>/<boot>-<epoch>/<n>``, n the serial (the wire number if 0)."""
+        n = self.serial or self.event_no
+        return f"pad/{self.bus}/{self.address}/{self.boot_id}-{self.epoch}/{n}"
 
     @property
     def rating(self) -> int | None:

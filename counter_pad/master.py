@@ -3,6 +3,12 @@
 It scans for devices with HELLO, polls them round-robin, sends SHOW/BEEP/EVAL_START/
 EVAL_CANCEL queued by the hub link, and hands each new key press to ``on_key`` exactly
 once, keeping each device's boot id and last event number in a :class:`PadMemory`.
+
+A press is *taken* when it is handed to ``on_key`` and *confirmed* when its action is
+committed: with ``auto_confirm`` (the default) as soon as ``on_key`` returns; otherwise
+when the consumer calls :meth:`BusMaster.confirm`. Only confirmed presses are stored in
+the memory and acknowledged to the device, in order, so a master that dies with presses
+in flight gets them again from the devices, with the same idempotency keys.
 """
 
 from __future__ import annotations
@@ -13,25 +19,13 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from counter_pad import frames_v1 as v1
 from counter_pad.keys import KEYS_WITH_ARG, V1_WIRE_KEYS, Key, KeyEvent
 from counter_pad.memory import PadCursor, PadMemory
+from counter_pad.port import Port
 
 log = logging.getLogger(__name__)
-
-
-class Port(Protocol):
-    """The slice of ``serial.Serial`` the master uses (read returns after ``timeout``)."""
-
-    timeout: float | None
-
-    def read(self, size: int = 1) -> bytes: ...
-
-    def write(self, data: bytes, /) -> int | None: ...
-
-    def reset_input_buffer(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -44,6 +38,7 @@ class MasterSettings:
     retries: int = 2
     offline_poll_interval: float = 2.0
     poll_interval: float = 0.0  # least time between two polls of one device
+    background_share: float = 0.1  # line time for display refreshes, as a share of polls
 
     def __post_init__(self) -> None:
         bad = [a for a in self.addresses if not 1 <= a <= 31]
@@ -58,8 +53,15 @@ class MasterSettings:
         return max(self.inter_byte_gap, v1.wire_time(3.5, self.baud))
 
 
+POLL_BYTES = 10 + 11  # a POLL and an empty EVENTS reply on the wire
 OnKey = Callable[[KeyEvent], None]
 OnStatus = Callable[[int, bool], None]
+
+
+@dataclass
+class _Taken:
+    cursor: PadCursor
+    done: bool = False
 
 
 @dataclass
@@ -69,10 +71,13 @@ class _Device:
     online: bool = False
     reported: bool = False  # whether on_status has heard of this device yet
     next_try: float = 0.0
-    cursor: PadCursor | None = None
+    cursor: PadCursor | None = None  # confirmed: stored in the memory and acknowledged
+    taken: PadCursor | None = None  # the last event handed to on_key (>= cursor)
+    pending: deque[_Taken] = field(default_factory=deque)  # taken, in order
     loaded: bool = False
     display: tuple[str, str] | None = None
     display_dirty: bool = False
+    display_urgent: bool = False  # answers a press, or the device lost what it showed
     commands: deque[Callable[[int], bytes]] = field(default_factory=deque)
 
 
@@ -94,8 +99,13 @@ class BusMaster:
         on_status: OnStatus | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        auto_confirm: bool = True,
+        epoch: Callable[[], int] = lambda: 0,
     ) -> None:
         self.port = port
+        self.auto_confirm = auto_confirm
+        self.epoch = epoch
         self.settings = settings
         self.memory = memory
         self.on_key = on_key
@@ -103,20 +113,29 @@ class BusMaster:
         self.clock = clock
         self.sleep = sleep
         self.stats: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # device state, shared with the hub link's threads
+        self._persist = threading.Lock()  # memory writes, in the order of the changes
         self._devices = {a: _Device(a) for a in settings.addresses}
         self._broadcasts: deque[bytes] = deque()
         self._seq = 0
-        port.timeout = settings.gap
+        self._budget = 0.0
+        self._urgent = False  # some device has an urgent display waiting
 
     # ------------------------------------------------------------ commands (any thread)
 
-    def show(self, address: int, line1: str, line2: str) -> None:
-        """Set what the device displays; sent now and again after a reboot or an outage."""
+    def show(self, address: int, line1: str, line2: str, urgent: bool = True) -> None:
+        """Set what the device displays; sent now and again after a reboot or an outage.
+
+        An ``urgent`` display (the answer to a press) goes before the device's next POLL;
+        others (a waiting count that changed) share ``background_share`` of the line with
+        the polls, so display traffic never slows the presses much."""
         lines = (v1.fit_line(line1).decode("gb18030"), v1.fit_line(line2).decode("gb18030"))
         with self._lock:
             dev = self._devices[address]
-            dev.display, dev.display_dirty = lines, True
+            if dev.display != lines:
+                dev.display, dev.display_dirty = lines, True
+                dev.display_urgent = dev.display_urgent or urgent
+                self._urgent = self._urgent or urgent
 
     def beep(self, address: int, count: int) -> None:
         self._queue(address, lambda seq: v1.encode_beep(address, seq, count))
@@ -143,6 +162,54 @@ class BusMaster:
                 a: DeviceStatus(a, d.online, d.info, d.cursor) for a, d in self._devices.items()
             }
 
+    def confirm(self, event: KeyEvent) -> None:
+        """The action of ``event`` is committed: store and acknowledge it (and any taken
+        before it that are confirmed too). A confirmation for an older boot is ignored."""
+        dev = self._devices.get(event.address)
+        if dev is None or event.bus != self.settings.bus:
+            return
+        with self._persist:
+            with self._lock:
+                for t in dev.pending:
+                    c = t.cursor
+                    key = (c.boot_id, c.epoch, c.serial)
+                    if key == (event.boot_id, event.epoch, event.serial):
+                        t.done = True
+                        break
+                else:
+                    return
+                new = self._advance(dev)
+            self._store(dev, new)
+
+    def attach(self, port: Port) -> None:
+        """Use ``port`` from now on (after the adapter came back): poll everyone at once."""
+        with self._lock:
+            self.port = port
+            for dev in self._devices.values():
+                dev.next_try = 0.0
+
+    def detach(self) -> None:
+        """The port is gone: every device is unreachable until :meth:`attach`."""
+        for dev in self._devices.values():
+            if dev.online:
+                self._mark(dev, online=False)
+
+    def _advance(self, dev: _Device) -> PadCursor | None:
+        """Move the cursor over the confirmed head of ``pending`` (lock held); the new
+        cursor to store, if it moved."""
+        new = None
+        while dev.pending and dev.pending[0].done:
+            new = dev.pending.popleft().cursor
+        if new is not None:
+            dev.cursor = new
+        return new
+
+    def _store(self, dev: _Device, cursor: PadCursor | None) -> None:
+        """Write a cursor to the memory (``_persist`` held, ``_lock`` not: the poll loop
+        never waits for the disk)."""
+        if cursor is not None:
+            self.memory.put(self.settings.bus, dev.address, cursor)
+
     def _queue(self, address: int, build: Callable[[int], bytes]) -> None:
         build(0)  # validate now, in the caller's thread
         with self._lock:
@@ -160,10 +227,12 @@ class BusMaster:
         started = self.clock()
         self._send_broadcasts()
         served = False
-        for dev in self._devices.values():
-            if self.clock() >= dev.next_try:
-                self._serve(dev)
-                served = True
+        due = [d for d in self._devices.values() if started >= d.next_try]
+        self._budget = self.settings.background_share * POLL_BYTES * len(due)
+        for dev in due:
+            self._urgent_shows()
+            self._serve(dev)
+            served = True
         rest = self.settings.poll_interval - (self.clock() - started)
         if not served:
             soonest = min(d.next_try for d in self._devices.values()) - self.clock()
@@ -179,6 +248,18 @@ class BusMaster:
                 frame = self._broadcasts.popleft()
             self.port.write(frame)
             self.sleep(v1.wire_time(len(frame), self.settings.baud) + self.settings.gap)
+
+    def _urgent_shows(self) -> None:
+        """Displays that answer a press go out now, not at their device's turn."""
+        if not self._urgent:
+            return
+        self._urgent = False
+        for dev in self._devices.values():
+            if dev.display_urgent and dev.display_dirty and dev.online and dev.info is not None:
+                with self._lock:
+                    build = self._next_command(dev)
+                if build is not None:
+                    self._transact(dev, build, 1 + self.settings.retries)
 
     def _serve(self, dev: _Device) -> None:
         attempts = 1 + self.settings.retries if dev.online else 1
@@ -199,9 +280,11 @@ class BusMaster:
             if isinstance(reply, v1.Nak):
                 self.stats["nak"] += 1
                 log.warning("bus %s: %d refused: %s", self.settings.bus, dev.address, reply)
-        if not dev.loaded:
-            dev.cursor, dev.loaded = self.memory.get(self.settings.bus, dev.address), True
-        cur = dev.cursor or PadCursor(0, 0)
+        with self._lock:
+            if not dev.loaded:
+                dev.cursor, dev.loaded = self.memory.get(self.settings.bus, dev.address), True
+                dev.taken = dev.cursor
+            cur = dev.cursor or PadCursor(0, 0)
         reply = self._transact(
             dev, lambda s: v1.encode_poll(dev.address, s, cur.last_event, cur.boot_id), attempts
         )
@@ -209,9 +292,13 @@ class BusMaster:
             self._take(dev, reply)
 
     def _next_command(self, dev: _Device) -> Callable[[int], bytes] | None:
-        if dev.display_dirty and dev.display is not None:
-            dev.display_dirty = False
+        show = dev.display_dirty and (dev.display_urgent or self._budget > 0)
+        if show and dev.display is not None:
             l1, l2 = dev.display
+            if not dev.display_urgent:
+                self._budget -= len(v1.encode_show(dev.address, 0, l1, l2)) + v1.OVERHEAD
+                self.stats["background_shows"] += 1
+            dev.display_dirty = dev.display_urgent = False
             return lambda seq: v1.encode_show(dev.address, seq, l1, l2)
         return dev.commands.popleft() if dev.commands else None
 
@@ -239,18 +326,31 @@ class BusMaster:
 
     def _exchange(self, request: bytes, address: int, seq: int) -> v1.Frame | None:
         s = self.settings
+        port = self.port
         rx = v1.Receiver()
-        self.port.reset_input_buffer()
-        self.port.write(request)
+        port.reset_input_buffer()
+        port.write(request)
         deadline = self.clock() + v1.wire_time(len(request), s.baud) + s.first_byte_timeout
         started = False
         want = address | v1.REPLY_BIT
-        while self.clock() < deadline:
-            data = self.port.read(rx.needed)
-            frames = rx.feed(data) if data else rx.abort() if rx.pending else []
-            if data and not started:
-                started = True
-                deadline = self.clock() + v1.wire_time(v1.MAX_FRAME, s.baud) + s.gap
+        while True:
+            left = deadline - self.clock()
+            if left <= 0:
+                break
+            # the first byte may take until the deadline; inside a frame, a gap ends it
+            data = port.read(v1.MAX_FRAME, min(left, s.gap) if rx.pending else left)
+            if data:
+                if not started:
+                    started = True
+                    deadline = self.clock() + v1.wire_time(v1.MAX_FRAME, s.baud) + s.gap
+                frames = rx.feed(data)
+                rest = v1.wire_time(rx.needed - 1, s.baud) if rx.pending else 0.0
+                if rest > 0.002:  # slow line: let the frame's known rest arrive, then read
+                    self.sleep(rest)
+            elif rx.pending:
+                frames = rx.abort()
+            else:
+                continue
             for frame in frames:
                 if frame.addr == want and frame.seq == seq:
                     return frame
@@ -268,7 +368,7 @@ class BusMaster:
             return
         dev.online, dev.reported = online, True
         if online:
-            dev.display_dirty = True  # whatever it showed may be gone
+            dev.display_dirty = dev.display_urgent = True  # whatever it showed may be gone
             log.info("bus %s: device %d online", self.settings.bus, dev.address)
         elif dev.info is None:
             log.info("bus %s: nothing answers at %d", self.settings.bus, dev.address)
@@ -282,43 +382,59 @@ class BusMaster:
 
     def _take(self, dev: _Device, reply: v1.Events) -> None:
         bus = self.settings.bus
-        cur = dev.cursor
-        if cur is None or cur.boot_id != reply.boot:
-            if cur is not None:
+        if dev.cursor is None or dev.cursor.boot_id != reply.boot:
+            if dev.cursor is not None:
                 log.info("bus %s: device %d rebooted (boot %d)", bus, dev.address, reply.boot)
-            cur = PadCursor(reply.boot, 0)
-            self.memory.put(bus, dev.address, cur)
-            dev.cursor = cur
-            with self._lock:
-                dev.display_dirty = True
+            cur = PadCursor(reply.boot, 0, self.epoch(), 0)
+            with self._persist:
+                with self._lock:
+                    dev.cursor = dev.taken = cur
+                    dev.pending.clear()  # confirmations for the old boot are ignored
+                    dev.display_dirty = dev.display_urgent = True
+                self._store(dev, cur)
+        with self._lock:
+            assert dev.cursor is not None
+            taken = dev.taken or dev.cursor
         if reply.overflow:
             self.stats["overflow"] += 1
             log.warning("bus %s: device %d lost events (store full)", bus, dev.address)
         for wire in reply.events:
-            if not is_after(wire.number, cur.last_event):
+            nxt = taken.after(wire.number)
+            if nxt is None:
                 self.stats["repeated_events"] += 1
                 continue
-            event = self._event(dev.address, reply.boot, wire)
+            event = self._event(dev.address, nxt, wire)
+            with self._persist:
+                with self._lock:
+                    dev.taken = nxt
+                    dev.pending.append(_Taken(nxt, done=event is None))
+                    new = self._advance(dev) if event is None else None
+                self._store(dev, new)
             if event is not None:
                 try:
                     self.on_key(event)
                 except Exception:
                     log.exception("bus %s: on_key failed for %s", bus, event.idempotency_key)
-                    return  # not taken: the device sends it again
-            cur = PadCursor(reply.boot, wire.number)
-            self.memory.put(bus, dev.address, cur)
-            dev.cursor = cur
+                    with self._lock:  # not taken: the device sends it again
+                        dev.taken = taken
+                        dev.pending.pop()
+                    return
+                if self.auto_confirm:
+                    self.confirm(event)
+            taken = nxt
 
-    def _event(self, address: int, boot: int, wire: v1.WireEvent) -> KeyEvent | None:
+    def _event(self, address: int, at: PadCursor, wire: v1.WireEvent) -> KeyEvent | None:
         if wire.key not in V1_WIRE_KEYS or (Key(wire.key) in KEYS_WITH_ARG and not wire.arg):
             self.stats["refused_keys"] += 1
             log.warning("bus %s: %d sent unusable key 0x%02X", self.settings.bus, address, wire.key)
             return None
-        return KeyEvent(self.settings.bus, address, boot, wire.number, Key(wire.key), wire.arg)
-
-
-def is_after(number: int, last: int) -> bool:
-    """Whether event ``number`` comes after ``last`` in the 1-255 wrapping numbering."""
-    if last == 0:
-        return True
-    return 0 < (number - last) % 255 < 128
+        return KeyEvent(
+            self.settings.bus,
+            address,
+            at.boot_id,
+            wire.number,
+            Key(wire.key),
+            wire.arg,
+            epoch=at.epoch,
+            serial=at.serial,
+        )

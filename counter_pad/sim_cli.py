@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pads", default="1-4", help="call-pad addresses, e.g. 1-4,7")
     p.add_argument("--evaluators", default="", help="evaluator addresses (v1)")
     p.add_argument("--displays", default="", help="counter display addresses (v1)")
+    p.add_argument("--turnaround", type=float, default=2.0, help="reply delay in ms")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--quiet", action="store_true", help="do not print display changes")
     return p
 
 
@@ -87,7 +89,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"display {address}: {lines[0]} | {lines[1]}", flush=True)
 
     sim = PadSimulator(
-        link, devices, args.profile, args.baud or None, seed=args.seed, on_display=shown
+        link,
+        devices,
+        args.profile,
+        args.baud or None,
+        turnaround=args.turnaround / 1000,
+        seed=args.seed,
+        on_display=None if args.quiet else shown,
     )
     with sim:
         for line in sys.stdin:

@@ -25,6 +25,8 @@ class Faults:
     drop_replies: int = 0  # the device acts on the request but its reply is lost
     corrupt_replies: int = 0  # one byte of the reply is flipped on the wire
     silent: bool = False  # unplugged: hears nothing, says nothing, keeps its state
+    deaf_acks: bool = False  # answers POLLs but takes no ACK: its events stay unacknowledged
+    lose_echoes: int = 0  # legacy: the next n frames from the host never arrive
 
 
 class SimV1Device:
@@ -120,7 +122,7 @@ class SimV1Device:
         return v1.encode_ok(addr, seq)
 
     def _accept_ack(self, ack: int, boot: int) -> None:
-        if boot != self.boot_id:
+        if boot != self.boot_id or self.faults.deaf_acks:
             return  # an ACK for another boot removes nothing
         self.booted = False
         if self.overflow_sent:

@@ -165,6 +165,16 @@ class PadSimulator:
         with self._lock:
             self.faults(address).silent = silent
 
+    def lose_echoes(self, address: int, count: int = 1) -> None:
+        """Legacy: the next ``count`` frames from the host to this pad are lost on the wire."""
+        with self._lock:
+            self.faults(address).lose_echoes += count
+
+    def set_deaf_acks(self, address: int, deaf: bool = True) -> None:
+        """The device keeps answering but takes no ACK (its presses stay unacknowledged)."""
+        with self._lock:
+            self.faults(address).deaf_acks = deaf
+
     def reboot(self, address: int) -> None:
         with self._lock:
             (self.v1.get(address) or self.legacy[address]).power_on()
@@ -194,6 +204,18 @@ class PadSimulator:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+            self._thread = None
+
+    def unplug(self) -> None:
+        """The adapter is pulled: the line goes away; the devices keep their state."""
+        self.stop()
+        self.link.close()
+
+    def replug(self, link: Link) -> None:
+        """The adapter is back (on ``link``); the devices carry on where they were."""
+        self.link = link
+        self._stop = threading.Event()
+        self.start()
 
     def __enter__(self) -> PadSimulator:
         return self.start()
@@ -237,6 +259,10 @@ class PadSimulator:
         pad = self.legacy.get(frame.addr)
         if pad is None or pad.faults.silent:
             return
+        with self._lock:
+            if pad.faults.lose_echoes:
+                pad.faults.lose_echoes -= 1
+                return
         received = time.monotonic()
         with self._lock:
             before = pad.digits

@@ -6,12 +6,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-import serial
-
 from counter_pad import frames_v1 as v1
 from counter_pad.keys import KeyEvent
 from counter_pad.master import BusMaster, MasterSettings
 from counter_pad.memory import InMemoryPadMemory, PadMemory
+from counter_pad.port import SerialPort
 from counter_pad.simulator import PadSimulator, open_pty
 
 
@@ -34,7 +33,9 @@ class PadBus:
         addresses: tuple[int, ...] | None = None,
         memory: PadMemory | None = None,
         seed: int = 7,
+        auto_confirm: bool = True,
     ) -> None:
+        self.auto_confirm = auto_confirm
         link, self.path = open_pty()
         self.baud = baud
         self.sim = PadSimulator(link, devices, baud=baud, seed=seed).start()
@@ -51,17 +52,18 @@ class PadBus:
         self.master: BusMaster | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._port: serial.Serial | None = None
+        self._port: SerialPort | None = None
 
     def start_master(self, memory: PadMemory | None = None) -> BusMaster:
         self._stop = threading.Event()
-        self._port = serial.Serial(self.path, self.baud)
+        self._port = SerialPort(self.path, self.baud)
         self.master = BusMaster(
             self._port,
             self.settings,
             memory or self.memory,
             self._on_key,
             lambda a, up: self.status_changes.append((a, up)),
+            auto_confirm=self.auto_confirm,
         )
         self._thread = threading.Thread(target=self.master.run, args=(self._stop,), daemon=True)
         self._thread.start()

@@ -10,7 +10,7 @@ import serial
 
 from counter_pad import frames_legacy as fl
 from counter_pad import frames_v1 as v1
-from counter_pad.keys import Key, KeyPress
+from counter_pad.keys import Key, KeyEvent, KeyPress
 from counter_pad.legacy_keys import LegacyKeyInterpreter
 from counter_pad.simulator import PadSimulator, open_pty
 from tests.pads.padbus import wait_for
@@ -82,3 +82,43 @@ def test_display_and_beep_are_echoed(line: tuple[PadSimulator, Host]) -> None:
     assert wait_for(lambda: sim.display(2) == ("012", "  5"))
     assert sim.legacy[2].beeps == 2
     assert [f.cmd for f in host.frames] == [fl.CMD_DISPLAY, fl.CMD_BEEP]
+
+
+@pytest.mark.allow_logged_exceptions
+def test_the_link_replays_a_press_its_consumer_never_confirmed(
+    line: tuple[PadSimulator, Host],
+) -> None:
+    import threading
+
+    from counter_pad.legacy_link import LegacyLink, LegacySettings
+    from counter_pad.memory import InMemoryPadMemory
+    from counter_pad.port import SerialPort
+
+    sim, host = line
+    path = host.port.port
+    host.port.close()  # the real link takes the line
+    journal = InMemoryPadMemory()
+    got: list[KeyEvent] = []
+
+    def crash(event: KeyEvent) -> None:
+        raise RuntimeError("killed before the hub answered")
+
+    settings = LegacySettings(bus="L", addresses=(1, 2))
+    for on_key, presses in ((crash, True), (got.append, False)):
+        port = SerialPort(path, 9600)
+        link = LegacyLink(port, settings, journal, on_key)
+        stop = threading.Event()
+        t = threading.Thread(target=link.run, args=(stop,), daemon=True)
+        t.start()
+        if presses:
+            sim.legacy_press(1, fl.KEY_RECALL)
+            assert wait_for(lambda: sim.pending_events(1) == 0)  # echoed
+            assert wait_for(lambda: len(journal.journal_pending("L")) == 1)
+        else:
+            assert wait_for(lambda: len(got) == 1)
+        stop.set()
+        t.join(timeout=5)
+        port.close()
+    (event,) = got
+    assert (event.key, event.boot_id, event.event_no) == (Key.RECALL, 1, 1)
+    assert journal.journal_pending("L") == []

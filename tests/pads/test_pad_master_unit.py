@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from counter_pad.master import MasterSettings, is_after
+from counter_pad.master import MasterSettings
+from counter_pad.memory import is_after
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ import sys
 import threading
 
 import pytest
-import serial
 
 from counter_pad.keys import Key, KeyEvent
 from counter_pad.master import BusMaster, MasterSettings
 from counter_pad.memory import InMemoryPadMemory
+from counter_pad.port import SerialPort
 from counter_pad.sim_cli import parse_addresses
 from tests.pads.padbus import wait_for
 
@@ -39,7 +39,7 @@ def test_cli_prints_the_pty_and_a_master_takes_a_scripted_press() -> None:
         path = proc.stdout.readline().strip()
         assert path.startswith("/dev/")
         keys: list[KeyEvent] = []
-        port = serial.Serial(path, 115200)
+        port = SerialPort(path, 115200)
         settings = MasterSettings("cli", addresses=(1, 2), baud=115200)
         master = BusMaster(port, settings, InMemoryPadMemory(), keys.append)
         stop = threading.Event()

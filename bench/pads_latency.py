@@ -1,0 +1,309 @@
+"""Counter pads: key press to the call's event committed, beside the wire's physical floor.
+
+Three processes, as deployed: the pad simulator shipped in the product
+(``python -m counter_pad.simulator --pty``, modelling wire time at the line speed and
+answering ``--turnaround`` ms after each request), `hall pads` (the real bus master and
+pads service), and a hub over a private Mosquitto in this process. For each line speed
+(9600, 115200) and pad count (1, 8, 31), each pad presses CALL_NEXT after a random pause,
+again and again (the hall presses ``--rate`` keys a second in all, each pad at most one
+every 0.5 s). A sample is the time from the press to the hub's call event for that counter
+(published right after the commit, received here over MQTT).
+
+The hall has 31 counters, each service served by about three of them. The hub's own part
+(a command over MQTT to its call event, without pads) is measured first, for reference.
+
+The floor is the bytes on the wire for one poll cycle (a POLL and an empty EVENTS reply
+per pad) at that speed: a press waits on average half a cycle, at worst one.
+Target: p99 <= 1.5 x floor + 20 ms. The `hall pads` process's RSS and CPU are read from
+/proc during each run (target at 115200 with 31 pads: < 60 MB, < 5% of a core).
+
+    .venv/bin/python bench/pads_latency.py [--samples 60] [--turnaround 2] [--rate 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from hall.bus.interface import Message
+from hall.core.timekeeping import FixedClock, at_local
+from hall.hub import protocol as p
+from hall.hub.local import LocalHall, sample_config_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+POLL_CYCLE_BYTES = 10 + 11  # POLL request + empty EVENTS reply, per pad
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def floor_ms(pads: int, baud: int) -> float:
+    return pads * POLL_CYCLE_BYTES * 10 / baud * 1000
+
+
+def percentile(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+
+
+SERVICES = ["SB-001", "SB-002", "YB-001", "YB-002", "BDC-001", "BDC-002", "GJJ-001", "HJ-001"]
+SERVICES += ["CRJ-001", "SCJG-001", "SW-001"]
+
+
+def service_of(counter: int) -> str:
+    """A hall of 31 counters where each service has about three counters."""
+    return SERVICES[(counter - 1) // 3 % len(SERVICES)]
+
+
+def hall_config(folder: Path, counters: int) -> Path:
+    path = sample_config_dir(folder)
+    text = path.read_text(encoding="utf-8")
+    text = text[: text.index("[[counters]]")]
+    for i in range(1, counters + 1):
+        text += f'[[counters]]\nid = "{i}"\nservices = ["{service_of(i)}"]\n\n'
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def hub_path(samples: int) -> dict[str, float]:
+    """The hub's own part: call_next sent over MQTT until its call event arrives here."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clock = FixedClock(at_local(date(2026, 11, 27), "09:30", TZ))
+        config = hall_config(folder / "c", 31)
+        with LocalHall(folder / "hall", transport="mqtt", clock=clock, config_path=config) as hall:
+            tool, client = hall.connect("bench-tool", "tool")
+            _, caller = hall.connect("bench-caller", "pads")
+            got = threading.Event()
+            tool.subscribe(p.CALL_EVENT, lambda m: got.set())
+            for _ in range(samples + 5):
+                client.execute("issue", {"service": "SB-001"})
+            client.execute("sign_in", {"counter": "1", "staff": "1001"})
+            out = []
+            for _ in range(samples):
+                got.clear()
+                t0 = time.perf_counter()
+                caller.execute("call_next", {"counter": "1"})
+                got.wait(5)
+                out.append((time.perf_counter() - t0) * 1000)
+                time.sleep(0.02)
+    return {"p50_ms": round(percentile(out, 50), 1), "p99_ms": round(percentile(out, 99), 1)}
+
+
+class Simulator:
+    """The product's simulator as its own process, driven through its stdin."""
+
+    def __init__(self, pads: int, baud: int, turnaround_ms: float) -> None:
+        cmd = [sys.executable, "-m", "counter_pad.simulator", "--pty", "--quiet"]
+        cmd += ["--baud", str(baud), "--pads", f"1-{pads}", "--turnaround", str(turnaround_ms)]
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        assert self.proc.stdout is not None and self.proc.stdin is not None
+        self.stdin: IO[str] = self.proc.stdin
+        self.path = self.proc.stdout.readline().strip()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
+
+    def _drain(self, out: IO[str]) -> None:
+        for _ in out:
+            pass
+
+    def press(self, address: int) -> float:
+        with self._lock:
+            self.stdin.write(f"press {address} CALL_NEXT\n")
+            self.stdin.flush()
+            return time.perf_counter()
+
+    def close(self) -> None:
+        try:
+            self.stdin.write("quit\n")
+            self.stdin.flush()
+            self.proc.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+def measure(
+    pads: int, baud: int, samples: int, turnaround_ms: float, rate: float, seed: int
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clock = FixedClock(at_local(date(2026, 11, 27), "09:30", TZ))
+        config = hall_config(folder / "c", 31)
+        hall = LocalHall(folder / "hall", transport="mqtt", clock=clock, config_path=config)
+        sim = Simulator(pads, baud, turnaround_ms)
+        devices = ", ".join(f'{{ address = {a}, counter = "{a}" }}' for a in range(1, pads + 1))
+        text = config.read_text(encoding="utf-8").replace("port = 1883", f"port = {hall.port}")
+        text += (
+            f'\n[pads]\n[[pads.buses]]\nname = "bench"\nport = "{sim.path}"\n'
+            f"baud = {baud}\ndevices = [{devices}]\n"
+        )
+        pads_config = config.parent / "pads.toml"
+        pads_config.write_text(text, encoding="utf-8")
+        tool, client = hall.connect("bench-tool", "tool")
+        for a in range(1, pads + 1):
+            for _ in range(samples // pads + 12):
+                client.execute("issue", {"service": service_of(a)})
+        for a in range(1, pads + 1):
+            client.execute("sign_in", {"counter": str(a), "staff": str(1000 + a)})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hall", "pads", "--config", str(pads_config)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        lock = threading.Lock()
+        pressed: dict[str, float] = {}
+        done = {str(a): threading.Event() for a in range(1, pads + 1)}
+        latencies: list[float] = []
+
+        def on_call(msg: Message) -> None:
+            now = time.perf_counter()
+            counter = str(msg.payload["counter"])
+            with lock:
+                t0 = pressed.pop(counter, None)
+                if t0 is not None:
+                    latencies.append((now - t0) * 1000)
+            if counter in done:
+                done[counter].set()
+
+        tool.subscribe(p.CALL_EVENT, on_call)
+        stop = threading.Event()
+        mean_pause = max(0.5, pads / rate)
+        rng = random.Random(seed)
+
+        def presser(address: int) -> None:
+            counter = str(address)
+            r = random.Random(rng.random())
+            while not stop.wait(r.uniform(0.5, 1.5) * mean_pause):
+                done[counter].clear()
+                with lock:
+                    pressed[counter] = time.perf_counter()
+                sim.press(address)
+                if not done[counter].wait(5):
+                    with lock:
+                        pressed.pop(counter, None)
+
+        try:
+            time.sleep(3 + pads * POLL_CYCLE_BYTES * 30 / baud)  # start, scan, first displays
+            cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+            threads = [
+                threading.Thread(target=presser, args=(a,), daemon=True) for a in range(1, pads + 1)
+            ]
+            for t in threads:
+                t.start()
+            end = time.monotonic() + 180
+            while time.monotonic() < end:
+                with lock:
+                    if len(latencies) >= samples:
+                        break
+                time.sleep(0.05)
+            stop.set()
+            for t in threads:
+                t.join(timeout=6)
+            wall = time.monotonic() - t0
+            cpu = 100 * (cpu_seconds(proc.pid) - cpu0) / wall
+            rss = rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            sim.close()
+            hall.close()
+    with lock:
+        got = latencies[:samples]
+    floor = floor_ms(pads, baud)
+    p99 = percentile(got, 99)
+    target = 1.5 * floor + 20
+    return {
+        "baud": baud,
+        "pads": pads,
+        "n": len(got),
+        "p50_ms": round(percentile(got, 50), 1),
+        "p99_ms": round(p99, 1),
+        "max_ms": round(max(got), 1),
+        "floor_ms": round(floor, 1),
+        "target_ms": round(target, 1),
+        "met": p99 <= target,
+        "pads_cpu_percent": round(cpu, 2),
+        "pads_rss_mb": round(rss, 1),
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--samples", type=int, default=60, help="presses per configuration")
+    parser.add_argument("--turnaround", type=float, default=2.0, help="device reply delay, ms")
+    parser.add_argument("--rate", type=float, default=1.0, help="presses a second, all pads")
+    parser.add_argument("--bauds", default="9600,115200")
+    parser.add_argument("--pads", default="1,8,31")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the hub's notes on roles coming and going
+    hub = hub_path(args.samples)
+    print(
+        f"hub path (call_next over MQTT to its call event, no pads): "
+        f"p50 {hub['p50_ms']} ms  p99 {hub['p99_ms']} ms",
+        flush=True,
+    )
+    rows = []
+    for baud in map(int, args.bauds.split(",")):
+        for pads in map(int, args.pads.split(",")):
+            row = measure(pads, baud, args.samples, args.turnaround, args.rate, args.seed)
+            rows.append(row)
+            print(
+                f"{baud:>6} baud {pads:>2} pads  n={row['n']:<4} p50 {row['p50_ms']:7.1f} ms  "
+                f"p99 {row['p99_ms']:7.1f} ms  max {row['max_ms']:7.1f} ms  "
+                f"floor {row['floor_ms']:6.1f} ms  target {row['target_ms']:6.1f} ms  "
+                f"{'MET' if row['met'] else 'MISSED'}   hall pads: "
+                f"CPU {row['pads_cpu_percent']:4.1f}%  RSS {row['pads_rss_mb']:.0f} MB",
+                flush=True,
+            )
+    fp = [r for r in rows if r["baud"] == 115200 and r["pads"] == 31]
+    if fp:
+        ok = fp[0]["pads_rss_mb"] < 60 and fp[0]["pads_cpu_percent"] < 5
+        print(f"footprint target at 115200 x 31 (< 60 MB, < 5% CPU): {'MET' if ok else 'MISSED'}")
+    print(
+        json.dumps(
+            {
+                "turnaround_ms": args.turnaround,
+                "presses_per_s": args.rate,
+                "hub_path": hub,
+                "latency": rows,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

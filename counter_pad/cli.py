@@ -1,0 +1,23 @@
+"""`hall pads --config FILE`: run the counter call-pads, evaluators and keypads."""
+
+from __future__ import annotations
+
+import click
+
+from hall.cli.common import EXIT_STORE, config_option, fail, handle_errors, load_config
+
+
+@click.command("pads")
+@config_option
+@handle_errors
+def command(config_path: str) -> None:
+    """Run the counter pads ([pads] in the config) against the hub on the hall bus."""
+    from counter_pad.runner import AlreadyRunning, run_pads
+
+    cfg = load_config(config_path)
+    try:
+        code = run_pads(cfg)
+    except AlreadyRunning as exc:
+        fail(str(exc), EXIT_STORE)
+        return
+    raise SystemExit(code)

@@ -1,0 +1,313 @@
+"""`hall pads`: every configured pad line and keypad, linked to the hub, in one process.
+
+One process, one thread per serial line (its master or legacy link, reopening the port by
+path when the adapter comes and goes), one per keypad, and the pads service's threads
+(hub commands in order, notices, device reports). Lines are independent: a dead adapter
+or a silent pad slows no other line. Threads rather than processes: the work is waiting
+on serial ports and the hub, a few hundred small frames a second at most, well within one
+interpreter; one process keeps one hall-bus connection, one presence and one memory file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from counter_pad.legacy_link import LegacyLink, LegacySettings
+from counter_pad.master import BusMaster, MasterSettings
+from counter_pad.memory import InMemoryPadMemory, SqlitePadMemory
+from counter_pad.outputs import KeypadOutput, LegacyOutput, V1Output
+from counter_pad.port import UNPLUGGED, PortGone, SerialPort, keep_open
+from counter_pad.service import Device, Output, PadService, ServiceSettings
+from counter_pad.settings import PadBus
+from counter_pad.usb_keypad import ADDRESS, KeymapError, KeypadLink
+from hall import __version__
+from hall.bus.interface import Bus
+from hall.config import ConfigError, HallConfig
+from hall.hub.client import HallClient, StateCache
+
+log = logging.getLogger(__name__)
+
+PLAUSIBLE = 1_735_660_800  # 2025-01-01: a clock before this is not set
+Memory = SqlitePadMemory | InMemoryPadMemory
+PortOpener = Callable[[PadBus], SerialPort]
+
+
+class AlreadyRunning(RuntimeError):
+    """Another pads process holds this state file."""
+
+
+def check(cfg: HallConfig) -> None:
+    """What the [pads] schema cannot see: the counters named exist in [[counters]]."""
+    known = {c.id for c in cfg.counters}
+    where: list[tuple[str, str]] = [
+        (f"pads.buses[{b.name}].devices[address={d.address}]", d.counter)
+        for b in cfg.pads.buses
+        for d in b.devices
+    ]
+    where += [(f"pads.keypads[{k.name}]", k.counter) for k in cfg.pads.keypads]
+    for loc, counter in where:
+        if counter not in known:
+            raise ConfigError(
+                f"{cfg.source}: key '{loc}.counter': counter {counter!r} is not one of the "
+                f"[[counters]] ({', '.join(sorted(known))})"
+            )
+    for k in cfg.pads.keypads:
+        try:
+            from counter_pad.usb_keypad import typed_names
+
+            typed_names(k.keymap)
+        except KeymapError as exc:
+            raise ConfigError(f"{cfg.source}: key 'pads.keypads[{k.name}].keymap': {exc}") from None
+
+
+def day_epoch(cfg: HallConfig, cache: StateCache | None) -> Callable[[], int]:
+    """The hall day (YYYYMMDD) by this box's clock, else by the hub's board, else 0."""
+
+    def epoch() -> int:
+        now = time.time()
+        if now >= PLAUSIBLE:
+            return int(datetime.fromtimestamp(now, cfg.tz).strftime("%Y%m%d"))
+        board = cache.board if cache is not None else None
+        day = board.get("day") if board else None
+        return int(str(day).replace("-", "")) if day else 0
+
+    return epoch
+
+
+def serial_opener(bus: PadBus) -> SerialPort:
+    return SerialPort(bus.port, bus.baud)
+
+
+@dataclass
+class Pads:
+    """Everything `hall pads` runs; `start()` then `stop()`."""
+
+    service: PadService
+    masters: dict[str, BusMaster] = field(default_factory=dict)
+    legacy: dict[str, LegacyLink] = field(default_factory=dict)
+    keypads: dict[str, KeypadLink] = field(default_factory=dict)
+    openers: dict[str, Callable[[], SerialPort]] = field(default_factory=dict)
+    retry_s: float = 1.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> Pads:
+        self.service.start()
+        lines: dict[str, BusMaster | LegacyLink] = {**self.masters, **self.legacy}
+        for name, link in lines.items():
+            t = threading.Thread(
+                target=keep_open,
+                args=(name, self.openers[name], link, self._stop, self.retry_s),
+                name=f"pads-{name}",
+                daemon=True,
+            )
+            t.start()
+            self._threads.append(t)
+        for kp in self.keypads.values():
+            kp.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        for kp in self.keypads.values():
+            kp.stop()
+        self.service.stop()
+
+
+def build(
+    cfg: HallConfig,
+    bus: Bus,
+    memory: Memory,
+    *,
+    port_opener: PortOpener = serial_opener,
+    keypad_opener: Callable[[str], Callable[[], Any]] | None = None,
+    client_timeout: float | None = None,
+) -> Pads:
+    """Wire the configured lines and keypads to the hub over ``bus`` (not started)."""
+    check(cfg)
+    pc = cfg.pads
+    client = HallClient(bus, timeout=client_timeout or cfg.bus.request_timeout_s)
+    cache = StateCache(bus)
+    epoch = day_epoch(cfg, cache)
+    devices = [
+        Device(b.name, d.address, d.counter, d.kind) for b in pc.buses for d in b.devices
+    ] + [Device(k.name, ADDRESS, k.counter, "call_pad") for k in pc.keypads]
+    outputs: dict[str, Output] = {}
+    service = PadService(
+        client,
+        cache,
+        devices,
+        outputs,
+        counters=[c.id for c in cfg.counters],
+        settings=ServiceSettings(
+            pads_id=pc.id,
+            number_width=cfg.queue.number_width,
+            shortcuts={k.upper(): v for k, v in pc.transfer_shortcuts.items()},
+            notice_seconds=pc.notice_seconds,
+            error_beeps=pc.error_beeps,
+            command_timeout=pc.command_timeout_s,
+        ),
+    )
+    pads = Pads(service)
+    for b in pc.buses:
+
+        def status(address: int, up: bool, name: str = b.name) -> None:
+            service.on_status(name, address, up)
+
+        pads.openers[b.name] = functools.partial(port_opener, b)
+        addresses = tuple(sorted(d.address for d in b.devices))
+        if b.profile == "v1":
+            master = BusMaster(
+                UNPLUGGED,
+                MasterSettings(
+                    bus=b.name,
+                    addresses=addresses,
+                    baud=b.baud,
+                    first_byte_timeout=b.reply_timeout_ms / 1000,
+                    inter_byte_gap=b.gap_ms / 1000,
+                    retries=b.retries,
+                    offline_poll_interval=b.offline_poll_s,
+                ),
+                memory,
+                service.on_key,
+                status,
+                auto_confirm=False,
+                epoch=epoch,
+            )
+            pads.masters[b.name] = master
+            outputs[b.name] = V1Output(master)
+        else:
+            link = LegacyLink(
+                None,
+                LegacySettings(
+                    bus=b.name,
+                    addresses=addresses,
+                    baud=b.baud,
+                    echo_timeout=b.reply_timeout_ms / 1000,
+                    retries=b.retries,
+                    offline_retry=b.offline_poll_s,
+                    gap=b.gap_ms / 1000,
+                ),
+                memory,
+                service.on_key,
+                status,
+                auto_confirm=False,
+                epoch=epoch,
+            )
+            pads.legacy[b.name] = link
+            outputs[b.name] = LegacyOutput(link)
+    for k in pc.keypads:
+
+        def kp_status(address: int, up: bool, name: str = k.name) -> None:
+            service.on_status(name, address, up)
+
+        kp = KeypadLink(
+            k,
+            memory,
+            service.on_key,
+            kp_status,
+            opener=keypad_opener(k.name) if keypad_opener else None,
+            epoch=epoch,
+            auto_confirm=False,
+        )
+        pads.keypads[k.name] = kp
+        outputs[k.name] = KeypadOutput(memory)
+    return pads
+
+
+def state_path(cfg: HallConfig) -> Path:
+    return cfg.base / cfg.pads.state_file
+
+
+def lock_state(path: Path) -> IO[str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(f"{path}.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held for the life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise AlreadyRunning(
+            f"another `hall pads` is running on {path} (lock {path}.lock); stop it first"
+        ) from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return lock
+
+
+def run_pads(
+    cfg: HallConfig,
+    *,
+    stop: threading.Event | None = None,
+    ready: threading.Event | None = None,
+) -> int:
+    """Run until `stop` is set or SIGTERM/SIGINT arrives; return an exit status."""
+    from hall.bus.mqtt import MqttBus
+    from hall.hub.client import presence
+
+    check(cfg)
+    if not cfg.pads.buses and not cfg.pads.keypads:
+        raise ConfigError(f"{cfg.source}: [pads] has no buses and no keypads: nothing to run")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            log.info("pads: signal %d, stopping", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    path = state_path(cfg)
+    lock = lock_state(path)
+    client_id = cfg.pads.id
+    birth, will = presence(client_id, "pads", version=__version__, host=socket.gethostname())
+    memory = SqlitePadMemory(path)
+    try:
+        bus = MqttBus(client_id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+        if not bus.wait_connected(10):
+            log.warning(
+                "pads: the hall bus at %s:%d does not answer yet; retrying",
+                cfg.bus.host,
+                cfg.bus.port,
+            )
+        pads = build(cfg, bus, memory).start()
+        log.info(
+            "pads %s: %d line(s), %d keypad(s), memory %s",
+            client_id,
+            len(cfg.pads.buses),
+            len(cfg.pads.keypads),
+            path,
+        )
+        if ready is not None:
+            ready.set()
+        stop.wait()
+        pads.stop()
+        try:
+            bus.publish(birth.topic, {**birth.payload, "status": "down"}, retain=True)
+        except Exception as exc:
+            log.info("pads: presence 'down' not sent: %s", exc)
+        bus.close()
+    finally:
+        memory.close()
+        lock.close()
+    return 0
+
+
+__all__ = ["AlreadyRunning", "Pads", "PortGone", "build", "check", "run_pads"]
