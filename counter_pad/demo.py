@@ -35,6 +35,7 @@ def run_scripted(
     presses: int = 20,
     *,
     seed: int = 1,
+    staff_base: int = 1000,
 ) -> dict[str, Any]:
     """Run the scripted pads against the hub reached through ``bus_factory(client_id,
     role)``; return a summary and write ``out/pads/*.txt``. Takes a few seconds."""
@@ -89,7 +90,7 @@ def run_scripted(
             pressed += 1
 
         for address in pads:
-            press(address, Key.LOGIN, f"{1000 + address}")
+            press(address, Key.LOGIN, f"{staff_base + address}")
         _settle(sim, service, pads)
         cycle = [Key.CALL_NEXT, Key.START, Key.FINISH]
         step = 0

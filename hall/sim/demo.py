@@ -42,6 +42,9 @@ def next_weekday(today: date) -> date:
     return d
 
 
+PAD_COUNTERS = ("91", "92", "93")
+
+
 class BusPort:
     """The simulation's citizens and counters as clients of the hub over the hall bus."""
 
@@ -84,8 +87,24 @@ class Roles:
         if self._kiosk_at is not None and self.clock.t >= self._kiosk_at:
             self._kiosk_at = None
             self.run_kiosk()
+            self.run_pads()
         if self._city is not None:
             self._check_in_arrivals()
+
+    def run_pads(self) -> None:
+        """Staff at counters 91–93 on real pads: the pad simulator on a pty, the bus master
+        and the pads service against the hub, scripted presses, what each pad showed."""
+        from counter_pad.demo import run_scripted
+
+        self.echo("counters 91–93 work through their call-pads and evaluators…")
+        cfg = self.hall.cfg
+        pads_cfg = cfg.model_copy(
+            update={"counters": [c for c in cfg.counters if c.id in PAD_COUNTERS]}
+        )
+        # staff numbers 9001… (the simulated staff are 1001…)
+        result = run_scripted(self.out, self.hall.bus, pads_cfg, presses=20, staff_base=9000)
+        self._files += sorted((self.out / "pads").glob("*.txt"))
+        self.summary["pads"] = result
 
     def start_city(self, client: HallClient, day: date, seed: int) -> None:
         """The city peer on its own Mosquitto (TLS, ACLs) and the hall's `hall sync`: the
@@ -192,7 +211,13 @@ def prepare(out: Path, arrivals: int) -> Path:
     text = data_file("county-hall.toml").read_text(encoding="utf-8")
     head = text.split("[[counters]]", 1)[0]
     blocks = []
-    for x in staffed_counters(catalog, arrivals):
+    staffed = staffed_counters(catalog, arrivals)
+    # Three counters more, staffed through the real pads (simulated on a pty) at 10:00.
+    for i, pad_id in enumerate(PAD_COUNTERS):
+        staffed.append(
+            {"id": pad_id, "name": f"{pad_id}号窗口", "services": staffed[i]["services"]}
+        )
+    for x in staffed:
         services = ", ".join(f'"{s}"' for s in x["services"])
         name = f'name = "{x["name"]}"\n' if x.get("name") else ""
         blocks.append(f'[[counters]]\nid = "{x["id"]}"\n{name}services = [{services}]\n')
@@ -228,7 +253,7 @@ def run_demo(
             arrivals=arrivals,
             seed=seed,
             minutes=minutes,
-            counters={x.id: list(x.services) for x in cfg.counters},
+            counters={x.id: list(x.services) for x in cfg.counters if x.id not in PAD_COUNTERS},
         )
         roles = Roles(out, hall, clock, echo, kiosk_at=at_local(the_day, "10:00", cfg.tz))
         if city:
