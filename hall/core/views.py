@@ -112,3 +112,20 @@ def catalog_view(state: HallState, hall_name: str = "") -> dict[str, Any]:
             if s.code in offered
         ],
     }
+
+
+def devices_view(state: HallState) -> dict[str, Any]:
+    """Every device a role has reported, its last state, for technicians and `hall doctor`."""
+    return {
+        "devices": [
+            {
+                "device": d["device"],
+                "kind": d["kind"],
+                "ok": bool(d["ok"]),
+                "state": d["state"],
+                "detail": d["detail"],
+                "at": local(d["at"], state.tz).isoformat(timespec="seconds"),
+            }
+            for d in sorted(state.devices.values(), key=lambda d: str(d["device"]))
+        ]
+    }

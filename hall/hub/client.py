@@ -163,6 +163,7 @@ class StateCache:
             bus.subscribe(p.BOARD, self._on_message),
             bus.subscribe(p.CATALOG, self._on_message),
             bus.subscribe(p.ROLES, self._on_message),
+            bus.subscribe(p.DEVICES, self._on_message),
             bus.subscribe(p.COUNTER_PATTERN, self._on_message),
         ]
 

@@ -8,7 +8,7 @@ checked against are in `hall/hub/schema/hall-bus.schema.json`.
   The reply is `{"ok": true, "result": {...}, "duplicate": false}` or
   `{"ok": false, "error": {"code": ..., "message": <Chinese>, "hint": ...}}`.
 - State is retained: `hall/v1/state/board`, `hall/v1/state/counter/<id>`,
-  `hall/v1/state/catalog`, `hall/v1/state/roles`.
+  `hall/v1/state/catalog`, `hall/v1/state/roles`, `hall/v1/state/devices`.
 - Live events (never retained): `hall/v1/event/call` for each call and recall.
 - Presence: each role's retained `hall/v1/presence/<client id>`, with a will message.
 """
@@ -27,6 +27,7 @@ CMD_PATTERN: Final = CMD_PREFIX + "+"
 BOARD: Final = PREFIX + "state/board"
 CATALOG: Final = PREFIX + "state/catalog"
 ROLES: Final = PREFIX + "state/roles"
+DEVICES: Final = PREFIX + "state/devices"
 COUNTER_PREFIX: Final = PREFIX + "state/counter/"
 COUNTER_PATTERN: Final = COUNTER_PREFIX + "+"
 CALL_EVENT: Final = PREFIX + "event/call"

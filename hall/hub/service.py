@@ -24,7 +24,7 @@ from hall.core.errors import Refused
 from hall.core.model import TicketState
 from hall.core.rules import PrintFailure
 from hall.core.timekeeping import rfc3339
-from hall.core.views import board_view, catalog_view, counter_view
+from hall.core.views import board_view, catalog_view, counter_view, devices_view
 from hall.hub import protocol as p
 from hall.hub.validate import problems
 from hall.store.store import HallStore
@@ -187,6 +187,7 @@ class Hub:
             out = {
                 p.BOARD: board_view(st, self.hall_name, self.notice),
                 p.CATALOG: catalog_view(st, self.hall_name),
+                p.DEVICES: devices_view(st),
             }
             for cid in st.counters:
                 out[p.counter_topic(str(cid))] = counter_view(st, cid)

@@ -76,7 +76,13 @@ def definition_for(topic: str) -> str | None:
     """The schema definition of the messages on `topic` (None: not a hall bus topic)."""
     from hall.hub import protocol as p
 
-    fixed = {p.BOARD: "board", p.CATALOG: "catalog", p.ROLES: "roles", p.CALL_EVENT: "call"}
+    fixed = {
+        p.BOARD: "board",
+        p.CATALOG: "catalog",
+        p.ROLES: "roles",
+        p.DEVICES: "devices",
+        p.CALL_EVENT: "call",
+    }
     if topic in fixed:
         return fixed[topic]
     if topic.startswith(p.COUNTER_PREFIX):

@@ -240,6 +240,17 @@ def test_every_hub_message_in_a_busy_morning_is_valid(local: LocalHall, spy: Spy
     pad.execute("sign_out", {"counter": "3"})
     local.settle()
     assert spy.on(p.BOARD) and spy.on(p.CATALOG) and spy.on(p.ROLES)
+    devices = eventually(lambda: spy.on(p.DEVICES) and spy.on(p.DEVICES)[-1]["devices"])
+    assert devices == [
+        {
+            "device": "pads-1/3",
+            "kind": "pad",
+            "ok": False,
+            "state": "offline",
+            "detail": "",
+            "at": devices[0]["at"],
+        }
+    ]
     time.sleep(0.1)
     for m in spy.messages:
         if m.topic.startswith("hall/v1/reply/"):
