@@ -37,6 +37,7 @@ from hall import __version__
 from hall.bus.interface import Bus
 from hall.config import ConfigError, HallConfig
 from hall.hub.client import HallClient, StateCache
+from hall.ops import notify
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,10 @@ class Pads:
     retry_s: float = 1.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+
+    def alive(self) -> bool:
+        """For the systemd watchdog: every line's and keypad's thread is still running."""
+        return all(t.is_alive() for t in self._threads)
 
     def start(self) -> Pads:
         self.service.start()
@@ -297,7 +302,10 @@ def run_pads(
         )
         if ready is not None:
             ready.set()
-        stop.wait()
+        notify.ready(f"pads {client_id}: {len(cfg.pads.buses)} line(s)")
+        with notify.Watchdog(pads.alive):
+            stop.wait()
+        notify.stopping("pads: stopping")
         pads.stop()
         try:
             bus.publish(birth.topic, {**birth.payload, "status": "down"}, retain=True)

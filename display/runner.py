@@ -53,12 +53,21 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from hall.ops import notify
+
+    # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
+    beat = notify.Heartbeat(max_age=20.0)
     wake = QTimer()  # lets Python run its signal handlers while Qt's loop waits
     wake.start(250)
-    wake.timeout.connect(lambda: None)
+    wake.timeout.connect(beat.beat)
+    QTimer.singleShot(0, lambda: notify.ready(f"display {section.id}: shown"))
+    watchdog = notify.Watchdog(beat)
+    watchdog.start()
     try:
         code = app.exec()
     finally:
+        notify.stopping("display: stopping")
+        watchdog.stop()
         display.close()
         bus.close()
     return int(code)

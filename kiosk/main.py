@@ -66,9 +66,16 @@ def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | No
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from hall.ops import notify
+
+    # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
+    beat = notify.Heartbeat(max_age=20.0)
     wake = QTimer()  # Python runs signal handlers only when it gets control back from Qt
-    wake.timeout.connect(lambda: None)
+    wake.timeout.connect(beat.beat)
     wake.start(200)
+    QTimer.singleShot(0, lambda: notify.ready(f"kiosk {cfg.kiosk.id}: shown"))
+    watchdog = notify.Watchdog(beat)
+    watchdog.start()
     if not bus.is_connected:
         log.warning(
             "kiosk: the hall's Mosquitto at %s:%d does not answer yet; retrying",
@@ -76,6 +83,8 @@ def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | No
             cfg.bus.port,
         )
     code = app.exec()
+    notify.stopping("kiosk: stopping")
+    watchdog.stop()
     wake.stop()
     kiosk.close()
     try:

@@ -39,8 +39,13 @@ def command(ctx: click.Context, config_path: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    while not done.wait(1.0):
-        pass
+    from hall.ops import notify
+
+    notify.ready("sync: hall bus joined")  # never waits for the city: the hall works without
+    with notify.Watchdog(service.alive):
+        while not done.wait(1.0):
+            pass
+    notify.stopping("sync: stopping")
     service.stop()
 
 

@@ -115,6 +115,7 @@ class SyncService:
             on_down=self._on_down,
         )
         self._stop = threading.Event()
+        self._ticked = time.monotonic()  # the ticker loop's last round (watchdog)
         self._inbox_wake = threading.Event()
         self._nearby_dirty = threading.Event()
         self._nearby_dirty.set()
@@ -318,10 +319,14 @@ class SyncService:
                 self._inbox_wake.wait(1.0)
                 self._inbox_wake.clear()
 
+    def alive(self) -> bool:
+        """For the systemd watchdog: the ticker loop went round within the last 30 s."""
+        return time.monotonic() - self._ticked < 30.0
+
     def _ticker_loop(self) -> None:
         last_prune = last_save = time.monotonic()
         while not self._stop.wait(0.25):
-            now = time.monotonic()
+            now = self._ticked = time.monotonic()
             try:
                 self._tick_load(now)
                 self._tick_health(now)
