@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +64,7 @@ class Hub:
         self._publisher = threading.Thread(target=self._publish_loop, name="hub-state", daemon=True)
         self.counts: Counter[str] = Counter()
         self._subs: list[Any] = []
+        self._calls_out: deque[dict[str, Any]] = deque()
 
     # --- life ---------------------------------------------------------------------------
 
@@ -154,16 +155,24 @@ class Hub:
         return p.ok_reply(dict(out.result), out.duplicate)
 
     def _after(self, events: list[ev.Event]) -> None:
-        for e in events:
-            if e.type in CALL_EVENTS:
-                self._send_call(e)
+        # Calls go out on the publisher thread, first thing after the reply has left.
+        self._calls_out.extend(self._call_message(e) for e in events if e.type in CALL_EVENTS)
         self._dirty.set()
 
-    def _send_call(self, e: ev.Event) -> None:
+    def _send_calls(self) -> None:
+        while self._calls_out:
+            msg = self._calls_out.popleft()
+            try:
+                self.bus.publish(p.CALL_EVENT, msg, retain=False)
+            except BusError as exc:
+                self.counts["calls_unsent"] += 1
+                log.warning("call %s not announced: %s", msg["seq"], exc)
+
+    def _call_message(self, e: ev.Event) -> dict[str, Any]:
         d = e.data
         counter = str(d["counter"])
         cnt = self.store.state.counters.get(counter)  # type: ignore[call-overload]
-        msg = {
+        return {
             "number": d["number"],
             "counter": counter,
             "counter_name": cnt.spec.display_name if cnt else f"{counter}号窗口",
@@ -172,11 +181,6 @@ class Hub:
             "seq": e.seq,
             "at": rfc3339(e.ts, self.store.tz),
         }
-        try:
-            self.bus.publish(p.CALL_EVENT, msg, retain=False)
-        except BusError as exc:
-            self.counts["calls_unsent"] += 1
-            log.warning("call %s not announced: %s", e.seq, exc)
 
     # --- state ----------------------------------------------------------------------------
 
@@ -204,6 +208,7 @@ class Hub:
             time.sleep(REPLY_FIRST_S)
             started = time.monotonic()
             try:
+                self._send_calls()
                 self._publish_state()
             except Exception:
                 log.exception("publishing the hall state failed")
