@@ -112,6 +112,11 @@ class HubSection(_Strict):
 
     notice: str = Field("", max_length=200, description="The hall's notice line on the displays")
     tick_seconds: float = Field(1.0, gt=0, le=60, description="Housekeeping interval")
+    masked_names: bool = Field(
+        False,
+        description="Send the city's masked name (张*) of appointment tickets with their calls, "
+        "for halls whose displays show it; off: numbers only",
+    )
 
 
 class HallConfig(_Strict):

@@ -57,18 +57,37 @@ def counter_view(state: HallState, counter_id: str) -> dict[str, Any]:
     }
 
 
-def board_view(state: HallState, hall_name: str = "", notice: str = "") -> dict[str, Any]:
-    """The hall board: recent calls, per-service waiting and estimate, counters' states."""
+def masked_name(state: HallState, number: str) -> str | None:
+    """The city's masked name ("张*") of an appointment ticket of the open day, if any."""
+    if state.open_day is None:
+        return None
+    t = state.ticket_by_number(state.open_day, number)
+    if t is None or t.appointment_id is None:
+        return None
+    a = state.appointments.get(t.appointment_id)
+    return a.name_masked if a is not None and a.name_masked else None
+
+
+def _call_entry(state: HallState, call: dict[str, Any], masked: bool) -> dict[str, Any]:
+    out = {**call, "at": local(call["at"], state.tz).isoformat(timespec="seconds")}
+    name = masked_name(state, call["number"]) if masked else None
+    if name:
+        out["masked_name"] = name
+    return out
+
+
+def board_view(
+    state: HallState, hall_name: str = "", notice: str = "", masked_names: bool = False
+) -> dict[str, Any]:
+    """The hall board: recent calls, per-service waiting and estimate, counters' states.
+    No names, unless the hall turned masked names on (then "张*" of appointment tickets)."""
     return {
         "hall_id": state.hall_id,
         "hall_name": hall_name,
         "notice": notice,
         "day": state.open_day.isoformat() if state.open_day else None,
         "seq": state.last_seq,
-        "calls": [
-            {**call, "at": local(call["at"], state.tz).isoformat(timespec="seconds")}
-            for call in state.recent_calls
-        ],
+        "calls": [_call_entry(state, call, masked_names) for call in state.recent_calls],
         "services": services_view(state),
         "counters": [
             {

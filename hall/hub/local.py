@@ -79,7 +79,11 @@ class LocalHall:
         self._buses: list[BusBase] = []
         self.hub_bus = self.bus("hub", "hub")
         self.hub = Hub(
-            self.hub_bus, self.store, hall_name=self.cfg.hall.name, notice=self.cfg.hub.notice
+            self.hub_bus,
+            self.store,
+            hall_name=self.cfg.hall.name,
+            notice=self.cfg.hub.notice,
+            masked_names=self.cfg.hub.masked_names,
         )
         self.hub.start()
         self._stop = threading.Event()

@@ -87,7 +87,13 @@ def run_hub(
             # is higher than the one held (the city's newer versions win).
             store.setup(raw, cfg.counters_wire())
             bus = MqttBus(client_id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
-            hub = Hub(bus, store, hall_name=cfg.hall.name, notice=cfg.hub.notice)
+            hub = Hub(
+                bus,
+                store,
+                hall_name=cfg.hall.name,
+                notice=cfg.hub.notice,
+                masked_names=cfg.hub.masked_names,
+            )
             hub.start()
             if not bus.wait_connected(10):
                 log.warning(

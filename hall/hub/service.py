@@ -24,7 +24,13 @@ from hall.core.errors import Refused
 from hall.core.model import TicketState
 from hall.core.rules import PrintFailure
 from hall.core.timekeeping import rfc3339
-from hall.core.views import board_view, catalog_view, counter_view, devices_view
+from hall.core.views import (
+    board_view,
+    catalog_view,
+    counter_view,
+    devices_view,
+    masked_name,
+)
 from hall.hub import protocol as p
 from hall.hub.validate import problems
 from hall.store.store import HallStore
@@ -47,12 +53,14 @@ class Hub:
         notice: str = "",
         wall: Callable[[], float] = time.time,
         state_interval: float = 0.05,
+        masked_names: bool = False,
     ) -> None:
         self.bus = bus
         self.store = store
         self.hall_name = hall_name
         self.notice = notice
         self._wall = wall
+        self.masked_names = masked_names  # "张*" of appointment tickets with their calls
         self.state_interval = state_interval  # bursts of commands: one publication per interval
         self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
         self._dirty = threading.Event()
@@ -172,7 +180,7 @@ class Hub:
         d = e.data
         counter = str(d["counter"])
         cnt = self.store.state.counters.get(counter)  # type: ignore[call-overload]
-        return {
+        msg = {
             "number": d["number"],
             "counter": counter,
             "counter_name": cnt.spec.display_name if cnt else f"{counter}号窗口",
@@ -181,6 +189,10 @@ class Hub:
             "seq": e.seq,
             "at": rfc3339(e.ts, self.store.tz),
         }
+        name = masked_name(self.store.state, d["number"]) if self.masked_names else None
+        if name:
+            msg["masked_name"] = name
+        return msg
 
     # --- state ----------------------------------------------------------------------------
 
@@ -189,7 +201,7 @@ class Hub:
         with self._lock:
             st = self.store.state
             out = {
-                p.BOARD: board_view(st, self.hall_name, self.notice),
+                p.BOARD: board_view(st, self.hall_name, self.notice, self.masked_names),
                 p.CATALOG: catalog_view(st, self.hall_name),
                 p.DEVICES: devices_view(st),
             }

@@ -285,3 +285,38 @@ def test_the_asyncapi_document_matches_the_protocol() -> None:
     assert set(doc["channels"]["command"]["messages"]) == set(p.COMMANDS)
     for name in p.COMMANDS:
         assert f"{name}_args" in defs
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_masked_names_only_where_the_hall_turns_them_on(
+    local: LocalHall, spy: Spy, masked: bool
+) -> None:
+    local.hub.masked_names = masked
+    _bus, tool = local.connect("sync", "sync")
+    change = {
+        "id": "AP1",
+        "version": 1,
+        "status": "booked",
+        "service": "SB-001",
+        "date": "2026-11-27",
+        "slot_start": "09:30",
+        "slot_end": "10:00",
+        "code": "481234",
+        "citizen": {"name_masked": "张*", "id_hash": "ab" * 32},
+        "priority": "normal",
+        "channel": "mini_program",
+    }
+    assert tool.execute("apply_appointment", {"change": change})["applied"] is True
+    tool.execute("check_in", {"code": "481234"})
+    tool.execute("sign_in", {"counter": "1", "staff": "0107"})
+    tool.execute("call_next", {"counter": "1"})
+    call = eventually(lambda: spy.on(p.CALL_EVENT))[0]
+    local.settle()
+    board = eventually(lambda: [b for b in spy.on(p.BOARD) if b["calls"]])[-1]
+    if masked:
+        assert call["masked_name"] == "张*" and board["calls"][0]["masked_name"] == "张*"
+    else:
+        assert "masked_name" not in call and "masked_name" not in board["calls"][0]
+    # the keyed hash travels in the city's appointment (a request), never in what the hub sends
+    sent = [m.payload for m in spy.messages if not m.topic.startswith(p.CMD_PREFIX)]
+    assert "ab" * 32 not in json.dumps(sent)
