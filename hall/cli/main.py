@@ -260,10 +260,19 @@ def demo(
     bus: str,
     city: bool,
 ) -> None:
-    """Run a simulated day of a county hall on the sample catalog (no hardware, no cloud)."""
+    """Run a simulated day of a county hall on the sample catalog (no hardware, no cloud).
+
+    On a desktop, without --headless: the kiosk and display in windows beside the day."""
     from hall.sim.demo import run_demo
 
     out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="hall-demo-"))
+    if not headless:
+        from hall.sim.desktop import NoDesktop, run_desktop
+
+        try:
+            raise SystemExit(run_desktop(out, seed=seed, arrivals=arrivals, echo=click.echo))
+        except NoDesktop as exc:
+            click.echo(f"{exc}; running headless into {out}", err=True)
     summary = run_demo(
         out,
         seed=seed,

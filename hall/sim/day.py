@@ -195,7 +195,9 @@ class DaySimulation:
                     )
                 self._schedule(t, "arrive", service=code, priority=prio)
 
-    def run(self) -> Outcome:
+    def run(self, *, pace: float | None = None, stop: Any = None) -> Outcome:
+        """Simulate the day. `pace`: simulated seconds per wall second (the desktop demo),
+        None for as fast as possible; `stop`: a threading.Event that ends the day early."""
         p = self.plan
         self.clock.t = self._at("08:50")
         for i, cid in enumerate(p.counters):
@@ -211,6 +213,10 @@ class DaySimulation:
             ts, _n, kind, data = heapq.heappop(self._queue)
             if ts > end and kind != "close":
                 continue
+            while pace and self.clock.t < ts:
+                if stop is not None and stop.wait(0.1):
+                    return self.out
+                self.clock.advance(min(ts - self.clock.t, pace * 0.1))
             if ts > self.clock.t:
                 self.clock.advance(ts - self.clock.t)
             getattr(self, f"_on_{kind}")(**data)
