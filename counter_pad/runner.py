@@ -10,10 +10,8 @@ interpreter; one process keeps one hall-bus connection, one presence and one mem
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import logging
-import os
 import signal
 import socket
 import threading
@@ -38,16 +36,13 @@ from hall.bus.interface import Bus
 from hall.config import ConfigError, HallConfig
 from hall.hub.client import HallClient, StateCache
 from hall.ops import notify
+from hall.singleton import AlreadyRunning, hold_lock
 
 log = logging.getLogger(__name__)
 
 PLAUSIBLE = 1_735_660_800  # 2025-01-01: a clock before this is not set
 Memory = SqlitePadMemory | InMemoryPadMemory
 PortOpener = Callable[[PadBus], SerialPort]
-
-
-class AlreadyRunning(RuntimeError):
-    """Another pads process holds this state file."""
 
 
 def check(cfg: HallConfig) -> None:
@@ -240,20 +235,7 @@ def state_path(cfg: HallConfig) -> Path:
 
 
 def lock_state(path: Path) -> IO[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(f"{path}.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held for the life
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise AlreadyRunning(
-            f"another `hall pads` is running on {path} (lock {path}.lock); stop it first"
-        ) from None
-    lock.seek(0)
-    lock.truncate()
-    lock.write(f"{os.getpid()}\n")
-    lock.flush()
-    return lock
+    return hold_lock(path, "`hall pads`")
 
 
 def run_pads(

@@ -12,7 +12,8 @@ from hall.cli.common import EXIT_STORE, config_option, fail, handle_errors, load
 @handle_errors
 def command(config_path: str) -> None:
     """Run the queue as the hall's hub on the hall bus (the only writer of the database)."""
-    from hall.hub.runner import AlreadyRunning, run_hub
+    from hall.hub.runner import run_hub
+    from hall.singleton import AlreadyRunning
 
     cfg = load_config(config_path)
     try:

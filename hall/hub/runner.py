@@ -7,9 +7,7 @@ a database that the next start continues from (every command is one transaction)
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import signal
 import socket
 import threading
@@ -23,30 +21,15 @@ from hall.hub import protocol as p
 from hall.hub.client import presence
 from hall.hub.service import Hub
 from hall.ops import notify
+from hall.singleton import hold_lock
 from hall.store.store import HallStore
 from hall.system import SystemClock
 
 log = logging.getLogger(__name__)
 
 
-class AlreadyRunning(RuntimeError):
-    """Another hub holds this hall's database."""
-
-
 def lock_database(path: Path) -> IO[str]:
-    lock = open(f"{path}.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held for the life
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        raise AlreadyRunning(
-            f"another hub is running on {path} (lock {path}.lock); stop it first"
-        ) from None
-    lock.seek(0)
-    lock.truncate()
-    lock.write(f"{os.getpid()}\n")
-    lock.flush()
-    return lock
+    return hold_lock(path, "hub")
 
 
 def run_hub(
