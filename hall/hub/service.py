@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -72,7 +72,6 @@ class Hub:
         self._publisher = threading.Thread(target=self._publish_loop, name="hub-state", daemon=True)
         self.counts: Counter[str] = Counter()
         self._subs: list[Any] = []
-        self._calls_out: deque[dict[str, Any]] = deque()
 
     # --- life ---------------------------------------------------------------------------
 
@@ -163,18 +162,19 @@ class Hub:
         return p.ok_reply(dict(out.result), out.duplicate)
 
     def _after(self, events: list[ev.Event]) -> None:
-        # Calls go out on the publisher thread, first thing after the reply has left.
-        self._calls_out.extend(self._call_message(e) for e in events if e.type in CALL_EVENTS)
+        # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a
+        # kiosk) can count on the displays having it too.
+        for e in events:
+            if e.type in CALL_EVENTS:
+                self._send_call(self._call_message(e))
         self._dirty.set()
 
-    def _send_calls(self) -> None:
-        while self._calls_out:
-            msg = self._calls_out.popleft()
-            try:
-                self.bus.publish(p.CALL_EVENT, msg, retain=False)
-            except BusError as exc:
-                self.counts["calls_unsent"] += 1
-                log.warning("call %s not announced: %s", msg["seq"], exc)
+    def _send_call(self, msg: dict[str, Any]) -> None:
+        try:
+            self.bus.publish(p.CALL_EVENT, msg, retain=False)
+        except BusError as exc:
+            self.counts["calls_unsent"] += 1
+            log.warning("call %s not announced: %s", msg["seq"], exc)
 
     def _call_message(self, e: ev.Event) -> dict[str, Any]:
         d = e.data
@@ -220,7 +220,6 @@ class Hub:
             time.sleep(REPLY_FIRST_S)
             started = time.monotonic()
             try:
-                self._send_calls()
                 self._publish_state()
             except Exception:
                 log.exception("publishing the hall state failed")
