@@ -488,7 +488,9 @@ class KioskModel:
         if not self.nearby or not self.nearby_service:
             return []
         try:
-            ranked = navigation.rank(self.nearby, self.nearby_service, self.nearby_mode)
+            ranked = navigation.rank(
+                self.nearby, self.nearby_service, self.nearby_mode, now=self.local_now()
+            )
         except Exception:  # another helper's ranking must not take the kiosk down
             log.exception("ranking the nearby halls failed")
             return []

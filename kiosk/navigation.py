@@ -34,15 +34,24 @@ class NearbyRow:
     age_min: int | None = None  # minutes since the hall's figures
 
 
-def rank(nearby: dict[str, Any], service: str, mode: str) -> list[dict[str, Any]]:
-    """Halls offering ``service`` in ``mode`` order (``sync.navigation.rank`` when present)."""
+def rank(
+    nearby: dict[str, Any], service: str, mode: str, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Halls offering ``service`` in ``mode`` order (``sync.navigation.rank`` when present).
+    ``now``: the ages of the figures count to this time, so figures kept while the hall is
+    offline show how old they really are."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     try:
         from sync.navigation import rank as city_rank
     except ImportError:
         return fallback_rank(nearby, service, mode)
-    ranked: list[dict[str, Any]] = city_rank(nearby, service, mode)  # type: ignore[arg-type]
+    ranked: list[dict[str, Any]] = city_rank(
+        nearby,
+        service,
+        mode,  # type: ignore[arg-type]
+        now=now,
+    )
     return ranked
 
 

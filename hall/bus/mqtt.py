@@ -57,6 +57,7 @@ class MqttBus(BusBase):
         self._acked: OrderedDict[int, bool] = OrderedDict()  # SUBACKed message ids
         self._acks = threading.Condition()
         self._gone = threading.Event()  # set by on_disconnect
+        self._unsubscribed = threading.Event()  # set by on_unsubscribe
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
         client.reconnect_delay_set(*reconnect_delay)
         if will is not None and self._will_data is not None:
@@ -66,6 +67,7 @@ class MqttBus(BusBase):
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         self._client = client
         client.connect_async(host, port, keepalive=keepalive, clean_start=True)
         client.loop_start()
@@ -106,11 +108,24 @@ class MqttBus(BusBase):
             self._client.unsubscribe(pattern)
 
     def _transport_close(self) -> None:
+        # Stop the broker sending to us first: a message it writes while our socket closes
+        # after DISCONNECT fails with a broken pipe, and Mosquitto then publishes the will
+        # ("lost") although we stopped cleanly.
+        patterns = [pattern for pattern, _sub_id in self._subscriptions()]
+        if self.is_connected:
+            self._unsubscribed.clear()
+            rc, _mid = self._client.unsubscribe([self.reply_topic, *patterns])
+            if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+                self._unsubscribed.wait(1.0)
         # Let the network thread write DISCONNECT before it is stopped: a socket closed
-        # without it makes the broker publish the will ("lost") after a clean stop.
+        # without it makes the broker publish the will too.
         self._gone.clear()
-        if self._client.disconnect() == MQTTErrorCode.MQTT_ERR_SUCCESS:
-            self._gone.wait(2.0)
+        rc = self._client.disconnect()
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            if not self._gone.wait(2.0):
+                log.warning("%s: DISCONNECT not confirmed within 2 s", self.client_id)
+        else:
+            log.info("%s: disconnect: %s", self.client_id, paho.error_string(rc))
         self._client.loop_stop()
 
     def _subscribe(self, pattern: str, sub_id: int) -> tuple[MQTTErrorCode, int | None]:
@@ -176,6 +191,16 @@ class MqttBus(BusBase):
             while len(self._acked) > 256:  # resubscriptions on connect are never awaited
                 self._acked.popitem(last=False)
             self._acks.notify_all()
+
+    def _on_unsubscribe(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        props: Properties | None,
+    ) -> None:
+        self._unsubscribed.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         props = msg.properties

@@ -200,7 +200,7 @@ def test_rank_uses_sync_navigation_when_installed(monkeypatch: pytest.MonkeyPatc
     import types
 
     fake = types.ModuleType("sync.navigation")
-    fake.rank = lambda nearby, service, mode: [nearby["halls"][2]]  # type: ignore[attr-defined]
+    fake.rank = lambda nearby, service, mode, now=None: [nearby["halls"][2]]  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "sync.navigation", fake)
     assert [h["hall_id"] for h in navigation.rank(NEARBY, "SB-001", "best")] == ["410411-BK01"]
 
@@ -278,3 +278,27 @@ def test_guide_reports_a_failing_engine() -> None:
         assert faults and faults[0][0] == "speech"
     finally:
         guide.stop()
+
+
+def test_ages_count_to_now_when_the_figures_are_old() -> None:
+    from datetime import datetime, timedelta
+
+    nearby = {
+        "at": "2026-11-27T10:00:00+08:00",
+        "online": False,
+        "halls": [
+            {
+                "hall_id": "410411-XC01",
+                "name": "新城街道便民服务中心",
+                "address": "新城路 1 号",
+                "distance_km": 1.2,
+                "services": ["SB-001"],
+                "load": {"SB-001": {"waiting": 12, "est_wait_min": 40}},
+                "load_at": "2026-11-27T10:00:00+08:00",
+            }
+        ],
+    }
+    at = datetime.fromisoformat("2026-11-27T10:00:00+08:00")
+    fresh = navigation.rank(nearby, "SB-001", "nearest", now=at)
+    later = navigation.rank(nearby, "SB-001", "nearest", now=at + timedelta(minutes=90))
+    assert fresh[0]["age_min"] == 0 and later[0]["age_min"] == 90
