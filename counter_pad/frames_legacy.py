@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from counter_pad.receiver import ByteReceiver
+
 PREAMBLE = 0xFF
 START = 0x68
 END = 0x16
@@ -105,34 +107,12 @@ def render_digits(data: bytes) -> str:
     return "".join(chars[:3]) + " " + "".join(chars[3:])
 
 
-class LegacyReceiver:
+class LegacyReceiver(ByteReceiver[LegacyFrame]):
     """Incremental finder of legacy frames; drops noise, bad sums and bad lengths.
 
     A candidate starts at 0x68 L L 0x68 with L in 2..64; on any failure one byte is
     dropped and the search restarts, so a frame beginning inside a bad one is found.
     """
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self.dropped = 0
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._buf)
-
-    def feed(self, data: bytes) -> list[LegacyFrame]:
-        self._buf += data
-        return self._scan(final=False)
-
-    def abort(self) -> list[LegacyFrame]:
-        frames = self._scan(final=True)
-        self.dropped += len(self._buf)
-        self._buf.clear()
-        return frames
-
-    def _drop(self, n: int) -> None:
-        del self._buf[:n]
-        self.dropped += n
 
     def _scan(self, final: bool) -> list[LegacyFrame]:
         frames: list[LegacyFrame] = []

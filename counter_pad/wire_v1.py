@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from counter_pad.receiver import ByteReceiver
+
 SOF = 0xAA
 MAX_PAYLOAD = 64
 HEADER = 5  # SOF ADDR SEQ CMD LEN
@@ -77,21 +79,13 @@ def wire_time(n_bytes: float, baud: int) -> float:
     return n_bytes * 10 / baud
 
 
-class Receiver:
+class Receiver(ByteReceiver[Frame]):
     """Incremental frame finder: feed byte chunks, get complete frames with a good CRC.
 
     Bad CRCs, LEN over 64 and noise are dropped; on any failure only the SOF byte is
     discarded and the search restarts at the next 0xAA, so a good frame that begins inside
     a bad one is still found. The link calls :meth:`abort` after an inter-byte gap.
     """
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self.dropped = 0  # bytes discarded as noise or bad frames
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._buf)
 
     @property
     def needed(self) -> int:
@@ -100,21 +94,6 @@ class Receiver:
         if len(buf) < HEADER:
             return HEADER - len(buf)
         return max(1, buf[4] + OVERHEAD - len(buf))
-
-    def feed(self, data: bytes) -> list[Frame]:
-        self._buf += data
-        return self._scan(final=False)
-
-    def abort(self) -> list[Frame]:
-        """End of a burst: salvage complete frames, discard the unfinished rest."""
-        frames = self._scan(final=True)
-        self.dropped += len(self._buf)
-        self._buf.clear()
-        return frames
-
-    def _drop(self, n: int) -> None:
-        del self._buf[:n]
-        self.dropped += n
 
     def _scan(self, final: bool) -> list[Frame]:
         frames: list[Frame] = []
