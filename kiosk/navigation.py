@@ -3,9 +3,7 @@
 The city-sync helper publishes the retained hall-bus topic ``hall/v1/state/nearby``:
 ``{"at", "online", "halls": [{"hall_id", "name", "address", "distance_km", "services",
 "load": {code: {"waiting", "est_wait_min"}}, "load_at"}]}`` and ranks it with
-``sync.navigation.rank(nearby, service, mode)``. The kiosk uses that function when it is
-installed and a ranking of its own with the same meaning otherwise, so the screen works
-either way. Pure, apart from the optional import.
+``sync.navigation.rank(nearby, service, mode)``; the kiosk shows that ranking. Pure.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ log = logging.getLogger(__name__)
 
 TOPIC = "hall/v1/state/nearby"
 MODES = ("nearest", "fastest", "best")
-TRAVEL_MIN_PER_KM = 4.0  # the fallback's "best": minutes to get there plus minutes waiting
 
 
 @dataclass(frozen=True)
@@ -37,15 +34,13 @@ class NearbyRow:
 def rank(
     nearby: dict[str, Any], service: str, mode: str, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Halls offering ``service`` in ``mode`` order (``sync.navigation.rank`` when present).
+    """Halls offering ``service`` in ``mode`` order, by ``sync.navigation.rank``.
     ``now``: the ages of the figures count to this time, so figures kept while the hall is
     offline show how old they really are."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
-    try:
-        from sync.navigation import rank as city_rank
-    except ImportError:
-        return fallback_rank(nearby, service, mode)
+    from sync.navigation import rank as city_rank
+
     ranked: list[dict[str, Any]] = city_rank(
         nearby,
         service,
@@ -65,28 +60,6 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
-
-
-def fallback_rank(nearby: dict[str, Any], service: str, mode: str) -> list[dict[str, Any]]:
-    halls = [
-        h
-        for h in nearby.get("halls", []) or []
-        if isinstance(h, dict) and service in (h.get("services") or [])
-    ]
-
-    def distance(h: dict[str, Any]) -> float:
-        d = _number(h.get("distance_km"))
-        return d if d is not None else float("inf")
-
-    def wait(h: dict[str, Any]) -> float:
-        w = _number(_load(h, service).get("est_wait_min"))
-        return w if w is not None else float("inf")
-
-    if mode == "nearest":
-        return sorted(halls, key=lambda h: (distance(h), wait(h)))
-    if mode == "fastest":
-        return sorted(halls, key=lambda h: (wait(h), distance(h)))
-    return sorted(halls, key=lambda h: (distance(h) * TRAVEL_MIN_PER_KM + wait(h), distance(h)))
 
 
 def rows(ranked: list[dict[str, Any]], service: str) -> list[NearbyRow]:

@@ -151,9 +151,12 @@ def rank(
     when = now or _parse(nearby.get("at"))
     items: list[dict[str, Any]] = []
     for h in nearby.get("halls") or []:
-        if service not in (h.get("services") or []):
-            continue
-        fig = (h.get("load") or {}).get(service) or {}
+        if not isinstance(h, dict) or service not in (h.get("services") or []):
+            continue  # a malformed entry is skipped, never takes the screen down
+        load = h.get("load")
+        fig = (load.get(service) if isinstance(load, dict) else None) or {}
+        if not isinstance(fig, dict):
+            fig = {}
         age = age_minutes(h.get("load_at"), when) if fig else None
         est = fig.get("est_wait_min") if fig else None
         if isinstance(est, bool) or not isinstance(est, int):

@@ -179,15 +179,21 @@ NEARBY: dict[str, Any] = {
 }
 
 
-def test_fallback_ranking() -> None:
-    names = lambda mode: [h["hall_id"] for h in navigation.fallback_rank(NEARBY, "SB-001", mode)]  # noqa: E731
+def test_ranking_and_rows() -> None:
+    """sync.navigation ranks (a malformed entry is skipped); the kiosk turns it into rows."""
+    names = lambda mode: [h["hall_id"] for h in navigation.rank(NEARBY, "SB-001", mode)]  # noqa: E731
     assert names("nearest") == ["410411-XC01", "410411-BK01", "410402-ZX01"]
     assert names("fastest") == ["410402-ZX01", "410411-XC01", "410411-BK01"]
-    assert names("best") == ["410402-ZX01", "410411-XC01", "410411-BK01"]  # 26 < 44.8 < inf
-    rows = navigation.rows(navigation.fallback_rank(NEARBY, "SB-001", "nearest"), "SB-001")
-    assert rows[0] == navigation.NearbyRow(
-        "410411-XC01", "新城街道便民服务中心", "新城路 1 号", 1.2, 12, 40
+    rows = navigation.rows(navigation.rank(NEARBY, "SB-001", "nearest"), "SB-001")
+    r = rows[0]
+    assert (r.hall_id, r.name, r.distance_km, r.waiting, r.est_wait_min) == (
+        "410411-XC01",
+        "新城街道便民服务中心",
+        1.2,
+        12,
+        40,
     )
+    assert "最近" in rows[0].reason
     assert rows[1].waiting is None and rows[1].est_wait_min is None
     assert navigation.as_of(NEARBY) == "10:00"
     assert navigation.as_of({"at": None}) is None
