@@ -252,7 +252,8 @@ def _issue(
 ) -> str:
     serial, number = _number(state, svc.prefix, today)
     tid = ticket_id_for(state.hall_id, today, number)
-    ahead = sum(1 for t in state.waiting_in(svc.code).values() if t.order_key <= order_key)
+    queue = state.waiting_index.queue(svc.code)
+    ahead = queue.at_or_before(order_key) if queue is not None else 0
     est = estimate_minutes(state, svc.code, ahead)
     data: dict[str, Any] = {
         "ticket_id": tid,

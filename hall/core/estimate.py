@@ -35,11 +35,8 @@ def serving_counters(state: HallState, service: str) -> tuple[int, int, int]:
 
 def ahead_of(state: HallState, ticket: Ticket) -> int:
     """Waiting tickets of the same service that will be called before this one."""
-    return sum(
-        1
-        for t in state.waiting_in(ticket.service).values()
-        if t.id != ticket.id and (t.order_key, t.issued_seq) < (ticket.order_key, ticket.issued_seq)
-    )
+    queue = state.waiting_index.queue(ticket.service)
+    return queue.before(ticket) if queue is not None else 0
 
 
 def waiting_count(state: HallState, service: str) -> int:

@@ -18,11 +18,14 @@ later arrival: nothing waits forever (the ageing rule, docs/QUEUE_RULES.md).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from hall.core.model import Counter, Priority, Source, Ticket
 from hall.core.state import HallState
+from hall.core.waiting import ServiceQueue
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,41 +41,70 @@ class Choice:
 
 def candidates(state: HallState, counter: Counter) -> list[tuple[float, int, Ticket]]:
     """Waiting tickets this counter may call, with their effective key, best first."""
-    out = candidates_unsorted(state, counter)
-    out.sort(key=lambda x: (x[0], x[1]))
-    return out
-
-
-def candidates_unsorted(state: HallState, counter: Counter) -> list[tuple[float, int, Ticket]]:
-    step = state.rules.preference_step_minutes * 60.0
-    out = []
-    seen: set[str] = set()
-    for r, code in enumerate(counter.spec.services):
-        if code in seen:
-            continue
-        seen.add(code)
-        offset = r * step
-        for t in state.waiting_in(code).values():
-            if t.day != state.open_day or t.target_counter is not None:
-                continue
-            out.append((t.order_key + offset, t.issued_seq, t))
-    # Tickets transferred to one counter, whatever their service (few at any time).
-    out.extend(
-        (t.order_key, t.issued_seq, t)
-        for t in state.waiting_tickets.values()
-        if t.target_counter == counter.id and t.day == state.open_day
-    )
-    return out
+    return list(_merged(state, counter))
 
 
 def first_candidates(state: HallState, counter: Counter, n: int) -> list[tuple[float, int, Ticket]]:
-    """The first n of `candidates` without sorting them all."""
-    everyone = candidates_unsorted(state, counter)
-    return heapq.nsmallest(n, everyone, key=lambda x: (x[0], x[1]))
+    """The first n of `candidates`, reading only as far into each queue as needed."""
+    return list(islice(_merged(state, counter), n))
+
+
+def _services(counter: Counter) -> list[str]:
+    return list(dict.fromkeys(counter.spec.services))  # in preference order, once each
+
+
+def _merged(state: HallState, counter: Counter) -> Iterator[tuple[float, int, Ticket]]:
+    step = state.rules.preference_step_minutes * 60.0
+    streams: list[Iterator[tuple[float, int, Ticket]]] = []
+    for r, code in enumerate(_services(counter)):
+        queue = state.waiting_index.queue(code)
+        if queue is not None and queue.tickets:
+            streams.append(_stream(state, queue, r * step))
+    # Tickets transferred to this counter, whatever their service (few at any time).
+    targeted = [
+        (t.order_key, t.issued_seq, t)
+        for t in state.waiting_index.targeted_to(counter.id)
+        if t.day == state.open_day
+    ]
+    targeted.sort(key=_rank)
+    streams.append(iter(targeted))
+    return heapq.merge(*streams, key=_rank)
+
+
+def _rank(x: tuple[float, int, Ticket]) -> tuple[float, int]:
+    return (x[0], x[1])
+
+
+def _stream(
+    state: HallState, queue: ServiceQueue, offset: float
+) -> Iterator[tuple[float, int, Ticket]]:
+    day = state.open_day
+    for t in queue.in_order():
+        if t.day != day or t.target_counter is not None:
+            continue
+        yield (t.order_key + offset, t.issued_seq, t)
 
 
 def waiting_for(state: HallState, counter: Counter) -> int:
-    return len(candidates_unsorted(state, counter))
+    """How many waiting tickets this counter may call (what its pad shows)."""
+    day = state.open_day
+    if day is None:
+        return 0
+    codes = _services(counter)
+    n = 0
+    for code in codes:
+        queue = state.waiting_index.queue(code)
+        if queue is not None:
+            n += queue.per_day.get(day, 0)
+    wanted = set(codes)
+    for t in state.waiting_index.targeted.values():
+        if t.day != day:
+            continue
+        if t.service in wanted:
+            n -= 1  # counted above, but only its target may call it
+        if t.target_counter == counter.id:
+            n += 1
+    return n
 
 
 def choose(state: HallState, counter: Counter) -> Choice | None:

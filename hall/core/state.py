@@ -35,6 +35,7 @@ from hall.core.model import (
 )
 from hall.core.rules import Rules
 from hall.core.timekeeping import business_day
+from hall.core.waiting import WaitingIndex
 
 Touched = set[tuple[str, str]]
 
@@ -47,10 +48,9 @@ class HallState:
     catalog: Catalog = field(default_factory=lambda: Catalog(0, ()))
     counters: dict[CounterId, Counter] = field(default_factory=dict)
     tickets: dict[TicketId, Ticket] = field(default_factory=dict)  # the open day(s) only
-    waiting_tickets: dict[TicketId, Ticket] = field(default_factory=dict)  # index of tickets
-    # The waiting tickets again, by service (all of them, targeted ones included), so a
-    # call or a count looks only at the services concerned.
-    waiting_by_service: dict[str, dict[TicketId, Ticket]] = field(default_factory=dict)
+    # The waiting tickets again, by service and in call order (hall.core.waiting), so a
+    # call or a count looks only at the services concerned and bisects instead of scanning.
+    waiting_index: WaitingIndex = field(default_factory=WaitingIndex)
     by_number: dict[tuple[date, str], TicketId] = field(default_factory=dict)
     serials: dict[tuple[date, str], int] = field(default_factory=dict)
     issued_count: dict[tuple[date, str], int] = field(default_factory=dict)
@@ -76,7 +76,7 @@ class HallState:
         return self.counters.get(CounterId(counter_id))
 
     def waiting(self) -> list[Ticket]:
-        return list(self.waiting_tickets.values())
+        return list(self.waiting_index.all.values())
 
     def put_ticket(self, t: Ticket) -> None:
         """Every ticket change goes through here, which keeps the waiting indexes right."""
@@ -85,8 +85,7 @@ class HallState:
             self._unindex(old)
         self.tickets[t.id] = t
         if t.state is TicketState.WAITING:
-            self.waiting_tickets[t.id] = t
-            self.waiting_by_service.setdefault(t.service, {})[t.id] = t
+            self.waiting_index.add(t)
 
     def drop_ticket(self, tid: TicketId) -> Ticket:
         t = self.tickets.pop(tid)
@@ -94,13 +93,11 @@ class HallState:
         return t
 
     def waiting_in(self, service: str) -> dict[TicketId, Ticket]:
-        return self.waiting_by_service.get(service) or {}
+        q = self.waiting_index.queue(service)
+        return q.tickets if q is not None else {}
 
     def _unindex(self, t: Ticket) -> None:
-        self.waiting_tickets.pop(t.id, None)
-        bucket = self.waiting_by_service.get(t.service)
-        if bucket is not None:
-            bucket.pop(t.id, None)
+        self.waiting_index.remove(t)
 
     def service_stats(self, code: str) -> ServiceStats:
         st = self.stats.get(ServiceCode(code))

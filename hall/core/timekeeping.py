@@ -77,8 +77,19 @@ class HallClock:
         return Reading(counted, False)
 
 
+_last_local: tuple[float, ZoneInfo, datetime] | None = None
+
+
 def local(ts: float, tz: ZoneInfo) -> datetime:
-    return datetime.fromtimestamp(ts, tz)
+    # One command asks for the same instant several times (its day, the opening hours,
+    # the event's timestamp): remember the last answer. datetimes are immutable.
+    global _last_local
+    last = _last_local
+    if last is not None and last[0] == ts and last[1] is tz:
+        return last[2]
+    dt = datetime.fromtimestamp(ts, tz)
+    _last_local = (ts, tz, dt)
+    return dt
 
 
 def business_day(ts: float, tz: ZoneInfo) -> date:

@@ -29,11 +29,17 @@ from hall.core.model import (
 )
 from hall.core.state import HallState, Touched
 
+_UPSERT_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+
 
 def _upsert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
-    cols = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    conn.execute(f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
+    cols = tuple(row)
+    sql = _UPSERT_SQL.get((table, cols))
+    if sql is None:
+        marks = ", ".join("?" for _ in cols)
+        sql = f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES ({marks})"
+        _UPSERT_SQL[(table, cols)] = sql
+    conn.execute(sql, tuple(row.values()))
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
@@ -241,14 +247,28 @@ def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) 
             )
 
 
+HallSnapshot = tuple[Any, ...]
+
+
+def hall_snapshot(state: HallState) -> HallSnapshot:
+    """What the hall row is made of, compared before anything is encoded."""
+    return (
+        state.open_day,
+        state.last_closed_day,
+        state.day_skips,
+        [dict(c) for c in state.recent_calls],
+        dict(state.last_finished),
+    )
+
+
 def write_hall(
-    conn: sqlite3.Connection, state: HallState, previous: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Write the hall row if it differs from `previous` (what was last written)."""
-    row = hall_row(state)
-    if row != previous:
-        _upsert(conn, "hall", row)
-    return row
+    conn: sqlite3.Connection, state: HallState, previous: HallSnapshot | None = None
+) -> HallSnapshot:
+    """Write the hall row unless it is what `previous` says was last written."""
+    snap = hall_snapshot(state)
+    if snap != previous:
+        _upsert(conn, "hall", hall_row(state))
+    return snap
 
 
 def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:

@@ -70,7 +70,7 @@ class HallStore:
         self.db = sqlite_utils.Database(self.conn)
         migrate(self.conn)
         self._check_hall()
-        self._hall_row: dict[str, Any] | None = None
+        self._hall_row: rows.HallSnapshot | None = None
         self._data_version = -1
         self.state = self._load()
         self.clock = HallClock(clock, self.state.last_ts)
@@ -90,7 +90,7 @@ class HallStore:
     def _load(self) -> HallState:
         state = rows.load_state(self.conn, new_state(self.hall_id, self.tz, self.rules))
         written = self.conn.execute("SELECT 1 FROM hall WHERE id = 1").fetchone()
-        self._hall_row = rows.hall_row(state) if written else None
+        self._hall_row = rows.hall_snapshot(state) if written else None
         return state
 
     def close(self) -> None:

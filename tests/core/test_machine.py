@@ -18,7 +18,8 @@ from hall.core import commands as c
 from hall.core.errors import Refused
 from hall.core.model import Priority, TicketState
 from hall.core.rules import Rules
-from hall.core.selection import candidates
+from hall.core.estimate import ahead_of
+from hall.core.selection import candidates, waiting_for
 from hall.core.timekeeping import FixedClock
 from hall.store.rebuild import compare_with_rebuild
 from hall.store.store import HallStore
@@ -199,6 +200,33 @@ class QueueMachine(RuleBasedStateMachine):
         for t in state.tickets.values():
             if t.state in (TicketState.CALLED, TicketState.SERVING, TicketState.HELD):
                 assert in_hand.get(t.id) == t.counter
+
+    @invariant()
+    def indexes_agree_with_a_full_scan(self) -> None:
+        """The waiting index (hall.core.waiting) gives what scanning every ticket gives."""
+        state = self.store.state
+        waiting = [t for t in state.tickets.values() if t.state is TicketState.WAITING]
+        assert sorted(t.id for t in state.waiting()) == sorted(t.id for t in waiting)
+        step = RULES.preference_step_minutes * 60.0
+        for cnt in state.counters.values():
+            brute = []
+            ranks = {code: r for r, code in reversed(list(enumerate(cnt.spec.services)))}
+            for t in waiting:
+                if t.day != state.open_day:
+                    continue
+                if t.target_counter is not None:
+                    if t.target_counter == cnt.id:
+                        brute.append((t.order_key, t.issued_seq, t.id))
+                elif t.service in ranks:
+                    brute.append((t.order_key + ranks[t.service] * step, t.issued_seq, t.id))
+            brute.sort(key=lambda x: (x[0], x[1]))
+            assert [(k, s, t.id) for k, s, t in candidates(state, cnt)] == brute
+            assert waiting_for(state, cnt) == len(brute)
+        for t in waiting:
+            same = [u for u in waiting if u.service == t.service and u.id != t.id]
+            assert ahead_of(state, t) == sum(
+                (u.order_key, u.issued_seq) < (t.order_key, t.issued_seq) for u in same
+            )
 
     @invariant()
     def numbers_unique_and_seq_gapless(self) -> None:
