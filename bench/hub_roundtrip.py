@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,12 @@ from hall.hub.local import sample_config_dir
 
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 3.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def no_quota_config(folder: Path, port: int | None = None) -> Path:
@@ -82,9 +89,12 @@ def main() -> None:
             # bare samples interleaved with the hub's: both see the same noise
             bare_i: list[float] = []
             bare_c: list[float] = []
-            kiosk = Role(broker.port, "kiosk-1", "kiosk").client
-            pad = Role(broker.port, "pads-1", "pads").client
-            display = Role(broker.port, "display-1", "display").bus
+            roles = [
+                Role(broker.port, "kiosk-1", "kiosk"),
+                Role(broker.port, "pads-1", "pads"),
+                Role(broker.port, "display-1", "display"),
+            ]
+            kiosk, pad, display = roles[0].client, roles[1].client, roles[2].bus
             board_seen: dict[str, float] = {}
             lock = threading.Lock()
 
@@ -96,6 +106,7 @@ def main() -> None:
 
             display.subscribe(p.BOARD, on_board)
             issue: list[float] = []
+            cpu0 = cpu_seconds(hub.pid)
             for i in range(warmup + n):
                 b = pinger.ping()
                 t0 = time.perf_counter()
@@ -103,8 +114,10 @@ def main() -> None:
                 if i >= warmup:
                     issue.append((time.perf_counter() - t0) * 1000)
                     bare_i.append(b)
+            cpu_issue = (cpu_seconds(hub.pid) - cpu0) / (warmup + n) * 1000
             pad.execute("sign_in", {"counter": "1", "staff": "0107"})
             call: list[float] = []
+            cpu0 = cpu_seconds(hub.pid)
             sent: dict[str, float] = {}
             for i in range(warmup + n):
                 b = pinger.ping()
@@ -116,10 +129,13 @@ def main() -> None:
                     sent[r["number"]] = t0
                 time.sleep(args.pace_ms / 1000)
             time.sleep(0.5)
+            cpu_call = (cpu_seconds(hub.pid) - cpu0) / (warmup + n) * 1000
             with lock:
                 to_board = [(board_seen[k] - t) * 1000 for k, t in sent.items() if k in board_seen]
             missing = len(sent) - len(to_board)
             pinger.close()
+            for role in roles:
+                role.bus.close()
         finally:
             hub.terminate()
             hub.wait(10)
@@ -139,6 +155,10 @@ def main() -> None:
             f"ratio {name:<10} / bare  p50 {f['p50'] / base['p50']:5.2f}x  "
             f"p99 {f['p99'] / base['p99']:5.2f}x"
         )
+    print(
+        f"hub CPU per command (user+system, board publishing included): issue {cpu_issue:.2f} ms, "
+        f"call_next {cpu_call:.2f} ms"
+    )
     worst = max(fi["p99"], fc["p99"])
     ratio = max(fi["p99"] / fb["p99"], fc["p99"] / fbc["p99"])
     print(
@@ -157,6 +177,8 @@ def main() -> None:
                 "call": fc,
                 "call_to_board": fd,
                 "p99_ratio_worst": round(ratio, 2),
+                "hub_cpu_ms_per_issue": round(cpu_issue, 3),
+                "hub_cpu_ms_per_call": round(cpu_call, 3),
             }
         )
     )

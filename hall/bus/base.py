@@ -75,6 +75,10 @@ class _Pending:
 
 
 class BusBase(ABC):
+    # Whether `_receive` runs on a thread of the transport's own that may run a handler
+    # (MQTT's network thread), rather than inside another client's publish (in-process).
+    _inline_capable = False
+
     def __init__(
         self,
         client_id: str,
@@ -96,6 +100,7 @@ class BusBase(ABC):
         self._sub_ids: dict[str, int] = {}
         self._next_sub_id = 1
         self._pending: dict[bytes, _Pending] = {}
+        self._inline_ids: set[int] = set()  # subscriptions delivered on the network thread
         self._counters: Counter[str] = Counter()
         self._connected = False
         self._link = threading.Condition(self._lock)
@@ -141,7 +146,9 @@ class BusBase(ABC):
 
         return self._add(pattern, deliver)
 
-    def serve(self, topic_pattern: str, handler: RequestHandler) -> _Handle:
+    def serve(
+        self, topic_pattern: str, handler: RequestHandler, *, inline: bool = False
+    ) -> _Handle:
         def deliver(msg: Inbound, payload: JsonObject) -> None:
             env = msg.envelope
             if env.response_topic is None:
@@ -163,7 +170,7 @@ class BusBase(ABC):
                 self._count("replies_lost")
                 log.warning("reply to a request on %s lost: bus unavailable", msg.topic)
 
-        return self._add(topic_pattern, deliver)
+        return self._add(topic_pattern, deliver, inline=inline and self._inline_capable)
 
     def request(self, topic: str, payload: Mapping[str, Any], *, timeout: float) -> JsonObject:
         topics.check_topic(topic)
@@ -237,7 +244,10 @@ class BusBase(ABC):
     def _receive(self, msg: Inbound) -> None:
         """Called by the transport for each inbound message, on its own thread."""
         if msg.topic != self.reply_topic:
-            self._queue.put(msg)
+            if msg.sub_ids and self._inline_ids and self._inline_ids.issuperset(msg.sub_ids):
+                self._dispatch(msg)  # a request served inline: no hand-off to the worker
+            else:
+                self._queue.put(msg)
             return
         with self._lock:
             self._counters["received"] += 1
@@ -281,16 +291,21 @@ class BusBase(ABC):
         self._transport_publish(topic, data, retain, qos, env)
         self._count("published")
 
-    def _add(self, pattern: str, deliver: Deliver) -> _Handle:
+    def _add(self, pattern: str, deliver: Deliver, *, inline: bool = False) -> _Handle:
         topics.check_pattern(pattern)
         handle = _Handle(self, pattern, deliver)
         with self._sub_lock:
             with self._lock:
+                known = pattern in self._handlers
                 self._handlers.setdefault(pattern, []).append(handle)
                 sub_id = self._sub_ids.get(pattern)
                 if sub_id is None:
                     sub_id = self._sub_ids[pattern] = self._next_sub_id
                     self._next_sub_id += 1
+                if inline and not known:
+                    self._inline_ids.add(sub_id)
+                else:
+                    self._inline_ids.discard(sub_id)  # shared with a queued handler: queue
             # Subscribing again to a known pattern makes the broker resend its retained
             # messages, so the new handler sees them (the older ones see them again).
             self._transport_subscribe(pattern, sub_id)
@@ -306,7 +321,7 @@ class BusBase(ABC):
                 last = not handles
                 if last:
                     del self._handlers[handle.pattern]
-                    del self._sub_ids[handle.pattern]
+                    self._inline_ids.discard(self._sub_ids.pop(handle.pattern))
             if last:
                 self._transport_unsubscribe(handle.pattern)
 

@@ -113,8 +113,14 @@ class Bus(Protocol):
         `BusRemoteError` when the serving handler raised."""
         ...
 
-    def serve(self, topic_pattern: str, handler: RequestHandler) -> Subscription:
-        """Answer requests on `topic_pattern`: `handler(topic, payload)` returns the reply."""
+    def serve(
+        self, topic_pattern: str, handler: RequestHandler, *, inline: bool = False
+    ) -> Subscription:
+        """Answer requests on `topic_pattern`: `handler(topic, payload)` returns the reply.
+
+        `inline=True` asks for the handler to run on the network thread itself where the
+        transport allows it (MQTT), saving two thread hand-offs per request; the handler
+        must then be quick and never wait on the bus (no `request`, no `subscribe`)."""
         ...
 
     def on_connection(self, callback: ConnectionCallback) -> None:

@@ -39,6 +39,8 @@ class MqttBus(BusBase):
     """A hall bus client on an MQTT 5 broker. Connects in the background; use
     `wait_connected()` to wait for the first connection."""
 
+    _inline_capable = True  # paho's network thread may run a request handler
+
     def __init__(
         self,
         client_id: str,

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CALL_EVENTS = frozenset({ev.TICKET_CALLED})
 REPLY_FIRST_S = 0.002
+STATE_QOS = 0  # retained state; requests, replies and calls stay at QoS 1
 
 
 class Hub:
@@ -66,6 +67,8 @@ class Hub:
         self._dirty = threading.Event()
         self._force = False
         self._published: dict[str, str] = {}  # topic → last JSON published (retained)
+        self._published_obj: dict[str, JsonObject] = {}  # … and the object it came from
+        self._catalog_cache: tuple[Any, tuple[Any, ...], JsonObject] | None = None
         self._roles: dict[str, dict[str, str]] = {}
         self._roles_dirty = False
         self._stopping = threading.Event()
@@ -78,7 +81,9 @@ class Hub:
     def start(self) -> None:
         self.bus.on_connection(self._on_link)
         self._subs.append(self.bus.subscribe(p.PRESENCE_PATTERN, self._on_presence))
-        self._subs.append(self.bus.serve(p.CMD_PATTERN, self._on_request))
+        # Requests are answered on the network thread (one at a time, in arrival order):
+        # a hand-off to the delivery thread and back costs more than most commands.
+        self._subs.append(self.bus.serve(p.CMD_PATTERN, self._on_request, inline=True))
         self._publisher.start()
         self.refresh(force=True)
 
@@ -202,12 +207,24 @@ class Hub:
             st = self.store.state
             out = {
                 p.BOARD: board_view(st, self.hall_name, self.notice, self.masked_names),
-                p.CATALOG: catalog_view(st, self.hall_name),
+                p.CATALOG: self._catalog_view(),
                 p.DEVICES: devices_view(st),
             }
             for cid in st.counters:
                 out[p.counter_topic(str(cid))] = counter_view(st, cid)
             return out
+
+    def _catalog_view(self) -> JsonObject:
+        """The catalog view, made again only when the catalog or the counters' services
+        change (it is the largest view and changes a few times a year)."""
+        st = self.store.state
+        specs = (self.hall_name, *(c.spec for c in st.counters.values()))
+        cached = self._catalog_cache
+        if cached is not None and cached[0] is st.catalog and cached[1] == specs:
+            return cached[2]
+        view = catalog_view(st, self.hall_name)
+        self._catalog_cache = (st.catalog, specs, view)
+        return view
 
     def _publish_loop(self) -> None:
         while not self._stopping.is_set():
@@ -233,16 +250,22 @@ class Hub:
             return  # on reconnect _on_link forces a full publish
         force, self._force = self._force, False
         for topic, payload in self.snapshot().items():
+            if not force and self._published_obj.get(topic) is payload:
+                continue  # a cached view, published as it is
             data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
             if not force and self._published.get(topic) == data:
+                self._published_obj[topic] = payload
                 continue
             try:
-                self.bus.publish(topic, payload, retain=True)
+                # QoS 0: the retained state is republished whole on every reconnect and
+                # superseded by the next change, so a broker's PUBACK would buy nothing.
+                self.bus.publish(topic, payload, retain=True, qos=STATE_QOS)
             except BusError as exc:
                 log.warning("state %s not published: %s", topic, exc)
                 self._force = True
                 return
             self._published[topic] = data
+            self._published_obj[topic] = payload
         if self._roles_dirty or force:
             self._roles_dirty = False
             self._publish_roles()

@@ -113,6 +113,35 @@ def test_request_and_response(env: BusEnv) -> None:
     assert all(results[i]["echo"] == {"i": i} for i in range(20))
 
 
+def test_inline_serving_answers_in_order_and_other_handlers_still_queue(env: BusEnv) -> None:
+    """`serve(..., inline=True)` (the hub's commands): on MQTT the handler runs on the
+    network thread; the in-process bus ignores the flag. Either way requests are answered
+    one at a time, and subscriptions without the flag still run on the delivery thread."""
+    hub, kiosk = env.make("hub"), env.make("kiosk")
+    threads: dict[str, str] = {}
+    order: list[int] = []
+
+    def handle(topic: str, p: dict[str, Any]) -> dict[str, Any]:
+        threads["serve"] = threading.current_thread().name
+        order.append(p["i"])
+        return {"i": p["i"]}
+
+    hub.serve("hall/v1/cmd/+", handle, inline=True)
+    hub.subscribe(
+        "hall/v1/board", lambda m: threads.setdefault("sub", threading.current_thread().name)
+    )
+    for i in range(30):
+        assert kiosk.request("hall/v1/cmd/call", {"i": i}, timeout=3) == {"i": i}
+    assert order == list(range(30))
+    kiosk.publish("hall/v1/board", {})
+    wait_until(lambda: "sub" in threads)
+    assert threads["sub"] == "hall-bus-hub"
+    if env.name == "mqtt":
+        assert threads["serve"] != "hall-bus-hub"  # paho's network thread
+    else:
+        assert threads["serve"] == "hall-bus-hub"
+
+
 def test_request_times_out_clearly(env: BusEnv) -> None:
     kiosk = env.make("kiosk")
     started = time.monotonic()
