@@ -98,16 +98,22 @@ def ticket_from_row(r: sqlite3.Row) -> Ticket:
     )
 
 
+_SERVICES_JSON: dict[tuple[str, ...], str] = {}
+
+
 def counter_row(c: Counter, pos: int) -> dict[str, Any]:
+    services = _SERVICES_JSON.get(c.spec.services)
+    if services is None:  # a counter's services change only with the config
+        services = _SERVICES_JSON[c.spec.services] = json.dumps(list(c.spec.services))
     return {
         "id": c.id,
         "pos": pos,
         "name": c.spec.name,
-        "services": json.dumps(list(c.spec.services)),
+        "services": services,
         "state": c.state.value,
         "staff": c.staff,
         "current": c.current,
-        "held": json.dumps(list(c.held)),
+        "held": json.dumps(list(c.held)) if c.held else "[]",
     }
 
 
@@ -182,8 +188,47 @@ def hall_row(s: HallState) -> dict[str, Any]:
     }
 
 
+class Pending:
+    """Ticket and counter rows touched by a command's events, written once at its end.
+
+    Holds the entity as it was right after the event that touched it (they are frozen
+    dataclasses), so a ticket that a later event drops from memory (the day closing) is
+    still written as it ended."""
+
+    def __init__(self) -> None:
+        self.tickets: dict[str, Ticket] = {}
+        self.counters: dict[str, Counter | None] = {}
+
+    def take(self, state: HallState, touched: Touched) -> Touched:
+        """Keep the tickets and counters among `touched`; return the rest."""
+        rest: Touched = set()
+        for kind, key in touched:
+            if kind == "ticket":
+                t = state.tickets.get(TicketId(key))
+                if t is not None:
+                    self.tickets[key] = t
+            elif kind == "counter":
+                self.counters[key] = state.counters.get(CounterId(key))
+            else:
+                rest.add((kind, key))
+        return rest
+
+    def write(self, conn: sqlite3.Connection, state: HallState) -> None:
+        for t in self.tickets.values():
+            _upsert(conn, "tickets", ticket_row(t))
+        if self.counters:
+            order = {cid: i for i, cid in enumerate(state.counters)}
+            for key, c in self.counters.items():
+                if c is None:
+                    conn.execute("DELETE FROM counters WHERE id = ?", (key,))
+                else:
+                    _upsert(conn, "counters", counter_row(c, order.get(c.id, len(order))))
+        self.tickets.clear()
+        self.counters.clear()
+
+
 def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) -> None:
-    """Write the rows one applied event touched (the hall row is written once per commit)."""
+    """Write the rows that applied events touched, each once (the hall row: `write_hall`)."""
     for kind, key in touched:
         if kind == "ticket":
             t = state.tickets.get(TicketId(key))

@@ -190,14 +190,22 @@ class HallStore:
             self.clock.observe(self.state.last_ts)
 
     def _append(self, decision: Decision, now: Reading) -> list[ev.Event]:
-        return append(self.state, decision, now.ts, self._write)
+        """Append and apply a decision's events; write each ticket and counter row once."""
+        pending = rows.Pending()
 
-    def _write(self, e: ev.Event, touched: Touched) -> None:
-        self.conn.execute(
-            "INSERT INTO events (seq, id, type, at, ts, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False)),
-        )
-        rows.write_touched(self.conn, self.state, touched)
+        def write(e: ev.Event, touched: Touched) -> None:
+            self.conn.execute(
+                "INSERT INTO events (seq, id, type, at, ts, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False)),
+            )
+            # Tickets and counters are immutable values: keep the latest of each and write
+            # it after the last event (a call finishes one ticket and calls the next at
+            # the same counter). The rest is written as it comes.
+            rows.write_touched(self.conn, self.state, pending.take(self.state, touched))
+
+        out = append(self.state, decision, now.ts, write)
+        pending.write(self.conn, self.state)
+        return out
 
     # --- reading --------------------------------------------------------------------------
 
