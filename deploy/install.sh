@@ -23,7 +23,8 @@
 #   --python PY      the Python for the venv (default python3)
 #   --trust FILE     the city's provisioning public key -> /etc/hall/trust/provisioning.pub
 #   --lan            the hall's Mosquitto listens on the LAN (a hall with several boxes)
-#   --roles LIST     roles to enable (default: provisioned.json's; none before provisioning)
+#   --roles LIST     roles to enable (default: the config's [hall] roles, else
+#                    provisioned.json's; none before provisioning)
 #   --no-apt         skip the Debian packages
 #   --no-systemctl   do not run systemctl / udevadm (containers, images)
 #   --keep N         versions kept under /opt/hall (default 3)
@@ -99,8 +100,22 @@ owner() {  # chown to hall on a real box; nothing in a --root tree
 
 role_units() {
   local roles=$ROLES
-  if [[ -z $roles && -f $ETC/provisioned.json ]]; then
-    roles=$("$OPT/current/bin/python" -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["roles"]))' "$ETC/provisioned.json" 2>/dev/null || true)
+  if [[ -z $roles && -x $OPT/current/bin/python ]]; then
+    # the config's [hall] roles, else provisioned.json (installs from before that key)
+    roles=$("$OPT/current/bin/python" - "$CONFIG" "$ETC/provisioned.json" 2>/dev/null <<'PY' || true
+import json, sys, tomllib
+try:
+    with open(sys.argv[1], "rb") as f:
+        roles = tomllib.load(f)["hall"]["roles"]
+except Exception:
+    try:
+        with open(sys.argv[2], encoding="utf-8") as f:
+            roles = json.load(f)["roles"]
+    except Exception:
+        roles = []
+print(",".join(roles))
+PY
+)
   fi
   local r
   for r in ${roles//,/ }; do
@@ -168,7 +183,9 @@ if [[ -z $ROOT ]]; then
     say "created the service user hall"
   fi
   for g in "${GROUPS_WANTED[@]}"; do
-    getent group "$g" >/dev/null && usermod -a -G "$g" hall
+    # input and render come with udev/systemd; the udev rules need them before the devices
+    getent group "$g" >/dev/null || { groupadd --system "$g" && say "created the group $g"; }
+    usermod -a -G "$g" hall
   done
 fi
 
@@ -250,6 +267,7 @@ if [[ -n $prev && $prev != "$VERSION" ]]; then
 fi
 if [[ -f $CONFIG ]]; then
   if ! "$OPT/current/bin/hall" migrate --config "$CONFIG" --backup-dir "$STATE/backups"; then
+    owner -R hall:hall "$STATE"  # the restored database and the backup belong to hall too
     if [[ -n $prev && $prev != "$VERSION" ]]; then
       switch_to "$prev"
       if [[ -n $old_previous ]]; then ln -sfn "$old_previous" "$OPT/previous"; else rm -f "$OPT/previous"; fi

@@ -56,7 +56,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
     from hall.ops import notify
 
     # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
-    beat = notify.Heartbeat(max_age=20.0)
+    beat = notify.Heartbeat(max_age=notify.age_limit(20.0))  # GUI timer: every 0.25 s
     wake = QTimer()  # lets Python run its signal handlers while Qt's loop waits
     wake.start(250)
     wake.timeout.connect(beat.beat)

@@ -28,6 +28,9 @@ from sync.settings import SyncSection
 
 HALL_ID = re.compile(r"^\d{6}-[A-Z0-9]{1,12}$")
 
+Role = Literal["hub", "kiosk", "display", "pads", "sync"]
+ROLES: tuple[Role, ...] = ("hub", "kiosk", "display", "pads", "sync")
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
@@ -43,6 +46,13 @@ class HallSection(_Strict):
     database: str = Field("hall.db", description="SQLite file, relative to the config file")
     catalog: str = Field(
         "catalog.json", description="Initial service catalog (contract shape), relative"
+    )
+    roles: list[Role] = Field(
+        default_factory=lambda: list(ROLES),
+        min_length=1,
+        description="The roles this box runs (hub kiosk display pads sync); default: all of "
+        "them on one box (a small station). `hall doctor` checks these roles; only a box "
+        "with the hub needs [[counters]]. `hall provision` writes it",
     )
 
     @field_validator("id")
@@ -61,6 +71,14 @@ class HallSection(_Strict):
             raise ValueError(
                 f"'{v}' is not a known time zone (for example Asia/Shanghai)"
             ) from None
+        return v
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[Role]) -> list[Role]:
+        dup = sorted({r for r in v if v.count(r) > 1})
+        if dup:
+            raise ValueError(f"role(s) listed twice: {', '.join(dup)}")
         return v
 
 
@@ -128,7 +146,11 @@ class HallConfig(_Strict):
     display: DisplaySection = DisplaySection()
     pads: PadsSection = PadsSection()
     sync: SyncSection = SyncSection()
-    counters: list[CounterSection] = Field(min_length=1)
+    counters: list[CounterSection] = Field(
+        default_factory=list,
+        description="The hall's counters: at least one on the box that runs the hub; other "
+        "boxes need none (a pads box lists the counters of its devices)",
+    )
 
     # Set by load(): where the file was, to resolve relative paths. Not a config key.
     source: Path = Field(Path("."), exclude=True)
@@ -138,8 +160,21 @@ class HallConfig(_Strict):
         ids = [c.id for c in self.counters]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"counter id(s) listed twice: {', '.join(dup)}")
+            raise ValueError(f"key 'counters': counter id(s) listed twice: {', '.join(dup)}")
+        if "hub" in self.hall.roles and not self.counters:
+            raise ValueError(
+                "key 'counters' is required on a box that runs the hub ([hall] roles has "
+                '"hub"): add at least one [[counters]] (id, services)'
+            )
         return self
+
+    def has_role(self, role: str) -> bool:
+        return role in self.hall.roles
+
+    @property
+    def roles_given(self) -> bool:
+        """Whether the file says `[hall] roles` (else the default, all roles)."""
+        return "roles" in self.hall.model_fields_set
 
     @property
     def tz(self) -> ZoneInfo:
@@ -204,8 +239,10 @@ class HallConfig(_Strict):
 
 
 def _describe(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    loc = ".".join(str(p) for p in err["loc"])
     kind = err["type"]
+    if not loc:  # the whole file's rules (model validators) name their keys themselves
+        return str(err["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
         return (
             f"key '{loc}' is not a known setting (check the spelling; see config/hall.schema.json)"

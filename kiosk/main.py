@@ -69,7 +69,7 @@ def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | No
     from hall.ops import notify
 
     # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
-    beat = notify.Heartbeat(max_age=20.0)
+    beat = notify.Heartbeat(max_age=notify.age_limit(20.0))  # GUI timer: every 0.2 s
     wake = QTimer()  # Python runs signal handlers only when it gets control back from Qt
     wake.timeout.connect(beat.beat)
     wake.start(200)

@@ -42,7 +42,8 @@ def command(ctx: click.Context, config_path: str) -> None:
     from hall.ops import notify
 
     notify.ready("sync: hall bus joined")  # never waits for the city: the hall works without
-    with notify.Watchdog(service.alive):
+    max_age = notify.age_limit(30.0)
+    with notify.Watchdog(lambda: service.alive(max_age)):
         while not done.wait(1.0):
             pass
     notify.stopping("sync: stopping")

@@ -319,9 +319,9 @@ class SyncService:
                 self._inbox_wake.wait(1.0)
                 self._inbox_wake.clear()
 
-    def alive(self) -> bool:
-        """For the systemd watchdog: the ticker loop went round within the last 30 s."""
-        return time.monotonic() - self._ticked < 30.0
+    def alive(self, max_age: float = 30.0) -> bool:
+        """For the systemd watchdog: the ticker loop went round within ``max_age`` s."""
+        return time.monotonic() - self._ticked < max_age
 
     def _ticker_loop(self) -> None:
         last_prune = last_save = time.monotonic()

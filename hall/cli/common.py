@@ -40,6 +40,17 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def require_role(cfg: config.HallConfig, role: str, config_path: str) -> None:
+    """Stop with a clear message when this box's config does not run `role`."""
+    if not cfg.has_role(role):
+        fail(
+            f"{config_path}: [hall] roles = {list(cfg.hall.roles)} does not include "
+            f'"{role}": this box does not run the {role}. Run it on the box whose config '
+            f'lists it, or add "{role}" to [hall] roles',
+            EXIT_CONFIG,
+        )
+
+
 def handle_errors(fn: F) -> F:
     """Turn the errors people can fix into one clear message and a non-zero exit."""
 

@@ -22,6 +22,7 @@ from hall.cli.common import (
     json_option,
     load_config,
     open_store,
+    require_role,
 )
 from hall.cli.queue import queue
 
@@ -73,6 +74,7 @@ _add_role_commands()
 def init(config_path: str, as_json: bool) -> None:
     """Create the hall's database and load the catalog and counters from the config."""
     cfg = load_config(config_path)
+    require_role(cfg, "hub", config_path)  # the database is the hub's
     _catalog, raw = cfg.load_catalog()
     created = not cfg.database_path.exists()
     cfg.database_path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,9 +208,10 @@ def config_check(file: str) -> None:
     """Validate FILE (and its catalog) without starting anything."""
     cfg = config.load(file)
     catalog, _ = cfg.load_catalog()
+    counters = f", {len(cfg.counters)} counters" if cfg.counters else ""
     click.echo(
-        f"{file}: ok — hall {cfg.hall.id} {cfg.hall.name}, {len(cfg.counters)} counters, "
-        f"catalog v{catalog.version} with {len(catalog.services)} services"
+        f"{file}: ok — hall {cfg.hall.id} {cfg.hall.name}, roles {' '.join(cfg.hall.roles)}"
+        f"{counters}, catalog v{catalog.version} with {len(catalog.services)} services"
     )
 
 

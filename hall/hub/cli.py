@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from hall.cli.common import EXIT_STORE, config_option, fail, handle_errors, load_config
+from hall.cli.common import (
+    EXIT_STORE,
+    config_option,
+    fail,
+    handle_errors,
+    load_config,
+    require_role,
+)
 
 
 @click.command("hub")
@@ -16,6 +23,7 @@ def command(config_path: str) -> None:
     from hall.singleton import AlreadyRunning
 
     cfg = load_config(config_path)
+    require_role(cfg, "hub", config_path)
     try:
         code = run_hub(cfg)
     except AlreadyRunning as exc:

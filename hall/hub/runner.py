@@ -95,7 +95,7 @@ def run_hub(
             notify.ready(f"hub {cfg.hall.id}: serving on {cfg.bus.host}:{cfg.bus.port}")
             # tick() takes the store lock, so a wedged request handler stops the heartbeat
             # and systemd's watchdog restarts the hub.
-            beat = notify.Heartbeat(max_age=max(10.0, 5 * cfg.hub.tick_seconds))
+            beat = notify.Heartbeat(max_age=max(notify.age_limit(10.0), 2 * cfg.hub.tick_seconds))
             with notify.Watchdog(beat):
                 while not stop.wait(cfg.hub.tick_seconds):
                     hub.tick()

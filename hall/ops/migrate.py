@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,9 +65,15 @@ def backup(db: Path, folder: Path, version: int) -> Path:
 
 
 def restore(copy: Path, db: Path) -> None:
-    """Put ``copy`` back as ``db`` (no WAL or shared-memory file left beside it)."""
+    """Put ``copy`` back as ``db`` (no WAL or shared-memory file left beside it), with the
+    owner and mode ``db`` had: the install script runs this as root, the hub as `hall`."""
     tmp = db.with_name(f".{db.name}.restore")
     shutil.copyfile(copy, tmp)
+    with contextlib.suppress(FileNotFoundError):
+        st = db.stat()
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        if os.geteuid() == 0:
+            os.chown(tmp, st.st_uid, st.st_gid)
     for suffix in ("-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{db}{suffix}").unlink()

@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
+from hall.ops import wedge
+
 log = logging.getLogger(__name__)
 
 MAX_STATUS = 1024  # systemctl shows one line; keep the datagram small
@@ -104,6 +106,16 @@ def watchdog_interval() -> float | None:
     return seconds / 2 if seconds > 0 else None
 
 
+def age_limit(default: float) -> float:
+    """How old a role's heartbeat may get: its own ``default``, but never more than half of
+    systemd's WatchdogSec, so a stuck loop stops the pings within about one WatchdogSec
+    whatever the unit says (and the watchdog tests can use a short one). Only for loops
+    that beat far more often than that (a GUI timer, a 0.25 s ticker): a loop that beats
+    every ``tick`` seconds needs ``max(age_limit(x), 2 * tick)``."""
+    interval = watchdog_interval()  # half of WatchdogSec
+    return default if interval is None else min(default, interval)
+
+
 class Heartbeat:
     """Beaten by the role's own loop; true while the last beat is younger than ``max_age``."""
 
@@ -148,6 +160,7 @@ class Watchdog:
     def start(self) -> Watchdog:
         if self.interval is None or self._thread is not None:
             return self
+        wedge.arm()  # the watchdog tests' fault, only with $HALL_TEST_WEDGE (hall/ops/wedge.py)
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
         return self

@@ -29,7 +29,7 @@ from typing import Any
 from hall import config as hall_config
 from hall.core.catalog import CatalogError, parse_catalog
 from hall.ops import certs, files, tomlout
-from hall.ops.bundle import BundleError, Payload
+from hall.ops.bundle import ROLES, BundleError, Payload
 
 PLAUSIBLE_FROM = datetime(2025, 1, 1, tzinfo=UTC)
 MARKER = "provisioned.json"
@@ -137,7 +137,7 @@ def make_plan(
     _city(plan, data, roles, now, clock_ok)
     _kiosk_keys(plan, data, roles)
     catalog = _catalog(plan, data, existing, roles)
-    _counters(plan, data, catalog)
+    _counters(plan, data, catalog, roles)
     _validate(plan, data, catalog)
     header = (
         f"The hall's config, written by `hall provision` ({source} {payload.bundle_id}) "
@@ -167,6 +167,7 @@ def _base_config(existing: dict[str, Any] | None, p: Payload, layout: Layout) ->
     hall["id"] = p.hall_id
     hall["name"] = p.hall_name
     hall["timezone"] = p.timezone
+    hall["roles"] = [r for r in ROLES if r in p.roles]  # `hall doctor` checks these
     hall.setdefault("database", layout.ref(layout.state_dir / "hall.db"))
     hall.setdefault("catalog", "catalog.json")
     bus = data.setdefault("bus", {})
@@ -267,8 +268,13 @@ def _catalog(
         raise BundleError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
 
 
-def _counters(plan: Plan, data: dict[str, Any], catalog: dict[str, Any] | None) -> None:
+def _counters(
+    plan: Plan, data: dict[str, Any], catalog: dict[str, Any] | None, roles: set[str]
+) -> None:
+    """The hub needs [[counters]]; a pads box names its devices' counters; others none."""
     p = plan.payload
+    if not roles & {"hub", "pads"}:
+        return  # a kiosk or display box: the hub knows the counters
     if p.counters:
         data["counters"] = [
             {"id": c.id, **({"name": c.name} if c.name else {}), "services": list(c.services)}
@@ -279,6 +285,11 @@ def _counters(plan: Plan, data: dict[str, Any], catalog: dict[str, Any] | None) 
         return
     services = [s.get("code") for s in (catalog or {}).get("services", []) if isinstance(s, dict)]
     if not services:
+        if "hub" not in roles:
+            plan.warnings.append(
+                "no counters given: list the counters of this box's pads in [[counters]]"
+            )
+            return
         raise BundleError("no counters in the bundle, in the config or from a catalog")
     data["counters"] = [{"id": "1", "services": services}]
     plan.warnings.append(

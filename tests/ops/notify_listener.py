@@ -52,6 +52,17 @@ class NotifyListener:
             time.sleep(0.02)
         return False
 
+    def wait_quiet(self, line: str, quiet: float, timeout: float) -> bool:
+        """Until ``line`` has not come for ``quiet`` seconds (False after ``timeout``)."""
+        start = time.monotonic()
+        deadline = start + timeout
+        while time.monotonic() < deadline:
+            last = max(self.times(line), default=start)
+            if time.monotonic() - max(last, start) >= quiet:
+                return True
+            time.sleep(0.05)
+        return False
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)

@@ -361,3 +361,21 @@ def test_only_and_roles_options_are_checked(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown check" in res.output
     res = CliRunner().invoke(doctor, ["--config", str(tmp_path / "x.toml"), "--roles", "hub,tv"])
     assert res.exit_code == 2 and "unknown role" in res.output
+
+
+def test_database_owned_by_another_user_than_the_service(sim_hall: SimHall) -> None:
+    """A database put back by root (or touched by a root shell's sqlite3) stops the hub."""
+    import os
+    import pwd
+
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    ctx = Context(sim_hall.config, Options())
+    ctx.load()
+    ctx.service_user = me  # the files are the service user's: fine
+    assert {r.check: r for r in checks.run_checks(ctx, ["database"])}["database"].status == "ok"
+    ctx.service_user = "nobody"
+    out = {r.check: r for r in checks.run_checks(ctx, ["database"])}["database"]
+    assert out.status == "fail" and "not owned by nobody" in out.summary
+    assert f"({me})" in out.summary and "chown -R nobody:nobody" in out.fix
+    ctx.service_user = "no-such-user-here"  # a developer's machine: nothing to compare
+    assert {r.check: r for r in checks.run_checks(ctx, ["database"])}["database"].status == "ok"

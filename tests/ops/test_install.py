@@ -142,3 +142,24 @@ def test_bad_options(tmp_path: Path, args: list[str]) -> None:
     done = install(tmp_path / "root", *args)
     assert done.returncode != 0 and "install: error" in done.stderr
     assert not (tmp_path / "root/opt").exists()
+
+
+def test_the_roles_to_start_come_from_the_config(tmp_path: Path) -> None:
+    """`[hall] roles` in hall.toml wins over provisioned.json (kept for older installs)."""
+    root = tmp_path / "root"
+    assert install(root, "--version", "2.0.0").returncode == 0
+    etc = root / "etc/hall"
+    (etc / "provisioned.json").write_text(json.dumps({"hall_id": "410411-ZH01", "roles": ["hub"]}))
+    (etc / "hall.toml").write_text(
+        '[hall]\nid = "410411-ZH01"\nname = "x"\ndatabase = "hall.db"\n'
+        'roles = ["display", "kiosk"]\n'  # no [[counters]]: not a hub box
+    )
+    done = install(root, "--version", "2.0.1")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "systemctl enable --now hall.target hall-display.service hall-kiosk.service" in (
+        done.stdout
+    )
+    assert "hall-hub.service" not in done.stdout
+    (etc / "hall.toml").unlink()  # an install from before the key: provisioned.json
+    done = install(root, "--version", "2.0.2")
+    assert done.returncode == 0 and "hall.target hall-hub.service" in done.stdout

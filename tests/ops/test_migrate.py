@@ -74,6 +74,27 @@ def test_failed_migration_restores_the_backup(db: Path, tmp_path: Path) -> None:
     assert not Path(f"{db}-wal").exists()
 
 
+def test_the_restored_database_keeps_its_owner_and_mode(db: Path, tmp_path: Path) -> None:
+    """install.sh migrates as root: the copy put back must stay the service user's."""
+    import os
+
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")
+    conn.close()
+    os.chmod(db, 0o640)
+    owner = (65534, 65534) if os.geteuid() == 0 else (os.geteuid(), os.getegid())
+    if os.geteuid() == 0:
+        os.chown(db, *owner)
+
+    def broken(conn: sqlite3.Connection) -> int:
+        raise sqlite3.OperationalError("no such table: no_such_table")
+
+    with pytest.raises(MigrationError):
+        migrate_database(db, tmp_path / "backups", migrator=broken)
+    st = db.stat()
+    assert (st.st_uid, st.st_gid) == owner and st.st_mode & 0o777 == 0o640
+
+
 def test_newer_schema_is_refused_untouched(db: Path, tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")

@@ -166,24 +166,82 @@ def test_hub_entry_point_under_notify_socket(tmp_path: Path, listener: NotifyLis
         env = {
             **os.environ,
             "NOTIFY_SOCKET": listener.address,
-            "WATCHDOG_USEC": "1000000",
+            "WATCHDOG_USEC": "3000000",  # the hub's loop goes round every second
+            "HALL_TEST_WEDGE": "main",  # SIGUSR2 blocks its tick loop (hall/ops/wedge.py)
             "PYTHONPATH": str(ROOT),
         }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hall", "hub", "--config", str(config)], env=env, cwd=ROOT
-        )
+        env.pop("WATCHDOG_PID", None)
+        log = tmp_path / "hub.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "hall", "hub", "--config", str(config)],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            assert listener.wait_for("READY=1", timeout=30)
+            assert listener.wait_for("READY=1", timeout=30), log.read_text()
             assert listener.wait_for("WATCHDOG=1", count=2, timeout=10)
-            proc.send_signal(signal.SIGSTOP)  # stuck as a whole: no pings at all
-            time.sleep(0.3)
-            n = len(listener.times("WATCHDOG=1"))
-            time.sleep(1.2)
-            assert len(listener.times("WATCHDOG=1")) == n
-            proc.send_signal(signal.SIGCONT)
-            proc.terminate()
-            assert proc.wait(20) == 0
+            proc.send_signal(signal.SIGUSR2)  # the tick loop is stuck, the process is not
+            # the pings stop once the heartbeat is older than its max_age (10 s in the hub)
+            assert listener.wait_quiet("WATCHDOG=1", quiet=3.2, timeout=25), log.read_text()
+            assert proc.poll() is None
+            proc.kill()  # its main thread cannot take SIGTERM now: systemd ends with SIGKILL
+            assert proc.wait(10) == -signal.SIGKILL
+            assert "watchdog: the role looks stuck" in log.read_text()
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_age_limit_follows_the_watchdog(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    monkeypatch.delenv("WATCHDOG_USEC", raising=False)
+    assert notify.age_limit(20.0) == 20.0
+    monkeypatch.setenv("WATCHDOG_USEC", "60000000")  # WatchdogSec=60: the role's own 20 s
+    assert notify.age_limit(20.0) == 20.0
+    monkeypatch.setenv("WATCHDOG_USEC", "10000000")  # a shorter watchdog: half of it
+    assert notify.age_limit(20.0) == 5.0
+    assert notify.Heartbeat(max_age=20.0).max_age == 20.0  # only where the role asks
+
+
+def test_wedge_specs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hall.ops import wedge
+
+    assert wedge.parse("main") == ("main", ())
+    assert wedge.parse("thread: pads-b1, sync-ticker") == ("thread", ("pads-b1", "sync-ticker"))
+    for bad in ("", "thread:", "gui", "main:x"):
+        with pytest.raises(ValueError, match="HALL_TEST_WEDGE"):
+            wedge.parse(bad)
+    monkeypatch.delenv(wedge.ENV, raising=False)
+    assert wedge.arm() is None  # nothing armed without the variable
+    assert signal.getsignal(wedge.SIGNAL) == signal.SIG_DFL
+
+
+def test_wedge_ends_a_named_thread() -> None:
+    import threading
+
+    from hall.ops import wedge
+
+    stop = threading.Event()
+    ended: list[str] = []
+
+    def loop() -> None:
+        try:
+            while not stop.wait(0.01):
+                pass
+        except wedge.Wedged:  # (a role's thread would die of it; this one just ends)
+            ended.append("wedged")
+
+    t = threading.Thread(target=loop, name="wedge-me", daemon=True)
+    other = threading.Thread(target=lambda: stop.wait(5), name="wedge-me-not", daemon=True)
+    t.start()
+    other.start()
+    assert wedge._raise_in(("wedge-me",)) == 1
+    t.join(5)
+    assert not t.is_alive() and ended == ["wedged"]
+    assert other.is_alive()
+    stop.set()
+    other.join(5)

@@ -108,10 +108,13 @@ class Context:
     marker: dict[str, Any] | None = None
     roles: tuple[str, ...] = ROLES
     roles_source: str = "default"
+    service_user: str = "hall"  # the units' User=: the hub must be able to write its files
     extras: dict[str, Any] = field(default_factory=dict)
 
     def load(self) -> None:
-        """Read the config and the box's roles (provisioned.json, --roles, or all)."""
+        """Read the config and the box's roles: --roles, else the config's `[hall] roles`
+        when the file says it, else provisioned.json (installs from before that key), else
+        all roles."""
         try:
             self.cfg = hall_config.load(self.config_path)
         except hall_config.ConfigError as exc:
@@ -123,6 +126,9 @@ class Context:
             self.marker = None
         if self.options.roles is not None:
             self.roles, self.roles_source = self.options.roles, "--roles"
+        elif self.cfg is not None and self.cfg.roles_given:
+            self.roles = tuple(r for r in ROLES if r in self.cfg.hall.roles)
+            self.roles_source = f"{self.config_path} [hall] roles"
         elif self.marker and isinstance(self.marker.get("roles"), list):
             roles = [r for r in self.marker["roles"] if r in ROLES]
             self.roles, self.roles_source = tuple(roles), str(marker)
@@ -131,6 +137,11 @@ class Context:
 
     def has(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def roles_known(self) -> bool:
+        """The box's roles come from its config, provisioned.json or --roles (not a guess)."""
+        return not self.roles_source.startswith("default")
 
 
 CheckFn = Callable[[Context], list[Result]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pwd
 import shutil
 import sqlite3
 from datetime import datetime
@@ -59,12 +60,45 @@ def config_valid(ctx: Context) -> list[Result]:
                 )
             ]
         details["catalog_version"] = catalog.version
-    summary = f"{cfg.hall.id} {cfg.hall.name}, {len(cfg.counters)} counters, roles " + ", ".join(
-        ctx.roles
-    )
-    status: Status = "ok" if ctx.marker else "warn"
-    fix = "" if ctx.marker else "run `hall provision` so the box knows its roles"
+    summary = f"{cfg.hall.id} {cfg.hall.name}, roles " + ", ".join(ctx.roles)
+    if ctx.has("hub"):
+        summary += f", {len(cfg.counters)} counters"
+        if not cfg.counters:
+            return [
+                Result(
+                    "config",
+                    "fail",
+                    summary + ": the hub needs at least one [[counters]]",
+                    "add the hall's counters ([[counters]] id, services) to the config",
+                    details,
+                )
+            ]
+    known = ctx.roles_known
+    status: Status = "ok" if known else "warn"
+    fix = "" if known else "run `hall provision` (or set [hall] roles) so the box knows its roles"
     return [Result("config", status, summary, fix, details)]
+
+
+def _not_owned_by(user: str, db: Path) -> list[str]:
+    """The database's files (and WAL, shared memory) another user owns, on a box where the
+    service user exists (a copy put back by root, a root shell's `sqlite3`)."""
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return []  # a developer's machine, a test: nobody to compare with
+    out = []
+    for f in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        try:
+            owner = f.stat().st_uid
+        except OSError:
+            continue
+        if owner != uid:
+            try:
+                name = pwd.getpwuid(owner).pw_name
+            except KeyError:
+                name = str(owner)
+            out.append(f"{f} ({name})")
+    return out
 
 
 def _open_ro(path: Path) -> sqlite3.Connection:
@@ -125,6 +159,17 @@ def database(ctx: Context) -> list[Result]:
                 "fail",
                 f"{path} belongs to hall {hall_row[0]}, not {ctx.cfg.hall.id}",
                 "point hall.database at this hall's database, or move the old one away",
+                details,
+            )
+        ]
+    foreign = _not_owned_by(ctx.service_user, path)
+    if foreign:
+        return [
+            Result(
+                "database",
+                "fail",
+                f"{', '.join(foreign)} not owned by {ctx.service_user}: the hub cannot write",
+                f"stop hall-hub; `chown -R {ctx.service_user}:{ctx.service_user} {path.parent}`",
                 details,
             )
         ]

@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# A real install of the hall appliance into a Debian 12 (bookworm) chroot made with
+# debootstrap: deploy/install.sh as on a box (apt packages, the `hall` user and its groups,
+# the venv under /opt/hall/<version> from a wheelhouse, units, udev rules, Mosquitto conf),
+# `hall provision` of a signed bundle, the hub and Mosquitto started by hand (no systemd in
+# a chroot) and `hall doctor --json`; then an upgrade to a second version whose database
+# migration runs, a rollback and back, and a third version whose migration fails and is
+# rolled back (the database restored, `current` switched back).
+#
+# Not run by CI (minutes, network): run it as root on a Debian/Ubuntu machine with
+# debootstrap and network access to a Debian mirror and PyPI.
+#
+#   deploy/chroot-check.sh [--cache DIR] [--work DIR] [--mirror URL] [--keep] [--fresh-base]
+#
+#   --cache DIR    the debootstrap base, the .deb cache and the wheelhouse, reused between
+#                  runs (default /var/cache/hall-chroot)
+#   --work DIR     where the chroot of this run is made (default $CACHE/run; wiped first)
+#   --mirror URL   Debian mirror (default http://deb.debian.org/debian)
+#   --keep         leave the chroot (and its mounts undone) for a look afterwards
+#   --fresh-base   debootstrap again even if the cached base exists
+#
+# Exit status 0 when every step did what it should; each step prints `check: ...`.
+set -euo pipefail
+
+SELF_DIR=$(cd "$(dirname "$0")" && pwd)
+SOURCE=$(cd "$SELF_DIR/.." && pwd)
+CACHE=/var/cache/hall-chroot
+WORK=""
+MIRROR=http://deb.debian.org/debian
+KEEP=0
+FRESH=0
+
+while (($#)); do
+  case "$1" in
+    --cache) CACHE=$(realpath -m "$2"); shift 2 ;;
+    --work) WORK=$(realpath -m "$2"); shift 2 ;;
+    --mirror) MIRROR=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --fresh-base) FRESH=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
+    *) echo "chroot-check: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+WORK=${WORK:-$CACHE/run}
+BASE=$CACHE/bookworm-base
+R=$WORK/root
+WHEELS=$CACHE/wheels
+DEBS=$CACHE/debs
+T0=$SECONDS
+
+say() { printf '\n== chroot-check [%3ds]: %s\n' "$((SECONDS - T0))" "$*"; }
+ok() { printf 'check: ok   %s\n' "$*"; }
+bad() { printf 'check: FAIL %s\n' "$*"; FAILED=$((FAILED + 1)); }
+FAILED=0
+[[ $(id -u) -eq 0 ]] || { echo "chroot-check: run as root" >&2; exit 2; }
+command -v debootstrap >/dev/null || { echo "chroot-check: apt-get install debootstrap" >&2; exit 2; }
+
+MOUNTS=()
+cleanup() {
+  local i
+  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[i]}" 2>/dev/null || true; done
+  if ((!KEEP)) && [[ -d $R ]]; then rm -rf --one-file-system "$R"; fi
+}
+trap cleanup EXIT
+bind() { mkdir -p "$2"; mount --bind "$1" "$2"; MOUNTS+=("$2"); }
+
+# in_root CMD...: run in the chroot with a clean environment (as a technician's root shell)
+in_root() {
+  chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root LANG=C.UTF-8 TERM=dumb PIP_CERT=/etc/ssl/certs/ca-certificates.crt "$@"
+}
+
+# 1. the base system (cached) -----------------------------------------------------------------
+if ((FRESH)) || [[ ! -f $BASE/.complete ]]; then
+  say "debootstrap bookworm (minbase) into $BASE"
+  rm -rf --one-file-system "$BASE"
+  mkdir -p "$CACHE"
+  debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+    bookworm "$BASE" "$MIRROR"
+  touch "$BASE/.complete"
+fi
+
+# 2. this run's root: a copy of the base, with /proc, /sys, /dev and the caches ------------------
+say "a fresh root in $R"
+rm -rf --one-file-system "$R"
+mkdir -p "$WORK" "$WHEELS" "$DEBS"
+cp -a "$BASE" "$R"
+cp /etc/resolv.conf "$R/etc/resolv.conf"
+# the host's own CAs (a proxy in front of the mirrors and PyPI): the chroot trusts them too
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/"
+  in_root update-ca-certificates >/dev/null 2>&1 || true
+fi
+printf '#!/bin/sh\nexit 101\n' > "$R/usr/sbin/policy-rc.d"  # apt starts no daemons here
+chmod 0755 "$R/usr/sbin/policy-rc.d"
+mount -t proc proc "$R/proc"; MOUNTS+=("$R/proc")
+mount -t sysfs sys "$R/sys"; MOUNTS+=("$R/sys")
+bind /dev "$R/dev"
+mount -t devpts -o newinstance,ptmxmode=0666 devpts "$R/dev/pts" 2>/dev/null && MOUNTS+=("$R/dev/pts") || true
+bind "$DEBS" "$R/var/cache/apt/archives"
+bind "$WHEELS" "$R/var/cache/hall-wheels"
+
+# 3. three versions of the software: as it is, +1 migration, +1 good and 1 failing migration --
+V1=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$SOURCE/hall/__init__.py")
+V2=$V1.post1
+V3=$V1.post2
+say "sources of $V1, $V2 (a migration) and $V3 (a migration that fails)"
+stage() {  # stage VERSION [migration SQL...]
+  local v=$1 dest=$R/root/src/$1 sql
+  shift
+  mkdir -p "$dest"
+  tar -C "$SOURCE" --exclude=.git --exclude=.venv --exclude=build --exclude='*.egg-info' \
+    --exclude=__pycache__ --exclude=.mypy_cache --exclude=.ruff_cache --exclude=.pytest_cache \
+    --exclude=.hypothesis --exclude=out --exclude=dist -cf - . | tar -C "$dest" -xf -
+  sed -i "s/^__version__ = \".*\"/__version__ = \"$v\"/" "$dest/hall/__init__.py"
+  for sql in "$@"; do
+    sed -i "/^SCHEMA_VERSION = len(MIGRATIONS)/i MIGRATIONS.append(\"$sql\")" "$dest/hall/store/schema.py"
+  done
+}
+stage "$V1"
+stage "$V2" "CREATE TABLE chroot_check_v2 (note TEXT)"
+stage "$V3" "CREATE TABLE chroot_check_v2 (note TEXT)" "CREATE TABLE chroot_check_v3 (note TEXT)" \
+  "INSERT INTO no_such_table VALUES (1)"
+
+# 4. the wheelhouse, built by the chroot's own Python (what a release ships for offline halls) --
+say "wheelhouse in $WHEELS (dependencies cached; the three versions built)"
+in_root python3 -m venv /root/build-venv
+in_root /root/build-venv/bin/pip install -q --no-index --find-links /var/cache/hall-wheels \
+  "setuptools>=70.1" 2>/dev/null \
+  || in_root /root/build-venv/bin/pip install -q "setuptools>=70.1"
+rm -f "$WHEELS"/hall_appliance-*.whl
+for v in "$V1" "$V2" "$V3"; do
+  in_root /root/build-venv/bin/pip wheel -q --no-deps --no-build-isolation \
+    -w /var/cache/hall-wheels "/root/src/$v"
+done
+in_root /root/build-venv/bin/pip wheel -q --no-index --find-links /var/cache/hall-wheels \
+  -w /var/cache/hall-wheels "hall-appliance==$V1" 2>/dev/null \
+  || in_root /root/build-venv/bin/pip wheel -q --find-links /var/cache/hall-wheels \
+    -w /var/cache/hall-wheels "hall-appliance==$V1"
+rm -rf "$R/root/build-venv"
+
+# 5. a provisioning key and a signed bundle for a hub box (the city's side) ------------------------
+make_bundle() {  # after the first install: the installed software signs, as the city's tool does
+  in_root /opt/hall/current/bin/python - <<'PY'
+import json, pathlib, base64
+from datetime import UTC, datetime, timedelta
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives import serialization
+from hall.ops import bundle
+key = ed25519.Ed25519PrivateKey.generate()
+raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+pathlib.Path("/root/city-provisioning.pub").write_text(base64.b64encode(raw).decode() + "\n")
+src = pathlib.Path("/root/src")
+catalog = json.loads(next(src.glob("*/config/examples/catalog.json")).read_text("utf-8"))
+now = datetime.now(UTC)
+payload = {
+    "v": 1, "kind": "hall-provisioning", "bundle_id": "CHROOT-0001",
+    "issued_at": now.isoformat(), "expires_at": (now + timedelta(days=7)).isoformat(),
+    "hall_id": "410411-ZH07", "hall_name": "曹镇乡便民服务中心", "roles": ["hub"],
+    "catalog": catalog,
+    "counters": [{"id": "1", "name": "综合窗口", "services": [s["code"] for s in catalog["services"]]}],
+}
+pathlib.Path("/root/410411-ZH07-hub.hp1").write_text(bundle.sign(payload, key) + "\n")
+PY
+}
+
+# the doctor on a running hall: Mosquitto and the hub started by hand (no systemd in a chroot),
+# in a network namespace of their own (the chroot's port 1883 is not the host's)
+doctor() {  # doctor NAME: writes $WORK/doctor-NAME.json, prints the summary
+  local name=$1
+  cat > "$R/root/doctor.sh" <<'SH'
+set -u
+install -d -o mosquitto -g mosquitto /run/mosquitto
+mosquitto -d -c /etc/mosquitto/mosquitto.conf
+runuser -u hall -- /opt/hall/current/bin/hall -v hub --config /etc/hall/hall.toml \
+  > /root/hub.log 2>&1 &
+hub=$!
+for _ in $(seq 150); do  # until it serves, or it has stopped (a database it cannot read)
+  grep -q "running, database" /root/hub.log 2>/dev/null && break
+  kill -0 "$hub" 2>/dev/null || break
+  sleep 0.2
+done
+/opt/hall/current/bin/hall doctor --json --config /etc/hall/hall.toml > /root/doctor.json
+rc=$?
+kill -TERM "$hub" 2>/dev/null; wait "$hub" 2>/dev/null
+kill "$(cat /run/mosquitto/mosquitto.pid)" 2>/dev/null
+exit $rc
+SH
+  local rc=0
+  unshare --net -- bash -c "ip link set lo up && exec chroot '$R' /usr/bin/env -i \
+    PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 bash /root/doctor.sh" || rc=$?
+  cp "$R/root/doctor.json" "$WORK/doctor-$name.json"
+  python3 - "$WORK/doctor-$name.json" "$rc" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1]))
+print(f"hall doctor --json: exit {sys.argv[2]}, can_open={rep['can_open']}, roles={rep['roles']}, "
+      f"counts={rep['counts']}")
+for r in rep["results"]:
+    print(f"  {r['status']:5} {r['check']}: {r['summary']}")
+PY
+  return "$rc"
+}
+
+current() { readlink "$R/opt/hall/current"; }
+previous() { readlink "$R/opt/hall/previous" 2>/dev/null || echo none; }
+db_version() {
+  in_root python3 -c 'import sqlite3; print(sqlite3.connect("file:/var/lib/hall/hall.db?mode=ro", uri=True).execute("PRAGMA user_version").fetchone()[0])'
+}
+
+# 6. the first install ------------------------------------------------------------------------
+say "deploy/install.sh (version $V1) as root in the chroot"
+in_root bash "/root/src/$V1/deploy/install.sh" --wheels /var/cache/hall-wheels \
+  2>&1 | tee "$WORK/install-1.log"
+[[ $(current) == "$V1" ]] && ok "current -> $V1" || bad "current is $(current)"
+if in_root id hall >/dev/null 2>&1; then ok "user: $(in_root id hall)"; else bad "no user hall"; fi
+for f in etc/systemd/system/hall-hub.service etc/systemd/system/hall.target \
+  etc/systemd/system/mosquitto.service.d/hall.conf etc/udev/rules.d/90-hall.rules \
+  etc/mosquitto/conf.d/hall.conf "opt/hall/$V1/bin/hall"; do
+  [[ -e $R/$f ]] && ok "$f" || bad "missing $f"
+done
+for p in mosquitto espeak-ng cage fonts-noto-cjk sqlite3 alsa-utils; do
+  in_root dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    && ok "package $p" || bad "package $p not installed"
+done
+in_root stat -c '%U:%G %a %n' /etc/hall /etc/hall/secrets /var/lib/hall /opt/hall
+if in_root env QT_QPA_PLATFORM=offscreen /opt/hall/current/bin/python -c \
+  'from PySide6.QtWidgets import QApplication, QLabel; a = QApplication([]); l = QLabel("请 A001 号"); l.show(); a.processEvents(); print("Qt", __import__("PySide6").__version__)'; then
+  ok "Qt widgets start (offscreen) with the installed libraries"
+else
+  bad "Qt does not start in the chroot (missing system libraries?)"
+fi
+
+say "hall provision of a signed bundle (roles: hub), as root: files owned by hall"
+make_bundle
+in_root bash "/root/src/$V1/deploy/install.sh" --wheels /var/cache/hall-wheels --no-apt \
+  --trust /root/city-provisioning.pub > "$WORK/install-1b.log" 2>&1 \
+  && ok "install.sh again (same version, --trust) is idempotent" || bad "install.sh --trust"
+in_root /opt/hall/current/bin/hall provision /root/410411-ZH07-hub.hp1 2>&1 | tee "$WORK/provision.log"
+in_root stat -c '%U:%G %a %n' /etc/hall/hall.toml /etc/hall/provisioned.json /etc/hall/catalog.json
+grep -q '^roles = \["hub"\]' "$R/etc/hall/hall.toml" && ok "[hall] roles written" || bad "no [hall] roles"
+in_root /opt/hall/current/bin/hall config check /etc/hall/hall.toml && ok "config check" || bad "config check"
+
+say "hall doctor on version $V1"
+doctor 1 && ok "the hall can open on $V1" || bad "doctor on $V1"
+[[ $(db_version) -ge 1 ]] && ok "database schema $(db_version), $(in_root stat -c '%U:%G %a' /var/lib/hall/hall.db)"
+
+# 7. upgrade: the roles stopped, backup, migration -----------------------------------------------
+before=$(db_version)
+say "upgrade to $V2 (its migration adds a table)"
+in_root bash "/root/src/$V2/deploy/install.sh" --wheels /var/cache/hall-wheels --no-apt \
+  2>&1 | tee "$WORK/install-2.log"
+[[ $(current) == "$V2" && $(previous) == "$V1" ]] && ok "current -> $V2, previous -> $V1" \
+  || bad "current $(current), previous $(previous)"
+[[ $(db_version) -eq $((before + 1)) ]] && ok "database migrated $before -> $(db_version)" \
+  || bad "database schema $(db_version) (was $before)"
+ls "$R/var/lib/hall/backups/"*.db >/dev/null 2>&1 && ok "backup: $(ls "$R/var/lib/hall/backups")" \
+  || bad "no backup taken"
+doctor 2 && ok "the hall can open on $V2" || bad "doctor on $V2"
+
+# 8. rollback, and forward again ---------------------------------------------------------------
+say "install.sh --rollback (to $V1; the database stays at schema $(db_version))"
+in_root bash "/root/src/$V1/deploy/install.sh" --rollback 2>&1 | tee "$WORK/rollback.log"
+[[ $(current) == "$V1" && $(previous) == "$V2" ]] && ok "current -> $V1, previous -> $V2" \
+  || bad "current $(current), previous $(previous)"
+if doctor 3; then bad "doctor on $V1 with the newer database should fail"; else
+  grep -q "newer than this software" "$WORK/doctor-3.json" \
+    && ok "doctor: the old software cannot read the newer database (as documented)" \
+    || bad "doctor 3 failed for another reason"
+fi
+in_root bash "/root/src/$V1/deploy/install.sh" --rollback > "$WORK/rollback-2.log" 2>&1
+[[ $(current) == "$V2" ]] && ok "--rollback again: current -> $V2" || bad "current $(current)"
+
+# 9. a failed migration -------------------------------------------------------------------------
+say "upgrade to $V3 whose second migration fails"
+dump() {  # the database's content and schema version, whatever its page layout
+  in_root sh -c 'sqlite3 /var/lib/hall/hall.db .dump; sqlite3 /var/lib/hall/hall.db "PRAGMA user_version"' \
+    | sha256sum | cut -d' ' -f1
+}
+owners() { in_root sh -c 'stat -c "%U:%G %a %n" /var/lib/hall/hall.db* /var/lib/hall/backups/*'; }
+sum_before=$(dump)
+rc=0
+in_root bash "/root/src/$V3/deploy/install.sh" --wheels /var/cache/hall-wheels --no-apt \
+  > "$WORK/install-3.log" 2>&1 || rc=$?
+cat "$WORK/install-3.log"
+((rc != 0)) && ok "install.sh exits $rc" || bad "install.sh of $V3 succeeded"
+[[ $(current) == "$V2" && $(previous) == "$V1" ]] && ok "switched back: current -> $V2, previous -> $V1" \
+  || bad "current $(current), previous $(previous)"
+[[ ! -e $R/opt/hall/$V3 ]] && ok "$V3 removed" || bad "$V3 left in /opt/hall"
+[[ $(dump) == "$sum_before" ]] \
+  && ok "database restored: the same content, schema $(db_version)" || bad "database changed"
+owners
+if owners | grep -v '^hall:hall ' >/dev/null; then bad "files in /var/lib/hall not owned by hall"; else
+  ok "the restored database and the backups belong to hall"
+fi
+doctor 4 && ok "the hall can open on $V2 after the failed upgrade" || bad "doctor after the failed upgrade"
+
+say "done in $((SECONDS - T0)) s: $FAILED failed check(s); logs and doctor reports in $WORK"
+((KEEP)) && echo "the chroot is kept in $R"
+exit $((FAILED > 0))
