@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as paho  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
+from hall import tomlwrite  # noqa: E402
 from hall.core import commands as c  # noqa: E402
 from hall.core.timekeeping import FixedClock  # noqa: E402
 from hall.hub.local import LocalHall, sample_config_dir  # noqa: E402
 from hall.store.store import HallStore  # noqa: E402
-from sync import tomlwrite, wire  # noqa: E402
+from sync import wire  # noqa: E402
 from sync.city_peer.broker import CityBroker  # noqa: E402
 from sync.outbox import Outbox  # noqa: E402
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hall import config as hall_config
-from sync import tomlwrite
+from hall import tomlwrite
 
 
 @dataclass(frozen=True, slots=True)

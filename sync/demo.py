@@ -19,8 +19,8 @@ from types import TracebackType
 from typing import Any
 
 from hall import config as hall_config
+from hall import tomlwrite
 from hall.hub.local import LocalHall
-from sync import tomlwrite
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import PLATFORM_CN, make_pki

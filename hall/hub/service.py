@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from hall.bus.interface import Bus, BusError, JsonObject, Message
 from hall.core import commands as c
@@ -23,6 +23,7 @@ from hall.core import events as ev
 from hall.core.errors import Refused
 from hall.core.model import TicketState
 from hall.core.rules import PrintFailure
+from hall.core.state import HallState
 from hall.core.timekeeping import rfc3339
 from hall.core.views import (
     board_view,
@@ -36,6 +37,7 @@ from hall.hub.validate import problems
 from hall.store.store import HallStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CALL_EVENTS = frozenset({ev.TICKET_CALLED})
 REPLY_FIRST_S = 0.002
@@ -200,6 +202,13 @@ class Hub:
         return msg
 
     # --- state ----------------------------------------------------------------------------
+
+    def read(self, query: Callable[[HallState], T]) -> T:
+        """Run `query` on the queue's state between two commands (for in-process readers
+        such as the demo; roles on the bus read the retained state instead). The query
+        must not keep references into the state, which the next command changes."""
+        with self._lock:
+            return query(self.store.state)
 
     def snapshot(self) -> dict[str, JsonObject]:
         """Every retained state topic and its payload, as of now."""

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from hall import config as hall_config
+from hall import tomlwrite
 from hall.core.catalog import CatalogError, parse_catalog
-from hall.ops import certs, files, tomlout
+from hall.ops import certs, files
 from hall.ops.bundle import ROLES, BundleError, Payload
 
 PLAUSIBLE_FROM = datetime(2025, 1, 1, tzinfo=UTC)
@@ -145,7 +146,7 @@ def make_plan(
         "Every key is checked at start-up: `hall config check` this file after editing it.\n"
         "Keys and their meaning: config/hall.schema.json and config/examples/."
     )
-    plan.config_text = tomlout.dumps(data, header=header)
+    plan.config_text = tomlwrite.dumps(data, header=header)
     marker = {
         "hall_id": payload.hall_id,
         "hall_name": payload.hall_name,

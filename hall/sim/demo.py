@@ -122,15 +122,13 @@ class Roles:
         self.summary["city"] = {"appointments_received": self._appointments_known()}
 
     def _appointments_known(self) -> int:
-        with self.hall.hub._lock:
-            return len(self.hall.store.state.appointments)
+        return self.hall.hub.read(lambda st: len(st.appointments))
 
     def _check_in_arrivals(self) -> None:
         if self._client is None:
             return
         now = self.clock.t
-        with self.hall.hub._lock:
-            appts = list(self.hall.store.state.appointments.values())
+        appts = self.hall.hub.read(lambda st: list(st.appointments.values()))
         for a in appts:
             if a.id in self._arrived or a.status.value != "booked":
                 continue

@@ -16,9 +16,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from hall.core import commands as c
 from hall.core.errors import Refused
+from hall.core.estimate import ahead_of
 from hall.core.model import Priority, TicketState
 from hall.core.rules import Rules
-from hall.core.estimate import ahead_of
 from hall.core.selection import candidates, waiting_for
 from hall.core.timekeeping import FixedClock
 from hall.store.rebuild import compare_with_rebuild

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hall.ops import bundle, tomlout
+from hall import tomlwrite
+from hall.ops import bundle
 from tests.ops.pki import City
 
 
@@ -103,4 +104,4 @@ values = st.recursive(
 
 @given(st.dictionaries(keys, values, max_size=5))
 def test_toml_round_trip(data: dict[str, object]) -> None:
-    assert tomllib.loads(tomlout.dumps(data, header="a\nb")) == data
+    assert tomllib.loads(tomlwrite.dumps(data, header="a\nb")) == data

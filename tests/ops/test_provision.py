@@ -198,9 +198,9 @@ def test_reprovision_keeps_local_settings_and_a_backup(tmp_path: Path, city: Cit
     data = tomllib.loads(cfg_path.read_text())
     data["queue"] = {"number_width": 4}
     data["kiosk"]["technician_pin"] = "246810"
-    from hall.ops import tomlout
+    from hall import tomlwrite
 
-    cfg_path.write_text(tomlout.dumps(data))
+    cfg_path.write_text(tomlwrite.dumps(data))
     res = run(tmp_path, city, city.bundle(bundle_id="B-0002", counters=[]))
     assert res.exit_code == 0, res.output
     cfg = hall_config.load(cfg_path)

@@ -12,9 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hall import config as hall_config
+from hall import tomlwrite
 from hall.core.timekeeping import FixedClock, at_local
 from hall.hub.local import LocalHall, sample_config_dir
-from sync import tomlwrite
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import PLATFORM_CN, Pki

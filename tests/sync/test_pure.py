@@ -10,7 +10,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sync import telemetry, tomlwrite, wire
+from hall import tomlwrite
+from sync import telemetry, wire
 from sync.backoff import Backoff
 
 ROOT = Path(__file__).resolve().parents[2]
