@@ -1,12 +1,21 @@
-"""Checking hall bus messages against the published JSON Schemas (jsonschema)."""
+"""Checking hall bus messages against the published JSON Schemas.
+
+Two well-kept libraries: fastjsonschema compiles each definition to a Python function
+that accepts a valid message in a microsecond or two (the hub checks every request);
+jsonschema, the reference implementation, explains what is wrong with one that fails.
+The compiled check only ever lets through what jsonschema would accept: when it refuses,
+jsonschema decides (a test compares the two on generated messages).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 SCHEMA_FILE = "hall-bus.schema.json"
@@ -28,6 +37,17 @@ def validator(definition: str) -> Draft202012Validator:
     return Draft202012Validator(_inline(defs[definition], defs))
 
 
+@functools.cache
+def fast_check(definition: str) -> Callable[[Any], Any]:
+    """The definition compiled by fastjsonschema (draft-07: the schema uses nothing newer
+    once its references are inlined); raises JsonSchemaException on a failure."""
+    defs = schema()["$defs"]
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(
+        {"$schema": "http://json-schema.org/draft-07/schema#", **_inline(defs[definition], defs)}
+    )
+    return compiled
+
+
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         ref = node.get("$ref")
@@ -46,6 +66,11 @@ def problems(definition: str, message: Any) -> list[str]:
 
     Paths and reasons only: a value is never echoed (it may carry personal data).
     """
+    try:
+        fast_check(definition)(message)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema decides, and says why
     out = []
     for err in sorted(validator(definition).iter_errors(message), key=lambda e: list(e.path)):
         where = "/".join(str(x) for x in err.absolute_path) or "(top)"
