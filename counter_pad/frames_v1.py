@@ -23,6 +23,8 @@ FrameError = wire_v1.FrameError
 Receiver = wire_v1.Receiver
 crc16_modbus = wire_v1.crc16_modbus
 encode_frame = wire_v1.encode_frame
+exact_frame = wire_v1.exact_frame
+SeqFrame = wire_v1.SeqFrame
 wire_time = wire_v1.wire_time
 
 LINE_BYTES = 16

@@ -24,6 +24,7 @@ from counter_pad import frames_v1 as v1
 from counter_pad.keys import KEYS_WITH_ARG, V1_WIRE_KEYS, Key, KeyEvent
 from counter_pad.memory import PadCursor, PadMemory
 from counter_pad.port import Port
+from counter_pad.timing import fine_timer_slack
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,17 @@ class _Device:
     display_dirty: bool = False
     display_urgent: bool = False  # answers a press, or the device lost what it showed
     commands: deque[Callable[[int], bytes]] = field(default_factory=deque)
+    poll: v1.SeqFrame | None = None  # the POLL for the cursor below, any SEQ
+    poll_for: PadCursor | None = None
+    quiet: _Quiet | None = None  # the empty EVENTS reply this device last sent
+
+
+@dataclass(frozen=True)
+class _Quiet:
+    """An empty EVENTS reply (for every SEQ) and what it decodes to."""
+
+    frame: v1.SeqFrame
+    events: v1.Events
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,9 @@ class BusMaster:
         self._seq = 0
         self._budget = 0.0
         self._urgent = False  # some device has an urgent display waiting
+        self._gap = settings.gap
+        self._byte_time = v1.wire_time(1, settings.baud)
+        self._flush = True  # flush the input before the next request
 
     # ------------------------------------------------------------ commands (any thread)
 
@@ -185,6 +200,7 @@ class BusMaster:
         """Use ``port`` from now on (after the adapter came back): poll everyone at once."""
         with self._lock:
             self.port = port
+            self._flush = True
             for dev in self._devices.values():
                 dev.next_try = 0.0
 
@@ -218,6 +234,7 @@ class BusMaster:
     # ------------------------------------------------------------ the loop (one thread)
 
     def run(self, stop: threading.Event) -> None:
+        fine_timer_slack()  # sleeps for a frame's rest end when it lands, not ~90 µs later
         log.info("bus %s: polling %d addresses", self.settings.bus, len(self._devices))
         while not stop.is_set():
             self.step()
@@ -230,8 +247,12 @@ class BusMaster:
         due = [d for d in self._devices.values() if started >= d.next_try]
         self._budget = self.settings.background_share * POLL_BYTES * len(due)
         for dev in due:
-            self._urgent_shows()
-            self._serve(dev)
+            if self._urgent:
+                self._urgent_shows()
+            if dev.quiet is not None and dev.online and dev.poll_for is dev.cursor:
+                self._poll_idle(dev, dev.quiet)
+            else:
+                self._serve(dev)
             served = True
         rest = self.settings.poll_interval - (self.clock() - started)
         if not served:
@@ -247,7 +268,7 @@ class BusMaster:
                     return
                 frame = self._broadcasts.popleft()
             self.port.write(frame)
-            self.sleep(v1.wire_time(len(frame), self.settings.baud) + self.settings.gap)
+            self.sleep(self._byte_time * len(frame) + self._gap)
 
     def _urgent_shows(self) -> None:
         """Displays that answer a press go out now, not at their device's turn."""
@@ -261,6 +282,27 @@ class BusMaster:
                 if build is not None:
                     self._transact(dev, build, 1 + self.settings.retries)
 
+    def _poll_idle(self, dev: _Device, quiet: _Quiet) -> None:
+        """Serve a device that is online and was idle at its last POLL: the common case,
+        kept short. Anything but its idle reply again goes on as in :meth:`_serve`."""
+        poll = dev.poll
+        if self._flush or dev.display_dirty or dev.commands or poll is None:
+            self._serve(dev)
+            return
+        self._seq = seq = (self._seq + 1) & 0xFF
+        request = poll.frame(seq)
+        expect = quiet.frame.frame(seq)
+        now = self.clock()
+        wait = self._byte_time * len(request) + self.settings.first_byte_timeout
+        data = self.port.ask(request, v1.MAX_FRAME, wait)
+        if data == expect:  # nothing new; the cursor's boot is the reply's (see _polled)
+            if self.settings.poll_interval:
+                dev.next_try = self.clock() + self.settings.poll_interval
+            return
+        got = self._received(data, now, wait, dev.address, seq, expect)
+        reply = self._transact(dev, poll.frame, 1 + self.settings.retries, quiet, (seq, got))
+        self._polled(dev, reply)
+
     def _serve(self, dev: _Device) -> None:
         attempts = 1 + self.settings.retries if dev.online else 1
         if dev.info is None:
@@ -269,7 +311,7 @@ class BusMaster:
                 dev.info = reply
                 log.info("bus %s: %d is %s", self.settings.bus, dev.address, reply)
             return
-        while True:
+        while dev.display_dirty or dev.commands:  # read unlocked: a miss waits one pass
             with self._lock:
                 build = self._next_command(dev)
             if build is None:
@@ -280,18 +322,32 @@ class BusMaster:
             if isinstance(reply, v1.Nak):
                 self.stats["nak"] += 1
                 log.warning("bus %s: %d refused: %s", self.settings.bus, dev.address, reply)
-        with self._lock:
-            if not dev.loaded:
+        if not dev.loaded:
+            with self._lock:
                 dev.cursor, dev.loaded = self.memory.get(self.settings.bus, dev.address), True
                 dev.taken = dev.cursor
-            cur = dev.cursor or PadCursor(0, 0)
-        reply = self._transact(
-            dev, lambda s: v1.encode_poll(dev.address, s, cur.last_event, cur.boot_id), attempts
-        )
+        cur = dev.cursor  # replaced whole by confirm(), never changed in place
+        if dev.poll is None or dev.poll_for is not cur:
+            ack, boot = (cur.last_event, cur.boot_id) if cur is not None else (0, 0)
+            v1.encode_poll(dev.address, 0, ack, boot)  # checks ACK and BOOT
+            dev.poll = v1.SeqFrame(dev.address, v1.Cmd.POLL, bytes((ack, boot & 0xFF, boot >> 8)))
+            dev.poll_for = cur
+        self._polled(dev, self._transact(dev, dev.poll.frame, attempts, dev.quiet))
+
+    def _polled(self, dev: _Device, reply: v1.Reply | None) -> None:
+        """Take a POLL's reply. An empty one is kept (:class:`_Quiet`) to recognise the
+        next ones by their bytes: taken here first, so the cursor has its boot id."""
         if isinstance(reply, v1.Events):
+            quiet = dev.quiet
+            if not reply.events and (quiet is None or quiet.events is not reply):
+                payload = bytes((reply.flags, reply.boot & 0xFF, reply.boot >> 8, 0))
+                frame = v1.SeqFrame(dev.address | v1.REPLY_BIT, v1.Cmd.EVENTS, payload)
+                dev.quiet = _Quiet(frame, reply)
             self._take(dev, reply)
 
     def _next_command(self, dev: _Device) -> Callable[[int], bytes] | None:
+        if dev.display is None:  # nothing to show (yet): nothing to resend
+            dev.display_dirty = dev.display_urgent = False
         show = dev.display_dirty and (dev.display_urgent or self._budget > 0)
         if show and dev.display is not None:
             l1, l2 = dev.display
@@ -303,61 +359,123 @@ class BusMaster:
         return dev.commands.popleft() if dev.commands else None
 
     def _transact(
-        self, dev: _Device, build: Callable[[int], bytes], attempts: int
+        self,
+        dev: _Device,
+        build: Callable[[int], bytes],
+        attempts: int,
+        quiet: _Quiet | None = None,
+        first: tuple[int, v1.Frame | bytes | None] | None = None,
     ) -> v1.Reply | None:
-        self._seq = (self._seq + 1) & 0xFF
-        request = build(self._seq)
+        """Send a request up to ``attempts`` times (same SEQ) until a good reply comes.
+        ``quiet``: an empty EVENTS reply this request may get, recognised without
+        decoding (most POLLs of an idle bus get one). ``first``: the SEQ and outcome of a
+        first attempt already made."""
+        if first is None:
+            self._seq = seq = (self._seq + 1) & 0xFF
+        else:
+            seq = first[0]
+        request = build(seq)
+        expect = quiet.frame.frame(seq) if quiet is not None else None
         for attempt in range(attempts):
             if attempt:
                 self.stats["retries"] += 1
-            frame = self._exchange(request, dev.address, self._seq)
-            if frame is None:
+            if attempt == 0 and first is not None:
+                got = first[1]
+            else:
+                got = self._exchange(request, dev.address, seq, expect)
+            if got is None:
                 continue
-            try:
-                reply = v1.decode_reply(frame)
-            except v1.FrameError as exc:
-                self.stats["bad_replies"] += 1
-                log.warning("bus %s: bad reply from %d: %s", self.settings.bus, dev.address, exc)
-                continue
+            if isinstance(got, bytes):  # ``expect`` itself
+                assert quiet is not None
+                reply: v1.Reply = quiet.events
+            else:
+                try:
+                    reply = v1.decode_reply(got)
+                except v1.FrameError as exc:
+                    self.stats["bad_replies"] += 1
+                    log.warning(
+                        "bus %s: bad reply from %d: %s", self.settings.bus, dev.address, exc
+                    )
+                    continue
             self._mark(dev, online=True)
             return reply
         self._mark(dev, online=False)
         return None
 
-    def _exchange(self, request: bytes, address: int, seq: int) -> v1.Frame | None:
-        s = self.settings
-        port = self.port
+    def _exchange(
+        self, request: bytes, address: int, seq: int, expect: bytes | None = None
+    ) -> v1.Frame | bytes | None:
+        """Send ``request`` and wait for its reply: one write, then one wait-and-read for
+        the whole reply when it comes at once (the fast path: ``expect`` itself, returned
+        as is, or an exact good frame); else :meth:`_collect` gathers the pieces. The
+        input is flushed only after an exchange that left something unexpected behind
+        (a clean one leaves nothing)."""
+        if self._flush:
+            self._flush = False
+            self.port.reset_input_buffer()
+        now = self.clock()
+        wait = self._byte_time * len(request) + self.settings.first_byte_timeout
+        data = self.port.ask(request, v1.MAX_FRAME, wait)
+        return self._received(data, now, wait, address, seq, expect)
+
+    def _received(
+        self, data: bytes, now: float, wait: float, address: int, seq: int, expect: bytes | None
+    ) -> v1.Frame | bytes | None:
+        """What a request sent at ``now`` got within ``wait``: see :meth:`_exchange`."""
+        if data:
+            if data == expect:
+                return expect
+            frame = v1.exact_frame(data)
+            if frame is not None and frame.addr == address | v1.REPLY_BIT and frame.seq == seq:
+                return frame
+            return self._collect(data, address, seq)
+        if self.clock() - now < wait:  # woken early with nothing: wait out the rest
+            return self._collect(b"", address, seq, now + wait)
+        self.stats["timeouts"] += 1
+        self._flush = True
+        return None
+
+    def _collect(
+        self, data: bytes, address: int, seq: int, first_by: float | None = None
+    ) -> v1.Frame | None:
+        """The slow path of :meth:`_exchange`: a reply in pieces (slow lines), noise,
+        stray or bad frames. The first byte may take until ``first_by``; once a reply has
+        started, the whole frame may take its wire time, and a gap inside it ends it."""
+        port, gap, want = self.port, self._gap, address | v1.REPLY_BIT
         rx = v1.Receiver()
-        port.reset_input_buffer()
-        port.write(request)
-        deadline = self.clock() + v1.wire_time(len(request), s.baud) + s.first_byte_timeout
-        started = False
-        want = address | v1.REPLY_BIT
+        deadline = first_by if first_by is not None and not data else self._frame_deadline()
+        strays = 0
         while True:
-            left = deadline - self.clock()
-            if left <= 0:
-                break
-            # the first byte may take until the deadline; inside a frame, a gap ends it
-            data = port.read(v1.MAX_FRAME, min(left, s.gap) if rx.pending else left)
             if data:
-                if not started:
-                    started = True
-                    deadline = self.clock() + v1.wire_time(v1.MAX_FRAME, s.baud) + s.gap
+                if first_by is not None:
+                    first_by, deadline = None, self._frame_deadline()
                 frames = rx.feed(data)
-                rest = v1.wire_time(rx.needed - 1, s.baud) if rx.pending else 0.0
+                rest = self._byte_time * (rx.needed - 1) if rx.pending else 0.0
                 if rest > 0.002:  # slow line: let the frame's known rest arrive, then read
                     self.sleep(rest)
             elif rx.pending:
                 frames = rx.abort()
             else:
-                continue
+                frames = []
             for frame in frames:
                 if frame.addr == want and frame.seq == seq:
+                    if strays or rx.dropped or rx.pending:
+                        self._flush = True
+                        self.stats["crc_or_noise_bytes"] += rx.dropped
                     return frame
+                strays += 1
                 self.stats["stray_frames"] += 1
+            left = deadline - self.clock()
+            if left <= 0:
+                break
+            data = port.read(v1.MAX_FRAME, min(left, gap) if rx.pending else left)
         self.stats["crc_or_noise_bytes"] += rx.dropped
         self.stats["timeouts"] += 1
+        self._flush = True
         return None
+
+    def _frame_deadline(self) -> float:
+        return self.clock() + self._byte_time * v1.MAX_FRAME + self._gap
 
     def _mark(self, dev: _Device, online: bool) -> None:
         now = self.clock()
@@ -381,6 +499,14 @@ class BusMaster:
     # ------------------------------------------------------------ events, exactly once
 
     def _take(self, dev: _Device, reply: v1.Events) -> None:
+        cur = dev.cursor
+        if (
+            not reply.events
+            and not reply.overflow
+            and cur is not None
+            and cur.boot_id == reply.boot
+        ):
+            return  # the idle case: nothing new from a device we know
         bus = self.settings.bus
         if dev.cursor is None or dev.cursor.boot_id != reply.boot:
             if dev.cursor is not None:
@@ -404,12 +530,17 @@ class BusMaster:
                 self.stats["repeated_events"] += 1
                 continue
             event = self._event(dev.address, nxt, wire)
-            with self._persist:
+            if event is None:  # refused here: confirmed at once, stored in order
+                with self._persist:
+                    with self._lock:
+                        dev.taken = nxt
+                        dev.pending.append(_Taken(nxt, done=True))
+                        new = self._advance(dev)
+                    self._store(dev, new)
+            else:  # nothing to store yet: never wait for a confirmation's disk write
                 with self._lock:
                     dev.taken = nxt
-                    dev.pending.append(_Taken(nxt, done=event is None))
-                    new = self._advance(dev) if event is None else None
-                self._store(dev, new)
+                    dev.pending.append(_Taken(nxt))
             if event is not None:
                 try:
                     self.on_key(event)

@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from counter_pad.usb_keypad import ADDRESS, KeymapError, KeypadLink
 from hall import __version__
 from hall.bus.interface import Bus
 from hall.config import ConfigError, HallConfig
+from hall.hub import protocol as p
 from hall.hub.client import HallClient, StateCache
 from hall.ops import notify
 from hall.singleton import AlreadyRunning, hold_lock
@@ -70,7 +71,8 @@ def check(cfg: HallConfig) -> None:
 
 
 def day_epoch(cfg: HallConfig, cache: StateCache | None) -> Callable[[], int]:
-    """The hall day (YYYYMMDD) by this box's clock, else by the hub's board, else 0."""
+    """The hall day (YYYYMMDD) by this box's clock, else by the hub's board (followed only
+    when the clock was not set at start: :func:`state_topics`), else 0."""
 
     def epoch() -> int:
         now = time.time()
@@ -81,6 +83,16 @@ def day_epoch(cfg: HallConfig, cache: StateCache | None) -> Callable[[], int]:
         return int(str(day).replace("-", "")) if day else 0
 
     return epoch
+
+
+def state_topics(counters: Iterable[str], clock_set: bool | None = None) -> list[str]:
+    """What the pads follow of the hub's retained state: their own counters and the
+    catalog (ticket prefixes); the board (republished at every call, the largest state)
+    only when this box's clock is not set, for :func:`day_epoch`."""
+    if clock_set is None:
+        clock_set = time.time() >= PLAUSIBLE
+    topics = [p.CATALOG, *(p.counter_topic(c) for c in sorted(set(counters)))]
+    return topics if clock_set else [*topics, p.BOARD]
 
 
 def serial_opener(bus: PadBus) -> SerialPort:
@@ -142,11 +154,11 @@ def build(
     check(cfg)
     pc = cfg.pads
     client = HallClient(bus, timeout=client_timeout or cfg.bus.request_timeout_s)
-    cache = StateCache(bus)
-    epoch = day_epoch(cfg, cache)
     devices = [
         Device(b.name, d.address, d.counter, d.kind) for b in pc.buses for d in b.devices
     ] + [Device(k.name, ADDRESS, k.counter, "call_pad") for k in pc.keypads]
+    cache = StateCache(bus, topics=state_topics(d.counter for d in devices))
+    epoch = day_epoch(cfg, cache)
     outputs: dict[str, Output] = {}
     service = PadService(
         client,

@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 from counter_pad import frames_legacy as fl
 from counter_pad import frames_v1 as v1
 from counter_pad.sim_devices import Faults, SimLegacyPad, SimV1Device
+from counter_pad.timing import fine_timer_slack, sleep_until
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,7 @@ class PadSimulator:
         self.stop()
 
     def _run(self) -> None:
+        fine_timer_slack()  # replies land when the wire says, not ~90 µs later
         rx: v1.Receiver | fl.LegacyReceiver
         rx = v1.Receiver() if self.profile == "v1" else fl.LegacyReceiver()
         while not self._stop.is_set():
@@ -238,13 +240,19 @@ class PadSimulator:
                 self._send_legacy_keys()
 
     def _serve_v1(self, frame: v1.Frame) -> None:
+        """Act on a request when its last byte would have arrived (a press made while the
+        request is on the wire is in the reply, as on a real device), and answer
+        ``turnaround`` later. The master's write lands here at once: the request's wire
+        time is modelled from when it was read."""
         if frame.is_reply:
             return
-        received = time.monotonic()
         targets = list(self.v1.values()) if frame.addr == 0 else [self.v1.get(frame.addr)]
-        for dev in targets:
-            if dev is None or dev.faults.silent:
-                continue
+        live = [d for d in targets if d is not None and not d.faults.silent]
+        if not live:
+            return
+        arrived = time.monotonic() + self._wire(len(frame.payload) + v1.OVERHEAD)
+        sleep_until(arrived)
+        for dev in live:
             self.heard[dev.address] += 1
             with self._lock:
                 before = dev.lines
@@ -252,8 +260,7 @@ class PadSimulator:
             if dev.lines != before:
                 self._displayed(dev.address)
             if reply is not None:
-                wait = received + self._wire(len(frame.payload) + v1.OVERHEAD) + self.turnaround
-                self._reply(dev.faults, reply, wait)
+                self._reply(dev.faults, reply, arrived + self.turnaround)
 
     def _serve_legacy(self, frame: fl.LegacyFrame) -> None:
         pad = self.legacy.get(frame.addr)
@@ -263,14 +270,15 @@ class PadSimulator:
             if pad.faults.lose_echoes:
                 pad.faults.lose_echoes -= 1
                 return
-        received = time.monotonic()
+        arrived = time.monotonic() + self._wire(len(frame.encode()))  # as in _serve_v1
+        sleep_until(arrived)
         with self._lock:
             before = pad.digits
             reply = pad.handle(frame)
         if pad.digits != before:
             self._displayed(pad.address)
         if reply is not None:
-            self._reply(pad.faults, reply, received + self._wire(len(reply)) + self.turnaround)
+            self._reply(pad.faults, reply, arrived + self.turnaround)
 
     def _send_legacy_keys(self) -> None:
         for pad in self.legacy.values():
@@ -279,7 +287,8 @@ class PadSimulator:
             if frame is not None:
                 self._reply(pad.faults, frame, time.monotonic())
 
-    def _reply(self, faults: Faults, data: bytes, not_before: float) -> None:
+    def _reply(self, faults: Faults, data: bytes, start: float) -> None:
+        """Send ``data`` as if its first byte went on the wire at ``start``."""
         with self._lock:
             if faults.drop_replies:
                 faults.drop_replies -= 1
@@ -288,27 +297,23 @@ class PadSimulator:
                 faults.corrupt_replies -= 1
                 i = len(data) // 2
                 data = data[:i] + bytes((data[i] ^ 0x5A,)) + data[i + 1 :]
-        delay = not_before - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        self._transmit(data)
+        self._transmit(data, start)
 
     def _wire(self, n: int) -> float:
         return v1.wire_time(n, self.baud) if self.baud else 0.0
 
-    def _transmit(self, data: bytes) -> None:
-        """Write at the line speed: chunks of about 2 ms, each when its last byte lands."""
+    def _transmit(self, data: bytes, start: float) -> None:
+        """Write at the line speed from ``start``: chunks of about 2 ms, each when its last
+        byte lands (times counted from ``start``, so sleeping late never adds up)."""
         if not self.baud:
+            sleep_until(start)
             self.link.write(data)
             return
         per_byte = 10 / self.baud
         chunk = max(1, int(0.002 / per_byte))
-        start = time.monotonic()
         for i in range(0, len(data), chunk):
             part = data[i : i + chunk]
-            delay = start + (i + len(part)) * per_byte - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+            sleep_until(start + (i + len(part)) * per_byte)
             self.link.write(part)
 
     def _displayed(self, address: int) -> None:

@@ -74,6 +74,52 @@ def encode_frame(addr: int, seq: int, cmd: int, payload: bytes = b"") -> bytes:
     return bytes((SOF,)) + body + bytes((crc & 0xFF, crc >> 8))
 
 
+def _seq_deltas(after: int) -> tuple[int, ...]:
+    """What a SEQ byte followed by ``after`` more body bytes adds to a body's CRC.
+
+    CRC-16/MODBUS is affine: for bodies of one length, crc(a) ^ crc(b) ^ crc(c) is the
+    CRC of a ^ b ^ c. So the CRC of a body with SEQ = s is the CRC of the same body with
+    SEQ = 0, XOR crc(0, s, 0…) XOR crc(0, 0, 0…)."""
+    zero = crc16_modbus(bytes(2 + after))
+    return tuple(crc16_modbus(bytes((0, s)) + bytes(after)) ^ zero for s in range(256))
+
+
+_SEQ_DELTAS: dict[int, tuple[int, ...]] = {}
+
+
+class SeqFrame:
+    """One frame for every SEQ: the same ADDR, CMD and PAYLOAD (a device's POLL while its
+    ACK and BOOT stay, the empty EVENTS reply it keeps sending). :meth:`frame` builds it
+    with one table look-up for the CRC; the bus master polls a few hundred times a second.
+    """
+
+    def __init__(self, addr: int, cmd: int, payload: bytes = b"") -> None:
+        encode_frame(addr, 0, cmd, payload)  # checks the fields
+        self.addr, self.cmd, self.payload = addr, cmd, payload
+        after = len(payload) + 2  # CMD, LEN, PAYLOAD follow SEQ
+        deltas = _SEQ_DELTAS.get(after)
+        if deltas is None:
+            deltas = _SEQ_DELTAS[after] = _seq_deltas(after)
+        self._deltas = deltas
+        self._crc0 = crc16_modbus(bytes((addr, 0, cmd, len(payload))) + payload)
+        self._tail = bytes((cmd, len(payload))) + payload
+
+    def frame(self, seq: int) -> bytes:
+        crc = self._crc0 ^ self._deltas[seq]
+        return bytes((SOF, self.addr, seq)) + self._tail + bytes((crc & 0xFF, crc >> 8))
+
+
+def exact_frame(data: bytes) -> Frame | None:
+    """``data`` decoded if it is exactly one good frame, else None (then feed a
+    :class:`Receiver`). A reply read whole in one go, the common case, costs one CRC."""
+    n = len(data)
+    if n < OVERHEAD or data[0] != SOF or data[4] + OVERHEAD != n:
+        return None
+    if crc16_modbus(data[1 : n - 2]) != data[n - 2] | data[n - 1] << 8:
+        return None
+    return Frame(data[1], data[2], data[3], data[5 : n - 2])
+
+
 def wire_time(n_bytes: float, baud: int) -> float:
     """Seconds that n bytes take on the line at 8N1 (10 bits a byte)."""
     return n_bytes * 10 / baud

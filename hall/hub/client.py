@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hall.bus.interface import (
@@ -148,9 +148,26 @@ class StateCache:
     `on_change(topic, payload)` runs on the bus thread for every update (an empty payload
     `{}` when a retained state was cleared); `on_link(up)` on every link change. A screen
     keeps showing the last state while the link is down and marks it as stale.
+
+    `topics`: the topic patterns to follow, all of the hub's state by default
+    (`DEFAULT_TOPICS`). A role that needs a part only (the pads: the catalog and their
+    own counters) subscribes to that, so the bus neither delivers nor decodes the rest.
     """
 
-    def __init__(self, bus: Bus, on_change: StateCallback | None = None) -> None:
+    DEFAULT_TOPICS: tuple[str, ...] = (
+        p.BOARD,
+        p.CATALOG,
+        p.ROLES,
+        p.DEVICES,
+        p.COUNTER_PATTERN,
+    )
+
+    def __init__(
+        self,
+        bus: Bus,
+        on_change: StateCallback | None = None,
+        topics: Iterable[str] | None = None,
+    ) -> None:
         self.bus = bus
         self._lock = threading.Lock()
         self._state: dict[str, JsonObject] = {}
@@ -159,13 +176,8 @@ class StateCache:
         self.connected = bus.is_connected
         self.updated_at: float | None = None
         bus.on_connection(self._on_link)
-        self._subs = [
-            bus.subscribe(p.BOARD, self._on_message),
-            bus.subscribe(p.CATALOG, self._on_message),
-            bus.subscribe(p.ROLES, self._on_message),
-            bus.subscribe(p.DEVICES, self._on_message),
-            bus.subscribe(p.COUNTER_PATTERN, self._on_message),
-        ]
+        wanted = self.DEFAULT_TOPICS if topics is None else tuple(dict.fromkeys(topics))
+        self._subs = [bus.subscribe(t, self._on_message) for t in wanted]
 
     def add_callback(self, cb: StateCallback) -> None:
         self._callbacks.append(cb)

@@ -152,3 +152,15 @@ def test_a_restarted_pad_and_master_show_the_retained_state_at_once(rig: PadRig)
     rig.sim.reboot(1)
     rig.start_pads()
     rig.expect(1, "A001 办理中", "等候 1 人", timeout=1.0)
+
+
+def test_the_pads_follow_only_their_counters_and_the_catalog(rig: PadRig) -> None:
+    rig.issue("SB-001")
+    rig.client.execute("sign_in", {"counter": "5", "staff": "3001"})  # a counter with no pad
+    rig.press(1, Key.LOGIN, "1001")
+    rig.expect(1, "空闲", "等候 1 人")
+    cache = rig.service.cache
+    assert cache.catalog is not None and cache.counter("1") is not None
+    assert cache.counter("2") is not None and cache.counter("3") is not None
+    assert cache.board is None  # republished at every call: not needed here
+    assert cache.counter("5") is None
