@@ -11,6 +11,7 @@ each transaction first checks that the log has not grown behind its back and rel
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import sqlite_utils
 
 from hall.core import commands as c
 from hall.core import events as ev
@@ -67,13 +66,21 @@ class HallStore:
         self.tz = tz
         self.rules = rules
         self.conn = connect(self.path)
-        self.db = sqlite_utils.Database(self.conn)
         migrate(self.conn)
         self._check_hall()
         self._hall_row: rows.HallSnapshot | None = None
         self._data_version = -1
         self.state = self._load()
         self.clock = HallClock(clock, self.state.last_ts)
+
+    @functools.cached_property
+    def db(self) -> Any:
+        """The database through sqlite-utils, for ad-hoc reading (reports, a technician's
+        shell). Imported on first use: sqlite-utils pulls in numpy where it is installed,
+        which costs every process that never reads the queue 16 MB and a quarter second."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # --- life cycle -----------------------------------------------------------------------
 
