@@ -34,6 +34,7 @@ from hall.core.views import (
 )
 from hall.hub import protocol as p
 from hall.hub.validate import problems
+from hall.store.checkpoint import Checkpointer
 from hall.store.store import HallStore
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Hub:
         self._publisher = threading.Thread(target=self._publish_loop, name="hub-state", daemon=True)
         self.counts: Counter[str] = Counter()
         self._subs: list[Any] = []
+        self._checkpointer: Checkpointer | None = None
 
     # --- life ---------------------------------------------------------------------------
 
@@ -87,6 +89,7 @@ class Hub:
         # a hand-off to the delivery thread and back costs more than most commands.
         self._subs.append(self.bus.serve(p.CMD_PATTERN, self._on_request, inline=True))
         self._publisher.start()
+        self._checkpointer = self.store.checkpoint_in_background()
         self.refresh(force=True)
 
     def stop(self) -> None:
@@ -96,6 +99,8 @@ class Hub:
         self._dirty.set()
         if self._publisher.is_alive():
             self._publisher.join(timeout=5)
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
 
     def refresh(self, force: bool = False) -> None:
         """Ask the publisher to bring the retained state up to date."""

@@ -30,6 +30,7 @@ from hall.core.rules import Rules
 from hall.core.state import HallState, Touched, apply, new_state
 from hall.core.timekeeping import Clock, HallClock, Reading
 from hall.store import rows
+from hall.store.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from hall.store.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,11 @@ class HallStore:
         written = self.conn.execute("SELECT 1 FROM hall WHERE id = 1").fetchone()
         self._hall_row = rows.hall_snapshot(state) if written else None
         return state
+
+    def checkpoint_in_background(self, interval: float = 1.0) -> Checkpointer:
+        """Move WAL checkpoints from the commits to a thread of their own (the hub does)."""
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+        return Checkpointer(self.path, interval=interval).start()
 
     def close(self) -> None:
         self.conn.close()

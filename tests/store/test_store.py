@@ -145,3 +145,29 @@ def test_no_personal_data_stored(make_store: MakeStore, clock: FixedClock) -> No
     dump = "\n".join(s.conn.iterdump())
     for secret in ("张三", "410411199001011234", "13800005678", "5678"):
         assert secret not in dump
+
+
+def test_checkpoints_move_off_the_commits(make_store: MakeStore, clock: FixedClock) -> None:
+    """With background checkpoints a commit never copies the WAL into the database file
+    (its mark is far away); the checkpointer's own connection does, without blocking."""
+    import time
+
+    from hall.store.checkpoint import SAFETY_NET_PAGES
+
+    s = make_store(clock)
+    ck = s.checkpoint_in_background(interval=0.05)
+    try:
+        assert s.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == SAFETY_NET_PAGES
+        before = s.path.stat().st_size
+        for _ in range(60):
+            s.execute(c.IssueTicket("SB-001"))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and s.path.stat().st_size <= before:
+            time.sleep(0.05)
+        assert s.path.stat().st_size > before  # the tickets reached the database file
+        assert ck.failures == 0 and ck.runs >= 1
+        s.execute(c.IssueTicket("SB-001"))  # the writer goes on beside it
+    finally:
+        ck.stop()
+    with sqlite3.connect(s.path) as other:
+        assert other.execute("SELECT count(*) FROM tickets").fetchone()[0] == 61
