@@ -40,14 +40,16 @@ def _mean(values: list[float]) -> float | None:
 
 
 def build(conn: sqlite3.Connection, day: date, tz: ZoneInfo) -> DayReport:
-    rows = conn.execute(
-        "SELECT * FROM tickets WHERE day = ? ORDER BY issued_seq", (day.isoformat(),)
-    ).fetchall()
+    # Read through sqlite-utils (rows as dicts): the report is not on any hot path, and
+    # importing it here keeps numpy, which it pulls in, out of the role processes.
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    rows = list(db["tickets"].rows_where("day = ?", [day.isoformat()], order_by="issued_seq"))
     names = {}
-    cat = conn.execute("SELECT services FROM catalog WHERE id = 1").fetchone()
-    if cat is not None:
-        names = {s["code"]: s["name"] for s in json.loads(cat[0])}
-    ratings = {r["ticket_id"]: r for r in conn.execute("SELECT * FROM evaluations")}
+    for cat in db["catalog"].rows_where("id = 1", select="services"):
+        names = {s["code"]: s["name"] for s in json.loads(cat["services"])}
+    ratings = {r["ticket_id"]: r for r in db["evaluations"].rows}
     rep = DayReport(day=day)
     by_service: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(list))
     by_hour: dict[tuple[int, str], int] = defaultdict(int)

@@ -11,7 +11,6 @@ each transaction first checks that the log has not grown behind its back and rel
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sqlite3
@@ -73,15 +72,6 @@ class HallStore:
         self._data_version = -1
         self.state = self._load()
         self.clock = HallClock(clock, self.state.last_ts)
-
-    @functools.cached_property
-    def db(self) -> Any:
-        """The database through sqlite-utils, for ad-hoc reading (reports, a technician's
-        shell). Imported on first use: sqlite-utils pulls in numpy where it is installed,
-        which costs every process that never reads the queue 16 MB and a quarter second."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     # --- life cycle -----------------------------------------------------------------------
 
