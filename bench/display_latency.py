@@ -67,12 +67,12 @@ def child(config: Path, calls: int, timeout: float, size: tuple[int, int]) -> in
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from appliance import config as hall_config
     from display.app import make_app
     from display.speech import engine_for
     from drivers.speech import Audio, Phrase
-    from hall import config as hall_config
     from hall.bus.mqtt import MqttBus
-    from hall.hub.client import presence
+    from hall.hubapi.client import presence
 
     def say(data: dict[str, Any]) -> None:
         print(json.dumps(data, ensure_ascii=False), flush=True)
@@ -147,9 +147,9 @@ def child(config: Path, calls: int, timeout: float, size: tuple[int, int]) -> in
 
 
 def parent(calls: int, interval: float, size: str) -> int:
+    from appliance.local import LocalHall
     from hall.core.timekeeping import FixedClock, at_local
-    from hall.hub import protocol as p
-    from hall.hub.local import LocalHall
+    from hall.hubapi import protocol as p
 
     tz = ZoneInfo("Asia/Shanghai")
     clock = FixedClock(at_local(date(2026, 11, 27), "09:30", tz))

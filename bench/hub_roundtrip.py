@@ -26,12 +26,12 @@ from pathlib import Path
 
 from bus_roundtrip import BarePinger, percentiles
 
+from appliance.local import sample_config_dir
 from hall.bus.broker import MosquittoBroker
 from hall.bus.interface import Message
 from hall.bus.mqtt import MqttBus
-from hall.hub import protocol as p
-from hall.hub.client import HallClient, presence
-from hall.hub.local import sample_config_dir
+from hall.hubapi import protocol as p
+from hall.hubapi.client import HallClient, presence
 
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 3.0
@@ -83,7 +83,7 @@ def main() -> None:
         folder = Path(tmp)
         cfg = no_quota_config(folder / "config", broker.port)
         # The hub in its own process, as on the appliance (`hall hub --config`).
-        hub = subprocess.Popen([sys.executable, "-m", "hall", "hub", "--config", str(cfg)])
+        hub = subprocess.Popen([sys.executable, "-m", "appliance", "hub", "--config", str(cfg)])
         try:
             pinger = BarePinger(broker.port)
             # bare samples interleaved with the hub's: both see the same noise

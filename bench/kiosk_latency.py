@@ -61,9 +61,9 @@ def child(config: str, tickets: int, out: str) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QPushButton
 
-    from hall import config as hall_config
+    from appliance import config as hall_config
     from hall.bus.mqtt import MqttBus
-    from hall.hub.client import presence
+    from hall.hubapi.client import presence
     from kiosk.model import Screen
     from kiosk.ui.app import start_kiosk
 
@@ -169,9 +169,9 @@ def main() -> None:
         child(args.child[0], int(args.child[1]), args.child[2])
         return
 
+    from appliance.local import LocalHall
     from drivers.printer import SimulatedPrinter, SimulatorServer
     from hall.core.timekeeping import FixedClock, at_local
-    from hall.hub.local import LocalHall
 
     class TimedPrinter(SimulatedPrinter):
         """Notes when each ticket's cut (its last byte) arrives."""

@@ -46,10 +46,10 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from appliance.local import LocalHall, sample_config_dir
 from hall.bus.interface import Message
 from hall.core.timekeeping import FixedClock, at_local
-from hall.hub import protocol as p
-from hall.hub.local import LocalHall, sample_config_dir
+from hall.hubapi import protocol as p
 
 ROOT = Path(__file__).resolve().parents[1]
 POLL_CYCLE_BYTES = 10 + 11  # POLL request + empty EVENTS reply, per pad
@@ -173,7 +173,7 @@ def measure(
         for a in range(1, pads + 1):
             client.execute("sign_in", {"counter": str(a), "staff": str(1000 + a)})
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hall", "pads", "--config", str(pads_config)],
+            [sys.executable, "-m", "appliance", "pads", "--config", str(pads_config)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as paho  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
+from appliance.local import LocalHall, sample_config_dir  # noqa: E402
 from hall import tomlwrite  # noqa: E402
 from hall.core import commands as c  # noqa: E402
 from hall.core.timekeeping import FixedClock  # noqa: E402
-from hall.hub.local import LocalHall, sample_config_dir  # noqa: E402
 from hall.store.store import HallStore  # noqa: E402
 from sync import wire  # noqa: E402
 from sync.city_peer.broker import CityBroker  # noqa: E402
@@ -50,7 +50,7 @@ SERVICES = ("SB-001", "YB-001", "BDC-001", "GJJ-001")
 
 def build_hall(folder: Path, events: int) -> Path:
     """The sample hall (open all day, no quotas) with `events` events in its log."""
-    from hall import config
+    from appliance import config
 
     cfg_path = sample_config_dir(folder / "config")
     cat_path = cfg_path.parent / "catalog.json"
@@ -228,7 +228,7 @@ def main() -> None:
         watch.reset(n)
         t_start = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hall", "sync", "--config", str(sync_cfg)],
+            [sys.executable, "-m", "appliance", "sync", "--config", str(sync_cfg)],
             cwd=ROOT,
             stderr=open(work / "sync.log", "wb"),  # noqa: SIM115 - the process keeps it
         )

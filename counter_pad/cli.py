@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from hall.cli.common import EXIT_STORE, config_option, fail, handle_errors, load_config
+from counter_pad.settings import PadsSection
+from hall.clikit import EXIT_STORE, config_option, fail, handle_errors, load_config
+from hall.roles import RoleSpec
 
 
 @click.command("pads")
@@ -21,3 +23,6 @@ def command(config_path: str) -> None:
         fail(str(exc), EXIT_STORE)
         return
     raise SystemExit(code)
+
+
+ROLE = RoleSpec(name="pads", section=PadsSection, commands=(command,))

@@ -18,11 +18,10 @@ from counter_pad import frames_v1 as v1
 from counter_pad.keys import Key
 from counter_pad.memory import InMemoryPadMemory
 from counter_pad.runner import build
-from counter_pad.settings import PadsSection
+from counter_pad.settings import PadsConfig, PadsSection
 from counter_pad.simulator import PadSimulator, open_pty
 from hall.bus.interface import Bus
-from hall.config import HallConfig
-from hall.hub.client import CommandRefused, HallClient, HubUnreachable
+from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable
 
 BAUD = 115200
 COUNTERS = 3
@@ -31,7 +30,7 @@ COUNTERS = 3
 def run_scripted(
     out: Path,
     bus_factory: Callable[[str, str], Bus],
-    cfg: HallConfig,
+    cfg: PadsConfig,
     presses: int = 20,
     *,
     seed: int = 1,
@@ -135,7 +134,7 @@ def run_scripted(
     }
 
 
-def _top_up(client: HallClient, cfg: HallConfig, counters: list[str], presses: int) -> int:
+def _top_up(client: HallClient, cfg: PadsConfig, counters: list[str], presses: int) -> int:
     """Issue enough tickets for the scripted calls (if the hall is open)."""
     issued = 0
     by_id = {c.id: c for c in cfg.counters}

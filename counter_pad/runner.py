@@ -29,14 +29,14 @@ from counter_pad.memory import InMemoryPadMemory, SqlitePadMemory
 from counter_pad.outputs import KeypadOutput, LegacyOutput, V1Output
 from counter_pad.port import UNPLUGGED, PortGone, SerialPort, keep_open
 from counter_pad.service import Device, Output, PadService, ServiceSettings
-from counter_pad.settings import PadBus
+from counter_pad.settings import PadBus, PadsConfig
 from counter_pad.usb_keypad import ADDRESS, KeymapError, KeypadLink
 from hall import __version__
+from hall import sdnotify as notify
 from hall.bus.interface import Bus
-from hall.config import ConfigError, HallConfig
-from hall.hub import protocol as p
-from hall.hub.client import HallClient, StateCache
-from hall.ops import notify
+from hall.hubapi import protocol as p
+from hall.hubapi.client import HallClient, StateCache
+from hall.settings import ConfigError
 from hall.singleton import AlreadyRunning, hold_lock
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ Memory = SqlitePadMemory | InMemoryPadMemory
 PortOpener = Callable[[PadBus], SerialPort]
 
 
-def check(cfg: HallConfig) -> None:
+def check(cfg: PadsConfig) -> None:
     """What the [pads] schema cannot see: the counters named exist in [[counters]]."""
     known = {c.id for c in cfg.counters}
     where: list[tuple[str, str]] = [
@@ -70,7 +70,7 @@ def check(cfg: HallConfig) -> None:
             raise ConfigError(f"{cfg.source}: key 'pads.keypads[{k.name}].keymap': {exc}") from None
 
 
-def day_epoch(cfg: HallConfig, cache: StateCache | None) -> Callable[[], int]:
+def day_epoch(cfg: PadsConfig, cache: StateCache | None) -> Callable[[], int]:
     """The hall day (YYYYMMDD) by this box's clock, else by the hub's board (followed only
     when the clock was not set at start: :func:`state_topics`), else 0."""
 
@@ -142,7 +142,7 @@ class Pads:
 
 
 def build(
-    cfg: HallConfig,
+    cfg: PadsConfig,
     bus: Bus,
     memory: Memory,
     *,
@@ -242,7 +242,7 @@ def build(
     return pads
 
 
-def state_path(cfg: HallConfig) -> Path:
+def state_path(cfg: PadsConfig) -> Path:
     return cfg.base / cfg.pads.state_file
 
 
@@ -251,14 +251,14 @@ def lock_state(path: Path) -> IO[str]:
 
 
 def run_pads(
-    cfg: HallConfig,
+    cfg: PadsConfig,
     *,
     stop: threading.Event | None = None,
     ready: threading.Event | None = None,
 ) -> int:
     """Run until `stop` is set or SIGTERM/SIGINT arrives; return an exit status."""
     from hall.bus.mqtt import MqttBus
-    from hall.hub.client import presence
+    from hall.hubapi.client import presence
 
     check(cfg)
     if not cfg.pads.buses and not cfg.pads.keypads:

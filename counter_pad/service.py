@@ -22,8 +22,8 @@ from typing import Any, Literal, Protocol
 from counter_pad import view as v
 from counter_pad.actions import TICKET, CounterContext, Plan, plan, prefixes_of
 from counter_pad.keys import Key, KeyEvent
-from hall.hub import protocol as p
-from hall.hub.client import CommandRefused, HallClient, HubUnreachable, StateCache
+from hall.hubapi import protocol as p
+from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable, StateCache
 
 log = logging.getLogger(__name__)
 

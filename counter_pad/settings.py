@@ -23,11 +23,11 @@ counter = "3"
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field, field_validator, model_validator
 
-from hall.settings_base import StrictSection
+from hall.settings import HallCommon, StrictSection
 
 COUNTER_ID = r"^[0-9A-Za-z]{1,8}$"
 NAME = r"^[A-Za-z0-9_-]{1,16}$"
@@ -147,3 +147,10 @@ class PadsSection(StrictSection):
         if dup:
             raise ValueError(f"port(s) {dup} used by two buses")
         return self
+
+
+class PadsConfig(HallCommon, Protocol):
+    """What the pads role reads of the composed config: the common sections and [pads]."""
+
+    @property
+    def pads(self) -> PadsSection: ...

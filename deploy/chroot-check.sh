@@ -146,7 +146,7 @@ import json, pathlib, base64
 from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives import serialization
-from hall.ops import bundle
+from appliance.ops import bundle
 key = ed25519.Ed25519PrivateKey.generate()
 raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 pathlib.Path("/root/city-provisioning.pub").write_text(base64.b64encode(raw).decode() + "\n")

@@ -212,7 +212,7 @@ if [[ -n $DEV_VENV ]]; then
   cat > "$NEW/bin/hall" <<EOF
 #!$DEST/bin/python
 import sys
-from hall.cli.main import main
+from appliance.cli.main import main
 sys.exit(main())
 EOF
   chmod 0755 "$NEW/bin/hall"

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from drivers.speech import Announcer
 from hall.bus.interface import Bus
-from hall.hub.client import HallClient
+from hall.hubapi.client import HallClient
 
 from .calls import CallView
 from .feed import DisplayFeed

@@ -6,7 +6,9 @@ import sys
 
 import click
 
-from hall.cli.common import config_option, handle_errors, load_config
+from display.settings import DisplaySection
+from hall.clikit import config_option, handle_errors, load_config
+from hall.roles import RoleSpec
 
 
 @click.command("display")
@@ -25,3 +27,6 @@ def command(config_path: str, windowed: bool, portrait: bool) -> None:
     from .runner import run  # Qt is loaded only here
 
     sys.exit(run(cfg, windowed=windowed, orientation="portrait" if portrait else None))
+
+
+ROLE = RoleSpec(name="display", section=DisplaySection, commands=(command,))

@@ -200,7 +200,7 @@ def attach(
     clock: Clock | None = None,
     **options: Any,
 ) -> DemoDisplay:
-    """Start the demo display on `bus` for the hall `cfg` (a `hall.config.HallConfig`);
+    """Start the demo display on `bus` for the hall `cfg` (a `display.settings.DisplayConfig`);
     `close()` it after the day. `clock` (the simulation's `FixedClock`) gives the hall time
     the screenshots show and the time of day for quiet hours; default: the system clock.
     Options: `calls`, `recalls` (the sample announced), `shots_at` (call counts).

@@ -1,6 +1,6 @@
 """From the hall bus to the display: retained board, live calls, link state (no Qt here).
 
-- The hub's retained board comes through `hall.hub.client.StateCache`, so a display that
+- The hub's retained board comes through `hall.hubapi.client.StateCache`, so a display that
   starts (or reconnects) shows the current state at once.
 - Live calls come from `hall/v1/event/call` only, never from the board's list of calls: a
   display that restarts does not repeat calls made before it started. A message delivered
@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 from drivers.speech import Call
 from hall.bus.interface import Bus, Message, Subscription
-from hall.hub import protocol as p
-from hall.hub.client import StateCache
+from hall.hubapi import protocol as p
+from hall.hubapi.client import StateCache
 
 from .calls import BadMessage, CallView, SeenCalls, parse_call
 

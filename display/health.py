@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from drivers.speech import Health
-from hall.hub.client import CommandRefused, HallClient, HubUnreachable
+from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable
 
 _log = logging.getLogger(__name__)
 

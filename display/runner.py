@@ -7,7 +7,7 @@ import signal
 from typing import Any
 
 from hall.bus.interface import Bus, BusError, LastMessage
-from hall.config import ConfigError
+from hall.settings import ConfigError
 
 from .layout import Orientation
 
@@ -22,7 +22,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
     from PySide6.QtWidgets import QApplication
 
     from hall.bus.mqtt import MqttBus
-    from hall.hub.client import presence
+    from hall.hubapi.client import presence
 
     from .app import make_app
 
@@ -53,7 +53,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    from hall.ops import notify
+    from hall import sdnotify as notify
 
     # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
     beat = notify.Heartbeat(max_age=notify.age_limit(20.0))  # GUI timer: every 0.25 s

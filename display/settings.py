@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import AfterValidator, Field
 
-from hall.settings_base import StrictSection
+from hall.settings import HallCommon, StrictSection
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
@@ -123,3 +123,10 @@ class DisplaySection(StrictSection):
     def path(self, base: Path, relative: str) -> Path:
         """A path from this section, relative to the config file's folder `base`."""
         return (base / relative).resolve()
+
+
+class DisplayConfig(HallCommon, Protocol):
+    """What the display role reads of the composed config: the common sections and [display]."""
+
+    @property
+    def display(self) -> DisplaySection: ...

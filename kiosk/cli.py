@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from hall.cli.common import EXIT_CONFIG, config_option, fail, handle_errors, load_config
+from hall.clikit import EXIT_CONFIG, config_option, fail, handle_errors, load_config
+from hall.roles import RoleSpec
+from kiosk.settings import KioskSection
 
 PRINTERS = ("sim", "simulator", "usb", "serial", "network")
 
@@ -32,3 +34,6 @@ def command(config_path: str, windowed: bool, printer_kind: str | None) -> None:
         fail(f"config error: {exc}", EXIT_CONFIG)
         return
     raise SystemExit(code)
+
+
+ROLE = RoleSpec(name="kiosk", section=KioskSection, commands=(command,))

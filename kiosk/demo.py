@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hall.bus.interface import Bus
-from hall.config import HallConfig
+from kiosk.settings import KioskConfig
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class _Driver:
 def capture(
     out: Path,
     bus_factory: Callable[[str, str], Bus],
-    cfg: HallConfig,
+    cfg: KioskConfig,
     *,
     clock: Callable[[], float] | None = None,
 ) -> list[Path]:
@@ -187,7 +187,7 @@ def _flows(
     sim: Any,
     tokens: Any,
     city: Any,
-    cfg: HallConfig,
+    cfg: KioskConfig,
     now: Callable[[], float],
 ) -> None:
     m = d.k.model

@@ -13,20 +13,20 @@ import sys
 import time
 
 from hall import __version__
-from hall.config import HallConfig
+from kiosk.settings import KioskConfig
 
 log = logging.getLogger(__name__)
 
 
-def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | None = None) -> int:
+def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | None = None) -> int:
     started = time.monotonic()
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from drivers.printer import PrinterConfigError
     from hall.bus.mqtt import MqttBus
-    from hall.hub import protocol as p
-    from hall.hub.client import presence
+    from hall.hubapi import protocol as p
+    from hall.hubapi.client import presence
     from kiosk.runtime import StartupError
     from kiosk.ui.app import start_kiosk
 
@@ -66,7 +66,7 @@ def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | No
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    from hall.ops import notify
+    from hall import sdnotify as notify
 
     # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
     beat = notify.Heartbeat(max_age=notify.age_limit(20.0))  # GUI timer: every 0.2 s

@@ -3,7 +3,7 @@
 The city-sync helper publishes the retained hall-bus topic ``hall/v1/state/nearby``:
 ``{"at", "online", "halls": [{"hall_id", "name", "address", "distance_km", "services",
 "load": {code: {"waiting", "est_wait_min"}}, "load_at"}]}`` and ranks it with
-``sync.navigation.rank(nearby, service, mode)``; the kiosk shows that ranking. Pure.
+``hall.core.navigation.rank(nearby, service, mode)``; the kiosk shows that ranking. Pure.
 """
 
 from __future__ import annotations
@@ -27,19 +27,19 @@ class NearbyRow:
     distance_km: float | None
     waiting: int | None
     est_wait_min: int | None
-    reason: str = ""  # sync.navigation's Chinese words for why this hall ranks here
+    reason: str = ""  # hall.core.navigation's Chinese words for why this hall ranks here
     age_min: int | None = None  # minutes since the hall's figures
 
 
 def rank(
     nearby: dict[str, Any], service: str, mode: str, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Halls offering ``service`` in ``mode`` order, by ``sync.navigation.rank``.
+    """Halls offering ``service`` in ``mode`` order, by ``hall.core.navigation.rank``.
     ``now``: the ages of the figures count to this time, so figures kept while the hall is
     offline show how old they really are."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
-    from sync.navigation import rank as city_rank
+    from hall.core.navigation import rank as city_rank
 
     ranked: list[dict[str, Any]] = city_rank(
         nearby,
@@ -63,7 +63,7 @@ def _number(value: Any) -> float | None:
 
 
 def rows(ranked: list[dict[str, Any]], service: str) -> list[NearbyRow]:
-    """Rows to show; takes ``sync.navigation.rank``'s flat items (waiting, est_wait_min,
+    """Rows to show; takes ``hall.core.navigation.rank``'s flat items (waiting, est_wait_min,
     reason, age_min at the top) as well as raw halls (figures under ``load``)."""
     out = []
     for h in ranked:

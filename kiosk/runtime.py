@@ -14,12 +14,11 @@ from pathlib import Path
 from drivers.input import InputConfig
 from drivers.printer import Deadlines, PrinterConfig
 from hall import __version__
-from hall.config import HallConfig
 from kiosk import tokens
 from kiosk.checkin import Keys
 from kiosk.guide import Guide
 from kiosk.model import ModelOptions
-from kiosk.settings import KioskSection, PrinterSection
+from kiosk.settings import KioskConfig, KioskSection, PrinterSection
 from kiosk.ticketing import TicketingOptions
 
 log = logging.getLogger(__name__)
@@ -46,12 +45,12 @@ def printer_config(section: PrinterSection, kind: str | None = None) -> PrinterC
     )
 
 
-def resolve(cfg: HallConfig, path: str) -> Path:
+def resolve(cfg: KioskConfig, path: str) -> Path:
     p = Path(path)
     return p if p.is_absolute() else cfg.base / p
 
 
-def load_keys(cfg: HallConfig) -> Keys:
+def load_keys(cfg: KioskConfig) -> Keys:
     k = cfg.kiosk
     try:
         public = tokens.load_public_key(k.city_public_key) if k.city_public_key else None
@@ -86,7 +85,7 @@ def input_configs(section: KioskSection) -> list[InputConfig]:
     ]
 
 
-def make_guide(cfg: HallConfig, on_fault: Callable[[str, str], None]) -> Guide | None:
+def make_guide(cfg: KioskConfig, on_fault: Callable[[str, str], None]) -> Guide | None:
     """The elder-mode guide; the speech driver itself loads on its first sentence."""
     speech = cfg.kiosk.speech
     if speech.engine == "none":
@@ -103,7 +102,7 @@ def make_guide(cfg: HallConfig, on_fault: Callable[[str, str], None]) -> Guide |
     return Guide(voice, deadline_s=speech.deadline_s, on_fault=on_fault)
 
 
-def ticketing_options(cfg: HallConfig) -> TicketingOptions:
+def ticketing_options(cfg: KioskConfig) -> TicketingOptions:
     return TicketingOptions(
         kiosk_id=cfg.kiosk.id,
         hall_id=cfg.hall.id,
@@ -127,7 +126,7 @@ def versions(printer: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def model_options(cfg: HallConfig, *, hours_check: bool, printer: str) -> ModelOptions:
+def model_options(cfg: KioskConfig, *, hours_check: bool, printer: str) -> ModelOptions:
     k = cfg.kiosk
     return ModelOptions(
         kiosk_id=k.id,

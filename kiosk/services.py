@@ -1,6 +1,6 @@
 """The home screen's services: catalog + board joined, grouped, searched, open or closed.
 
-Pure: built from the hub's retained ``catalog`` and ``board`` payloads (hall.hub.protocol)
+Pure: built from the hub's retained ``catalog`` and ``board`` payloads (hall.hubapi.protocol)
 and a local time. Search matches the name, the service code, the full pinyin or the pinyin
 initials (社会保障卡申领 is "shbzksl"), so a citizen can type "SBK" on the letter keys.
 """

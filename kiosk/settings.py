@@ -20,11 +20,11 @@ path = "/dev/input/by-id/usb-Netum_Scanner-event-kbd"
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import Field, field_validator, model_validator
 
-from hall.settings_base import StrictSection
+from hall.settings import HallCommon, StrictSection
 
 _NAME = r"^[A-Za-z0-9_.-]{1,32}$"
 
@@ -173,3 +173,10 @@ class KioskSection(StrictSection):
         if len(set(names)) != len(names):
             raise ValueError("kiosk.inputs: each input needs its own name")
         return self
+
+
+class KioskConfig(HallCommon, Protocol):
+    """What the kiosk role reads of the composed config: the common sections and [kiosk]."""
+
+    @property
+    def kiosk(self) -> KioskSection: ...

@@ -23,14 +23,14 @@ from zoneinfo import ZoneInfo
 
 from drivers.printer import Printer, PrinterStatus, PrintResult, TicketPrint, build_test_page
 from hall.core.model import PRIORITY_LABELS, Priority
-from hall.hub.client import CommandRefused, HubUnreachable
+from hall.hubapi.client import CommandRefused, HubUnreachable
 from kiosk.journal import Journal
 
 log = logging.getLogger(__name__)
 
 
 class HubPort(Protocol):
-    """What the kiosk needs of ``hall.hub.client.HallClient``."""
+    """What the kiosk needs of ``hall.hubapi.client.HallClient``."""
 
     def new_key(self) -> str: ...
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hall import config as hall_config
 from hall import tomlwrite
+from hall.settings import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +78,18 @@ def write_atomically(path: Path, text: str) -> None:
         os.close(dfd)
 
 
+ConfigValidator = Callable[[dict[str, Any], Path], object]
+"""Checks a whole config's data against the hall's schema (the application's
+`appliance.config.parse`), raising ConfigError with what is wrong."""
+
+
 def apply_city_config(
-    path: Path, payload: dict[str, Any], *, managed: list[str], current: int
+    path: Path,
+    payload: dict[str, Any],
+    *,
+    managed: list[str],
+    current: int,
+    validate: ConfigValidator,
 ) -> ConfigOutcome | None:
     """Apply a config message. None: not newer than `current` (nothing to do or report)."""
     version = int(payload["version"])
@@ -89,7 +100,7 @@ def apply_city_config(
         return ConfigOutcome(version, False, "settings must be a JSON object of sections")
     try:
         data = merged_config(path, settings, managed)
-        hall_config.parse(data, path)
+        validate(data, path)
         text = tomlwrite.dumps(
             data,
             header=(
@@ -101,8 +112,8 @@ def apply_city_config(
         again = tomllib.loads(text)
         if again != data:
             return ConfigOutcome(version, False, "internal: the written file would differ")
-        hall_config.parse(again, path)
-    except hall_config.ConfigError as exc:
+        validate(again, path)
+    except ConfigError as exc:
         return ConfigOutcome(version, False, _plain(str(exc), path))
     except (ValueError, tomllib.TOMLDecodeError, tomlwrite.TomlWriteError) as exc:
         return ConfigOutcome(version, False, _plain(str(exc), path))

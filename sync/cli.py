@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 
-from hall.cli.common import config_option, emit, handle_errors, json_option, load_config
+from hall.clikit import config_option, emit, handle_errors, hooks, json_option, load_config
+from hall.roles import RoleSpec
+from sync.settings import SyncSection
 
 
 @click.group("sync", invoke_without_command=True)
@@ -31,7 +33,7 @@ def command(ctx: click.Context, config_path: str) -> None:
     if not cfg.sync.enabled:
         click.echo("sync is disabled in the config ([sync] enabled = false)", err=True)
         return
-    service = SyncService(cfg).start()
+    service = SyncService(cfg, validate_config=hooks().parse).start()
     done = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:
@@ -39,7 +41,7 @@ def command(ctx: click.Context, config_path: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    from hall.ops import notify
+    from hall import sdnotify as notify
 
     notify.ready("sync: hall bus joined")  # never waits for the city: the hall works without
     max_age = notify.age_limit(30.0)
@@ -246,3 +248,6 @@ def console(peer: Any, line: str) -> str:
     except (KeyError, ValueError) as exc:
         return f"error: {exc}"
     return HELP
+
+
+ROLE = RoleSpec(name="sync", section=SyncSection, commands=(command,))

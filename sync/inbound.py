@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from hall.hub.client import CommandRefused, HubUnreachable
+from hall.hubapi.client import CommandRefused, HubUnreachable
 from sync import wire
-from sync.cityconfig import apply_city_config
+from sync.cityconfig import ConfigValidator, apply_city_config
 from sync.state import InboxItem, SyncState
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class Applier:
         out: Outbound,
         *,
         config_path: Path,
+        validate_config: ConfigValidator,
         managed_sections: list[str],
         hub_timeout: float = 5.0,
         on_config_applied: Callable[[int], None] | None = None,
@@ -81,6 +82,7 @@ class Applier:
         self.hub = hub
         self.out = out
         self.config_path = config_path
+        self.validate_config = validate_config
         self.managed = managed_sections
         self.hub_timeout = hub_timeout
         self.on_config_applied = on_config_applied
@@ -178,7 +180,11 @@ class Applier:
     def _config(self, item: InboxItem) -> None:
         current = self.state.get_int(CONFIG_VERSION)
         outcome = apply_city_config(
-            self.config_path, item.payload, managed=self.managed, current=current
+            self.config_path,
+            item.payload,
+            managed=self.managed,
+            current=current,
+            validate=self.validate_config,
         )
         if outcome is None:
             self.state.finish_inbox(item.id, note="not newer")

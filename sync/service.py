@@ -18,15 +18,17 @@ from typing import Any
 
 from hall import __version__
 from hall.bus.interface import Bus, BusError
-from hall.config import HallConfig
+from hall.core import navigation
 from hall.core.timekeeping import rfc3339
-from hall.hub import protocol as p
-from hall.hub.client import HallClient, StateCache, presence
-from sync import navigation, telemetry, wire
+from hall.hubapi import protocol as p
+from hall.hubapi.client import HallClient, StateCache, presence
+from sync import telemetry, wire
+from sync.cityconfig import ConfigValidator
 from sync.inbound import CONFIG_REPORT, Applier, digest
 from sync.link import CityLink, LinkOptions, TlsFiles, Will
 from sync.outbox import Outbox, OutboxUnavailable
 from sync.sender import EventSender, SenderSettings
+from sync.settings import SyncConfig
 from sync.state import SyncState
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,9 @@ INBOX_KINDS = ("appointments", "catalog", "config", "command")
 class SyncService:
     def __init__(
         self,
-        cfg: HallConfig,
+        cfg: SyncConfig,
         *,
+        validate_config: ConfigValidator,
         bus: Bus | None = None,
         wall: Any = time.time,
         sender_settings: SenderSettings | None = None,
@@ -83,6 +86,7 @@ class SyncService:
             self.hub,
             self,
             config_path=cfg.source,
+            validate_config=validate_config,
             managed_sections=list(s.managed_sections),
             hub_timeout=s.hub_timeout_s,
             on_config_applied=self._config_applied,
@@ -423,5 +427,5 @@ class SyncService:
         }
 
 
-def state_path(cfg: HallConfig) -> Path:
+def state_path(cfg: SyncConfig) -> Path:
     return cfg.base / cfg.sync.state_file

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from hall.settings_base import StrictSection
+from hall.settings import HallCommon, StrictSection
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_BATCH_EVENTS = 500
@@ -114,3 +115,10 @@ class SyncSection(StrictSection):
     @property
     def port(self) -> int:
         return urlsplit(self.broker_url).port or (8883 if self.tls else 1883)
+
+
+class SyncConfig(HallCommon, Protocol):
+    """What the sync role reads of the composed config: the common sections and [sync]."""
+
+    @property
+    def sync(self) -> SyncSection: ...

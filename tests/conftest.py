@@ -22,7 +22,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 HALL_ID = "410411-ZH01"
 DAY = date(2026, 11, 27)  # a Friday
 ROOT = Path(__file__).resolve().parent.parent
-CATALOG = json.loads((ROOT / "hall/sim/data/catalog.json").read_text(encoding="utf-8"))
+CATALOG = json.loads((ROOT / "appliance/sim/data/catalog.json").read_text(encoding="utf-8"))
 
 COUNTERS: list[dict[str, Any]] = [
     {"id": "1", "name": "", "services": ["SB-001", "SB-002"]},

@@ -21,14 +21,14 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from drivers.input import InputSource, InputState, Key, Rejected, Scan, make_input
 from drivers.printer import Printer, SimulatedPrinter, create_printer, get_profile
 from hall.bus.interface import Bus, Message
-from hall.config import HallConfig
-from hall.hub import protocol as p
-from hall.hub.client import HallClient, StateCache
+from hall.hubapi import protocol as p
+from hall.hubapi.client import HallClient, StateCache
 from kiosk import navigation, runtime, services
 from kiosk.checkin import Keys
 from kiosk.guide import Guide
 from kiosk.journal import Journal
 from kiosk.model import KioskModel
+from kiosk.settings import KioskConfig
 from kiosk.ticketing import Ticketing
 from kiosk.ui.window import KioskWindow
 
@@ -84,7 +84,7 @@ class QtRunner:
 
 @dataclass
 class Kiosk:
-    cfg: HallConfig
+    cfg: KioskConfig
     bus: Bus
     model: KioskModel
     window: KioskWindow
@@ -111,7 +111,7 @@ class Kiosk:
 
 
 def start_kiosk(
-    cfg: HallConfig,
+    cfg: KioskConfig,
     bus: Bus,
     *,
     clock: Callable[[], float] = time.time,
@@ -242,7 +242,7 @@ class Dispatcher(QObject):
 
 
 def _start_inputs(
-    cfg: HallConfig, bridge: Bridge, openers: dict[str, Callable[[], Any]]
+    cfg: KioskConfig, bridge: Bridge, openers: dict[str, Callable[[], Any]]
 ) -> list[InputSource]:
     sources = []
     for conf in runtime.input_configs(cfg.kiosk):

@@ -17,7 +17,11 @@ EXAMPLE = ROOT / "config/examples/county-hall.toml"
 
 def hall(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hall", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "appliance", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

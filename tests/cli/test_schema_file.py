@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hall import config
+from appliance import config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from appliance.local import LocalHall
 from hall.core.timekeeping import FixedClock
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi.client import HallClient
 from tests.conftest import at
 
 

@@ -20,6 +20,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
+from appliance.local import LocalHall
 from display.app import DisplayApp, DisplayOptions
 from display.health import DeviceReporter
 from display.settings import DisplaySection, SpeechSection
@@ -27,8 +28,7 @@ from display.widgets import FLASH_BG, PANEL
 from drivers.speech import Announcer, NullPlayer, SpeechEngine
 from drivers.speech.announcer import CHIME_ONLY
 from drivers.speech.engine import CommandEngine
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi.client import HallClient
 
 from .conftest import issue
 from .helpers import GateEngine

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from display.cli import command
+from appliance.cli.main import cli
+from appliance.local import LocalHall
 from hall.core.timekeeping import FixedClock
-from hall.hub import protocol as p
-from hall.hub.client import StateCache
-from hall.hub.local import LocalHall
+from hall.hubapi import protocol as p
+from hall.hubapi.client import StateCache
 
 from .conftest import issue
 
-RUN = "import sys; from display.cli import command; command.main(sys.argv[1:], 'hall display')"
+RUN = "import sys; from appliance.cli.main import cli; cli.main(['display', *sys.argv[1:]], 'hall')"
 
 
 def display_config(hall: LocalHall, folder: Path) -> Path:
@@ -73,6 +73,6 @@ def test_hall_display_runs_on_mosquitto_and_stops_on_sigterm(
 def test_a_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "hall.toml"
     path.write_text('[hall]\nid = "410411-ZH01"\nname = "x"\n[display]\nlayout = "round"\n')
-    result = CliRunner().invoke(command, ["--config", str(path)])
+    result = CliRunner().invoke(cli, ["display", "--config", str(path)])
     assert result.exit_code == 2
     assert "display.layout" in result.output

@@ -8,14 +8,14 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
+from appliance.local import LocalHall
+from appliance.sim.day import DayPlan, DaySimulation
 from display.demo import attach
 from drivers.speech import read_wav
 from hall.core import commands as c
 from hall.core.errors import Refused
 from hall.core.timekeeping import FixedClock
-from hall.hub.client import CommandRefused, HallClient
-from hall.hub.local import LocalHall
-from hall.sim.day import DayPlan, DaySimulation
+from hall.hubapi.client import CommandRefused, HallClient
 from tests.conftest import DAY, TZ, at
 from tests.speech.helpers import assert_speech
 

@@ -6,12 +6,12 @@ import threading
 import time
 from typing import Any
 
+from appliance.local import LocalHall
 from display.calls import CallView
 from display.feed import DisplayFeed
 from drivers.speech import Call
-from hall.hub import protocol as p
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi import protocol as p
+from hall.hubapi.client import HallClient
 
 from .conftest import issue
 from .helpers import call

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
+from appliance.local import LocalHall
 from display.health import DeviceReporter
 from drivers.speech import Health
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi.client import HallClient
 
 
 def devices(hall: LocalHall) -> dict[str, dict[str, object]]:

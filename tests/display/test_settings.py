@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from appliance import config
 from display.speech import build_announcer, speech_settings
 from drivers.speech import QuietHours, VolumeStep
-from hall import config
 
 HEAD = """
 [hall]

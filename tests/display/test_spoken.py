@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from appliance.local import LocalHall
 from display.app import make_app
 from display.calls import parse_call
 from drivers.speech import read_wav
 from drivers.speech.pinyin import to_pinyin
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi.client import HallClient
 from tests.speech.helpers import assert_speech, espeak_phonemes
 
 from .conftest import issue

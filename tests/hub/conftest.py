@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from appliance.local import LocalHall
 from hall.bus.interface import Message
 from hall.core.timekeeping import FixedClock
-from hall.hub.local import LocalHall
-from hall.hub.validate import definition_for, problems
+from hall.hubapi.validate import definition_for, problems
 from tests.conftest import at
 
 
@@ -47,7 +47,7 @@ class Spy:
 
 
 def _known(name: str) -> bool:
-    from hall.hub.protocol import COMMANDS
+    from hall.hubapi.protocol import COMMANDS
 
     return name in COMMANDS
 

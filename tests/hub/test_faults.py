@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
+from appliance.local import sample_config_dir
 from hall.bus.broker import MosquittoBroker
 from hall.bus.mqtt import MqttBus
-from hall.hub import protocol as p
-from hall.hub.client import CommandRefused, HallClient, HubUnreachable, StateCache, presence
-from hall.hub.local import sample_config_dir
+from hall.hubapi import protocol as p
+from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable, StateCache, presence
 from hall.store.store import connect
 
 pytestmark = pytest.mark.allow_logged_exceptions
@@ -58,7 +58,7 @@ class HubProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hall", "-v", "hub", "--config", str(self.config)],
+                [sys.executable, "-m", "appliance", "-v", "hub", "--config", str(self.config)],
                 stdout=log,
                 stderr=log,
                 env=env,
@@ -225,7 +225,7 @@ def test_a_second_hub_on_the_same_database_is_refused(
     hub.start()
     wait_hub(broker.port)
     second = subprocess.run(
-        [sys.executable, "-m", "hall", "hub", "--config", str(cfg)],
+        [sys.executable, "-m", "appliance", "hub", "--config", str(cfg)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from appliance.local import LocalHall
 from hall.bus.codec import encode
 from hall.bus.interface import Message
-from hall.hub import protocol as p
-from hall.hub.client import CommandRefused, HallClient, HubUnreachable, StateCache
-from hall.hub.local import LocalHall
-from hall.hub.validate import problems
+from hall.hubapi import protocol as p
+from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable, StateCache
+from hall.hubapi.validate import problems
 from tests.hub.conftest import Spy
 
 
@@ -263,7 +263,7 @@ def test_the_asyncapi_document_matches_the_protocol() -> None:
 
     import yaml
 
-    from hall.hub.validate import schema
+    from hall.hubapi.validate import schema
 
     root = Path(__file__).resolve().parents[2]
     doc = yaml.safe_load((root / "docs/hall-bus.asyncapi.yaml").read_text(encoding="utf-8"))

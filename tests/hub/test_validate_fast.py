@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hall.hub.validate import _inline, fast_check, schema, validator
+from hall.hubapi.validate import _inline, fast_check, schema, validator
 
 DEFS = sorted(schema()["$defs"])
 JSON_LEAF = st.one_of(

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from appliance.local import LocalHall
 from drivers.printer import Deadlines, Printer, PrinterConfig, SimulatedPrinter, create_printer
 from hall.core.timekeeping import FixedClock, at_local
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi.client import HallClient
 from kiosk.checkin import Keys
 from kiosk.journal import Journal
 from kiosk.ticketing import Ticketing, TicketingOptions

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from drivers.printer import Deadlines, PrinterConfig, create_printer
 from hall.bus.mqtt import MqttBus
-from hall.hub.client import HallClient, presence
+from hall.hubapi.client import HallClient, presence
 from kiosk.journal import Journal
 from kiosk.ticketing import Ticketing
 from tests.kiosk.conftest import options

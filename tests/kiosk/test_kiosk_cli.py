@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from appliance.local import LocalHall
 from hall.core.timekeeping import FixedClock
-from hall.hub.local import LocalHall
 
 pytestmark = pytest.mark.timeout(60)
-HALL = [sys.executable, "-m", "hall"]
+HALL = [sys.executable, "-m", "appliance"]
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 

@@ -11,9 +11,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from appliance.local import LocalHall
 from drivers.printer.decode import decode, texts
 from hall.core.timekeeping import FixedClock
-from hall.hub.local import LocalHall
 from kiosk.demo import capture
 from tests.kiosk.conftest import ticket_states
 

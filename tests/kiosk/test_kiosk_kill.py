@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance.local import LocalHall
 from drivers.printer import (
     PrinterConfig,
     SimulatedPrinter,
@@ -21,8 +22,7 @@ from drivers.printer import (
 )
 from drivers.printer.decode import Cut
 from hall.core.timekeeping import FixedClock
-from hall.hub.client import HallClient
-from hall.hub.local import LocalHall
+from hall.hubapi.client import HallClient
 from kiosk.journal import Journal
 from kiosk.ticketing import Issued, Ticketing
 from tests.kiosk.conftest import FAST, db_rows, options, ticket_states

@@ -180,7 +180,7 @@ NEARBY: dict[str, Any] = {
 
 
 def test_ranking_and_rows() -> None:
-    """sync.navigation ranks (a malformed entry is skipped); the kiosk turns it into rows."""
+    """hall.core.navigation ranks (a malformed entry is skipped); the kiosk turns it into rows."""
     names = lambda mode: [h["hall_id"] for h in navigation.rank(NEARBY, "SB-001", mode)]  # noqa: E731
     assert names("nearest") == ["410411-XC01", "410411-BK01", "410402-ZX01"]
     assert names("fastest") == ["410402-ZX01", "410411-XC01", "410411-BK01"]
@@ -205,9 +205,9 @@ def test_ranking_and_rows() -> None:
 def test_rank_uses_sync_navigation_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
-    fake = types.ModuleType("sync.navigation")
+    fake = types.ModuleType("hall.core.navigation")
     fake.rank = lambda nearby, service, mode, now=None: [nearby["halls"][2]]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sync.navigation", fake)
+    monkeypatch.setitem(sys.modules, "hall.core.navigation", fake)
     assert [h["hall_id"] for h in navigation.rank(NEARBY, "SB-001", "best")] == ["410411-BK01"]
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from appliance.local import LocalHall
 from drivers.printer import SimulatedPrinter
 from drivers.printer.decode import QrCode, texts
 from hall.core.timekeeping import FixedClock
-from hall.hub.local import LocalHall
 from kiosk.journal import Journal
 from kiosk.ticketing import Issued, PrinterDown, PrintFailed, Refusal, Unreachable
 from tests.kiosk.conftest import (

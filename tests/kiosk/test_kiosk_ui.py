@@ -23,12 +23,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton
 
+from appliance.local import LocalHall
 from drivers.input.simulator import SimulatedDevice, typed
 from drivers.printer import SimulatedPrinter
 from drivers.printer.decode import texts
 from drivers.speech import NullPlayer, make_engine
 from hall.core.timekeeping import FixedClock
-from hall.hub.local import LocalHall
 from kiosk import tokens
 from kiosk.checkin import Keys
 from kiosk.guide import Guide

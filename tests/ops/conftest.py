@@ -43,7 +43,7 @@ def write_config(
     state: Path,
 ) -> Path:
     etc.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "hall/sim/data/catalog.json", etc / "catalog.json")
+    shutil.copy(ROOT / "appliance/sim/data/catalog.json", etc / "catalog.json")
     config = etc / "hall.toml"
     config.write_text(
         f"""
@@ -98,12 +98,12 @@ services = ["SB-001", "SB-002"]
 
 @pytest.fixture
 def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
+    from appliance import config as hall_config
     from counter_pad import frames_v1 as v1
     from counter_pad.simulator import PadSimulator, open_pty
     from drivers.printer import SimulatedPrinter, SimulatorServer
-    from hall import config as hall_config
     from hall.bus.broker import MosquittoBroker
-    from hall.hub.runner import run_hub
+    from hub.runner import run_hub
 
     scanner = tmp_path / "dev/input-scanner"
     scanner.parent.mkdir()

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID
 
-from hall.ops import bundle
+from appliance.ops import bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = json.loads((ROOT / "hall/sim/data/catalog.json").read_text(encoding="utf-8"))
+CATALOG = json.loads((ROOT / "appliance/sim/data/catalog.json").read_text(encoding="utf-8"))
 HALL_ID = "410411-ZH01"
 HALL_NAME = "湛河区政务服务中心"
 

@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 
-from hall.ops import notify
+from hall import sdnotify as notify
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from hypothesis import given
 from hypothesis import strategies as st
 
+from appliance.ops import bundle
 from hall import tomlwrite
-from hall.ops import bundle
 from tests.ops.pki import City
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from appliance.ops import checks
+from appliance.ops.checks.base import Context, Options, Result
+from appliance.ops.cli import provision
 from hall.bus.broker import MosquittoBroker
-from hall.ops import checks
-from hall.ops.checks.base import Context, Options, Result
-from hall.ops.cli import provision
 from tests.ops.pki import HALL_ID, City
 
 ME = pwd.getpwuid(os.geteuid()).pw_name

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from hall.ops import checks
-from hall.ops.checks.base import Context, Options, Ran, Result
-from hall.ops.cli import doctor
+from appliance.ops import checks
+from appliance.ops.checks.base import Context, Options, Ran, Result
+from appliance.ops.cli import doctor
 from tests.ops.conftest import SimHall
 
 
@@ -306,7 +306,7 @@ def test_roles_limit_the_checks(sim_hall: SimHall) -> None:
 
 def test_reported_devices(sim_hall: SimHall) -> None:
     from hall.bus.mqtt import MqttBus
-    from hall.hub.client import HallClient
+    from hall.hubapi.client import HallClient
 
     bus = MqttBus("kiosk-1", port=sim_hall.broker.port)
     try:
@@ -335,7 +335,7 @@ def test_city_not_configured_or_off(sim_hall: SimHall) -> None:
 
 
 def test_a_crashing_check_is_a_failure(sim_hall: SimHall, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hall.ops.checks import base
+    from appliance.ops.checks import base
 
     def broken(ctx: Context) -> list[Result]:
         raise RuntimeError("oops")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hall import config as hall_config
+from appliance import config as hall_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "config/examples"
@@ -17,7 +17,7 @@ FILES = [EXAMPLES / "small-station.toml", *sorted((EXAMPLES / "city-hall").glob(
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(EXAMPLES)))
 def test_config_check_accepts(path: Path) -> None:
-    from hall.cli.main import cli
+    from appliance.cli.main import cli
 
     res = CliRunner().invoke(cli, ["config", "check", str(path)])
     assert res.exit_code == 0, res.output

@@ -85,8 +85,8 @@ def test_install_then_doctor_on_a_simulated_hall(tmp_path: Path, sim_hall: SimHa
 
 
 def test_failed_migration_switches_back(tmp_path: Path) -> None:
+    from appliance.local import sample_config_dir
     from hall.core.timekeeping import FixedClock
-    from hall.hub.local import sample_config_dir
     from hall.store.store import HallStore
     from tests.conftest import at
 
@@ -105,7 +105,7 @@ def test_failed_migration_switches_back(tmp_path: Path) -> None:
         config.read_text().replace('database = "hall.db"', f'database = "{db}"')
     )
     shutil.copy(config.parent / "catalog.json", etc / "catalog.json")
-    from hall import config as hall_config
+    from appliance import config as hall_config
 
     cfg = hall_config.load(etc / "hall.toml")
     store = HallStore(

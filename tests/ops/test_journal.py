@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from hall.ops import journal
+from appliance.ops import journal
 
 
 def record(level: int, msg: str) -> logging.LogRecord:

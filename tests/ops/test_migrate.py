@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from appliance.ops.cli import migrate
+from appliance.ops.migrate import MigrationError, migrate_database
 from hall.core.timekeeping import FixedClock
-from hall.ops.cli import migrate
-from hall.ops.migrate import MigrationError, migrate_database
 from hall.store import schema
 from tests.conftest import at
 
@@ -113,7 +113,7 @@ def test_old_backups_are_pruned(db: Path, tmp_path: Path) -> None:
 
 
 def test_cli(db: Path, tmp_path: Path) -> None:
-    from hall.hub.local import sample_config_dir
+    from appliance.local import sample_config_dir
 
     config = sample_config_dir(tmp_path / "etc")
     config.write_text(config.read_text().replace('database = "hall.db"', f'database = "{db}"'))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hall.ops import notify
+from hall import sdnotify as notify
 from tests.ops.notify_listener import NotifyListener
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,15 +149,15 @@ def test_role_under_notify_socket_stops_feeding_when_wedged(listener: NotifyList
 
 
 def test_hub_entry_point_under_notify_socket(tmp_path: Path, listener: NotifyListener) -> None:
-    """The real hub, once its runner calls hall.ops.notify (the lead wires it)."""
+    """The real hub, once its runner calls hall.sdnotify (the lead wires it)."""
     import inspect
 
-    import hall.hub.runner
+    import hub.runner
 
-    if "notify" not in inspect.getsource(hall.hub.runner):
-        pytest.skip("hall/hub/runner.py does not call hall.ops.notify yet (integration pending)")
+    if "notify" not in inspect.getsource(hub.runner):
+        pytest.skip("hall/hub/runner.py does not call hall.sdnotify yet (integration pending)")
+    from appliance.local import sample_config_dir
     from hall.bus.broker import MosquittoBroker
-    from hall.hub.local import sample_config_dir
 
     config = sample_config_dir(tmp_path / "etc")
     with MosquittoBroker(tmp_path / "mq") as broker:
@@ -167,14 +167,14 @@ def test_hub_entry_point_under_notify_socket(tmp_path: Path, listener: NotifyLis
             **os.environ,
             "NOTIFY_SOCKET": listener.address,
             "WATCHDOG_USEC": "3000000",  # the hub's loop goes round every second
-            "HALL_TEST_WEDGE": "main",  # SIGUSR2 blocks its tick loop (hall/ops/wedge.py)
+            "HALL_TEST_WEDGE": "main",  # SIGUSR2 blocks its tick loop (hall/wedge.py)
             "PYTHONPATH": str(ROOT),
         }
         env.pop("WATCHDOG_PID", None)
         log = tmp_path / "hub.log"
         with log.open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "hall", "hub", "--config", str(config)],
+                [sys.executable, "-m", "appliance", "hub", "--config", str(config)],
                 env=env,
                 cwd=ROOT,
                 stdout=out,
@@ -208,7 +208,7 @@ def test_age_limit_follows_the_watchdog(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_wedge_specs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hall.ops import wedge
+    from hall import wedge
 
     assert wedge.parse("main") == ("main", ())
     assert wedge.parse("thread: pads-b1, sync-ticker") == ("thread", ("pads-b1", "sync-ticker"))
@@ -223,7 +223,7 @@ def test_wedge_specs(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_wedge_ends_a_named_thread() -> None:
     import threading
 
-    from hall.ops import wedge
+    from hall import wedge
 
     stop = threading.Event()
     ended: list[str] = []

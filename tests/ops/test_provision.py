@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from hall import config as hall_config
-from hall.ops import bundle, files
-from hall.ops.cli import provision
+from appliance import config as hall_config
+from appliance.ops import bundle, files
+from appliance.ops.cli import provision
 from tests.ops.pki import CATALOG, HALL_ID, City
 
 ME = pwd.getpwuid(os.geteuid()).pw_name

@@ -2,7 +2,7 @@
 READY=1, then WATCHDOG=1 pings, and the pings stop when the role's own loop is wedged
 while the process (and its watchdog thread) lives on; systemd's SIGABRT then ends it.
 
-The wedge is the product's test fault (hall/ops/wedge.py, armed by $HALL_TEST_WEDGE):
+The wedge is the product's test fault (hall/wedge.py, armed by $HALL_TEST_WEDGE):
 the kiosk's and the display's GUI thread blocked, a pad line's thread dead, the sync's
 ticker dead. WatchdogSec is 1 s here: a ping every 0.5 s, a heartbeat at most 0.5 s old.
 """
@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from appliance.local import LocalHall
 from hall.core.timekeeping import FixedClock, at_local
-from hall.hub.local import LocalHall
 from tests.ops.notify_listener import NotifyListener
 
 pytestmark = pytest.mark.timeout(60)
@@ -79,7 +79,7 @@ def start_role(
     env.pop("WATCHDOG_PID", None)
     with (folder / "role.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "hall", *args],
+            [sys.executable, "-m", "appliance", *args],
             cwd=folder,
             env=env,
             stdin=subprocess.DEVNULL,

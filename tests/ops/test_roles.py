@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hall import config as hall_config
-from hall.ops.checks.base import Context, Options
+from appliance import config as hall_config
+from appliance.ops.checks.base import Context, Options
 from tests.ops.pki import HALL_ID, City
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
@@ -88,7 +88,7 @@ def test_doctor_takes_the_config_roles_before_provisioned_json(tmp_path: Path) -
 
 
 def test_doctor_on_a_display_box_without_counters(tmp_path: Path) -> None:
-    from hall.ops import checks
+    from appliance.ops import checks
 
     config = tmp_path / "hall.toml"
     config.write_text(HALL + 'roles = ["display"]\n[bus]\nport = 9\n', encoding="utf-8")
@@ -106,7 +106,7 @@ def city() -> City:
 
 
 def provision(tmp_path: Path, city: City, text: str) -> hall_config.HallConfig:
-    from hall.ops.cli import provision as command
+    from appliance.ops.cli import provision as command
 
     bundle = tmp_path / "b.hp1"
     bundle.write_text(text)
@@ -137,12 +137,12 @@ def test_a_pads_box_keeps_its_devices_counters(tmp_path: Path, city: City) -> No
 
 
 def test_hub_and_init_refuse_a_box_without_the_hub_role(tmp_path: Path) -> None:
-    from hall.cli.main import cli
+    from appliance.cli.main import cli
 
     path = tmp_path / "hall.toml"
     path.write_text(HALL + 'roles = ["kiosk", "display"]\n', encoding="utf-8")
     (tmp_path / "catalog.json").write_text(
-        (Path(__file__).parents[2] / "hall/sim/data/catalog.json").read_text("utf-8"), "utf-8"
+        (Path(__file__).parents[2] / "appliance/sim/data/catalog.json").read_text("utf-8"), "utf-8"
     )
     for args in (["hub", "--config", str(path)], ["init", "--config", str(path)]):
         out = CliRunner().invoke(cli, args)

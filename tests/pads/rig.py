@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from appliance.local import LocalHall, Transport
 from counter_pad import frames_v1 as v1
 from counter_pad.keys import Key
 from counter_pad.memory import SqlitePadMemory
@@ -20,8 +21,7 @@ from counter_pad.settings import PadsSection
 from counter_pad.simulator import PadSimulator, Profile, open_pty
 from hall.bus.interface import Message
 from hall.core.timekeeping import FixedClock, at_local
-from hall.hub import protocol as p
-from hall.hub.local import LocalHall, Transport
+from hall.hubapi import protocol as p
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 27)  # a Friday
@@ -44,7 +44,7 @@ def wait_for(cond: Callable[[], bool], timeout: float = 5.0, step: float = 0.01)
 
 def many_counters_config(folder: Path, n: int) -> Path:
     """The sample hall with ``n`` counters, each serving SB-001 and YB-001."""
-    from hall.hub.local import sample_config_dir
+    from appliance.local import sample_config_dir
 
     path = sample_config_dir(folder)
     text = path.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from counter_pad.master import BusMaster, MasterSettings
 from counter_pad.memory import InMemoryPadMemory
 from counter_pad.runner import state_topics
 from counter_pad.sim_devices import SimV1Device
-from hall.hub import protocol as p
+from hall.hubapi import protocol as p
 
 
 def h(text: str) -> bytes:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from appliance.local import LocalHall
 from counter_pad.demo import run_scripted
-from hall.hub.local import LocalHall
 from tests.pads.rig import open_clock
 
 pytestmark = pytest.mark.timeout(60)

@@ -48,7 +48,7 @@ def write_config(rig: PadRig) -> Path:
 def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "hall", "-v", "pads", "--config", str(config)],
+            [sys.executable, "-m", "appliance", "-v", "pads", "--config", str(config)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=err,
@@ -105,7 +105,7 @@ def test_master_killed_with_presses_in_flight_acts_on_each_once(tmp_path: Path) 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hall", *args],
+        [sys.executable, "-m", "appliance", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -115,7 +115,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def sample_config(tmp_path: Path, pads: str) -> Path:
-    from hall.hub.local import sample_config_dir
+    from appliance.local import sample_config_dir
 
     path = sample_config_dir(tmp_path)
     path.write_text(path.read_text(encoding="utf-8") + pads, encoding="utf-8")

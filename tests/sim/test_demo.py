@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hall.cli.main import cli
-from hall.sim.demo import run_demo
+from appliance.cli.main import cli
+from appliance.sim.demo import run_demo
 
 
 def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hall.sim import desktop
+from appliance.sim import desktop
 
 
 def test_windows_and_a_paced_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

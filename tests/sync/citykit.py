@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hall import config as hall_config
+from appliance import config as hall_config
+from appliance.local import LocalHall, sample_config_dir
 from hall import tomlwrite
 from hall.core.timekeeping import FixedClock, at_local
-from hall.hub.local import LocalHall, sample_config_dir
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import PLATFORM_CN, Pki
@@ -25,7 +25,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 HALL_ID = "410411-ZH01"
 DAY = date(2026, 11, 27)
 DIRECTORY = json.loads(
-    (Path(__file__).resolve().parents[2] / "hall/sim/data/directory.json").read_text("utf-8")
+    (Path(__file__).resolve().parents[2] / "appliance/sim/data/directory.json").read_text("utf-8")
 )
 
 
@@ -92,7 +92,11 @@ def write_sync_config(
 
 def start_sync(hall: LocalHall, config_path: Path) -> SyncService:
     cfg = hall_config.load(config_path)
-    return SyncService(cfg, bus=hall.bus(f"sync-{time.monotonic_ns() % 10**6}", "sync")).start()
+    return SyncService(
+        cfg,
+        validate_config=hall_config.parse,
+        bus=hall.bus(f"sync-{time.monotonic_ns() % 10**6}", "sync"),
+    ).start()
 
 
 def start_peer(tmp: Path, broker: CityBroker, pki: Pki | None, **kw: Any) -> CityPeer:

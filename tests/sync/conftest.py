@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hall.hub.local import LocalHall
+from appliance.local import LocalHall
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import PLATFORM_CN, Pki, make_pki

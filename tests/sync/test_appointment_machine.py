@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from hall.hub.client import CommandRefused
-from hall.hub.local import LocalHall
+from appliance.config import parse
+from appliance.local import LocalHall
+from hall.hubapi.client import CommandRefused
 from sync import wire
 from sync.city_peer.core import CityCore
 from sync.city_peer.store import CityStore
@@ -44,6 +45,7 @@ class AppointmentRaces(RuleBasedStateMachine):
             self.client,
             self,
             config_path=self.hall.config_path,
+            validate_config=parse,
             managed_sections=[],
         )
         self.city = CityCore(CityStore(self.tmp / "city.db"), self._city_out, seed=0)

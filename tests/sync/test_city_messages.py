@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hall.hub.local import LocalHall
+from appliance.local import LocalHall
 from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from hall import config as hall_config
+from appliance import config as hall_config
+from appliance.local import LocalHall
 from hall.core.timekeeping import FixedClock
-from hall.hub.local import LocalHall
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
@@ -34,7 +34,9 @@ def test_wrong_hall_clocks_keep_order_and_dedup(
     top = fill(hall, 3)
     cfg = hall_config.load(write_sync_config(hall, city_broker, pki))
     wrong = lambda: 86400.0 + time.time() % 60  # noqa: E731 - sync's own clock in 1970
-    sync = SyncService(cfg, bus=hall.bus("sync-clock", "sync"), wall=wrong).start()
+    sync = SyncService(
+        cfg, validate_config=hall_config.parse, bus=hall.bus("sync-clock", "sync"), wall=wrong
+    ).start()
     try:
         assert peer.wait_acked(HALL_ID, top, 10)
         assert_city_has_log(peer, hall)

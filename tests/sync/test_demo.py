@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hall.hub.local import LocalHall
-from sync.demo import run_with_city_peer
+from appliance.local import LocalHall
+from appliance.sim.city import run_with_city_peer
 from tests.sync.citykit import DAY, hall_clock, wait_until
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hall.hub.local import LocalHall
+from appliance.local import LocalHall
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
@@ -162,7 +162,7 @@ def test_sync_killed_at_random_moments(
 
     def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [sys.executable, "-m", "hall", "sync", "--config", str(cfg_path)],
+            [sys.executable, "-m", "appliance", "sync", "--config", str(cfg_path)],
             cwd=ROOT,
             stdout=log,
             stderr=log,

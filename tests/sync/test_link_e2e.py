@@ -11,15 +11,15 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from appliance.cli.main import cli
+from appliance.local import LocalHall
 from hall.bus.interface import Message
-from hall.hub.local import LocalHall
+from hall.core.navigation import rank
 from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
-from sync.cli import command as sync_command
 from sync.link import CityLink, LinkOptions, TlsFiles
-from sync.navigation import rank
 from sync.service import NEARBY
 from tests.sync.citykit import (
     DAY,
@@ -217,10 +217,10 @@ def test_status_command_shows_rejected_events(
         wait_until(lambda: len(sync.state.rejected()) == 2)
     finally:
         sync.stop()
-    res = CliRunner().invoke(sync_command, ["status", "--config", str(cfg_path)])
+    res = CliRunner().invoke(cli, ["sync", "status", "--config", str(cfg_path)])
     assert res.exit_code == 0, res.output
     assert f"acked by the city through {top}, backlog 0" in res.output
     assert "unknown_service" in res.output
-    res = CliRunner().invoke(sync_command, ["status", "--config", str(cfg_path), "--json"])
+    res = CliRunner().invoke(cli, ["sync", "status", "--config", str(cfg_path), "--json"])
     data = json.loads(res.output)
     assert [r["code"] for r in data["rejected"]] == ["unknown_service"] * 2

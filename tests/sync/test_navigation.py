@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sync.navigation import age_minutes, build_nearby, haversine_km, rank
+from hall.core.navigation import age_minutes, build_nearby, haversine_km, rank
 from tests.sync.citykit import DIRECTORY, HALL_ID
 
 NOW = "2026-11-27T10:00:00+08:00"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from appliance.config import parse
 from hall.core import commands as c
 from hall.core.timekeeping import FixedClock
 from hall.store.store import HallStore
@@ -77,7 +78,7 @@ def test_city_config_applied_whole_when_newer(tmp_path: Path) -> None:
             "hub": {"notice": "今日下午16:30停止取号"},
         },
     }
-    out = apply_city_config(path, msg, managed=["queue", "hub"], current=6)
+    out = apply_city_config(path, msg, managed=["queue", "hub"], current=6, validate=parse)
     assert (
         out is not None
         and out.applied
@@ -87,7 +88,8 @@ def test_city_config_applied_whole_when_newer(tmp_path: Path) -> None:
     assert data["queue"] == {"max_recalls": 5, "skip_after_calls": 3}  # whole section
     assert data["hub"]["notice"] == "今日下午16:30停止取号"
     assert data["counters"] == [{"id": "1", "services": ["SB-001"]}]
-    assert apply_city_config(path, msg, managed=["queue", "hub"], current=7) is None
+    again = apply_city_config(path, msg, managed=["queue", "hub"], current=7, validate=parse)
+    assert again is None
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,11 @@ def test_bad_city_config_changes_nothing(tmp_path: Path, settings: Any, error: s
     path = tmp_path / "hall.toml"
     path.write_text(CONFIG, encoding="utf-8")
     out = apply_city_config(
-        path, {"v": 1, "version": 8, "settings": settings}, managed=["queue", "hub"], current=7
+        path,
+        {"v": 1, "version": 8, "settings": settings},
+        managed=["queue", "hub"],
+        current=7,
+        validate=parse,
     )
     assert out is not None and not out.applied and error in out.error
     assert str(tmp_path) not in out.error

@@ -72,7 +72,7 @@ CONTRACT_EXAMPLES = {
         "priority": "normal",
         "channel": "mini_program",
     },
-    "catalog": json.loads((ROOT / "hall/sim/data/catalog.json").read_text("utf-8")),
+    "catalog": json.loads((ROOT / "appliance/sim/data/catalog.json").read_text("utf-8")),
     "status": {
         "v": 1,
         "online": True,
@@ -88,7 +88,7 @@ CONTRACT_EXAMPLES = {
         "services": {"SB-001": {"waiting": 7, "est_wait_min": 18, "open_counters": 2}},
     },
     "command": {"v": 1, "command": "resend_events", "from_seq": 90},
-    "directory": json.loads((ROOT / "hall/sim/data/directory.json").read_text("utf-8")),
+    "directory": json.loads((ROOT / "appliance/sim/data/directory.json").read_text("utf-8")),
     "cloudStatus": {"v": 1, "online": True},
 }
 
@@ -154,7 +154,7 @@ def test_parse_refuses_unknown_topic() -> None:
 
 
 def test_toml_round_trips_the_sample_config() -> None:
-    raw = tomllib.loads((ROOT / "hall/sim/data/county-hall.toml").read_text("utf-8"))
+    raw = tomllib.loads((ROOT / "appliance/sim/data/county-hall.toml").read_text("utf-8"))
     raw["sync"] = {"managed_sections": ["queue"], "reload_command": [], "x": 1.5, "y": True}
     text = tomlwrite.dumps(raw, header="written by a test\nsecond line")
     assert text.startswith("# written by a test\n# second line\n")

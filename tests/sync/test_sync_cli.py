@@ -8,18 +8,18 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hall.hub.local import LocalHall
+from appliance.cli.main import cli
+from appliance.local import LocalHall
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
-from sync.cli import command as sync_command
 from sync.cli import console
 from tests.sync.citykit import DAY, HALL_ID, start_sync, wait_until, write_sync_config
 
 
 def test_status_before_sync_ran(hall: LocalHall, city_broker: CityBroker, pki: Pki) -> None:
     cfg = write_sync_config(hall, city_broker, pki, state_file="never.db")
-    res = CliRunner().invoke(sync_command, ["status", "--config", str(cfg)])
+    res = CliRunner().invoke(cli, ["sync", "status", "--config", str(cfg)])
     assert res.exit_code == 0 and "sync has not run on this box yet" in res.output
     assert not (cfg.parent / "never.db").exists()
 
@@ -31,13 +31,13 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
         '[[counters]]\nid = "1"\nservices = ["SB-001"]\n',
         encoding="utf-8",
     )
-    res = CliRunner().invoke(sync_command, ["--config", str(bad)])
+    res = CliRunner().invoke(cli, ["sync", "--config", str(bad)])
     assert res.exit_code == 2
     assert "sync.broker_url" in res.output and "loopback" in res.output
 
 
 def test_pki_command(tmp_path: Path) -> None:
-    res = CliRunner().invoke(sync_command, ["city-peer", "pki", str(tmp_path), "--hall", HALL_ID])
+    res = CliRunner().invoke(cli, ["sync", "city-peer", "pki", str(tmp_path), "--hall", HALL_ID])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "city-ca.pem").exists() and (tmp_path / f"{HALL_ID}.key").exists()
     assert (tmp_path / "cityq-platform.crt").exists()

@@ -1,0 +1,161 @@
+"""A whole hall's hub in one process: store + broker (in-process or a private Mosquitto) + hub.
+
+For `hall demo`, the tests of every role and the benchmarks:
+
+    with LocalHall(tmp_path, transport="mqtt") as hall:
+        bus, client = hall.connect("kiosk-1", "kiosk")
+        client.execute("issue", {"service": "SB-001"})
+
+Its clock is the store's clock: pass a `FixedClock` to run a simulated day, or leave it to
+use the system clock. The catalog and counters are the sample county hall's unless given.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from hall.bus.base import BusBase
+from hall.bus.inproc import InProcBroker, InProcBus
+from hall.core.timekeeping import Clock
+from hall.hubapi.client import HallClient, presence
+from hall.store.store import HallStore
+from hub.service import Hub
+
+Transport = Literal["inproc", "mqtt"]
+
+
+def sample_config_dir(folder: Path) -> Path:
+    """Copy the sample county hall's config and catalog into `folder`; return the config."""
+    from importlib import resources
+
+    data = resources.files("appliance.sim") / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("county-hall.toml", "catalog.json", "directory.json"):
+        (folder / name).write_bytes((data / name).read_bytes())
+    return folder / "county-hall.toml"
+
+
+class LocalHall:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        transport: Transport = "inproc",
+        clock: Clock | None = None,
+        config_path: Path | None = None,
+        tick_seconds: float | None = None,
+    ) -> None:
+        from appliance import config
+        from hall.system import SystemClock
+
+        self.folder = Path(folder)
+        self.config_path = config_path or sample_config_dir(self.folder / "config")
+        self.cfg = config.load(self.config_path)
+        _catalog, raw = self.cfg.load_catalog()
+        self.clock = clock or SystemClock()
+        self.transport = transport
+        self.store = HallStore(
+            self.cfg.database_path,
+            hall_id=self.cfg.hall.id,
+            tz=self.cfg.tz,
+            rules=self.cfg.rules(),
+            clock=self.clock,
+        )
+        self.store.setup(raw, self.cfg.counters_wire())
+        self.broker: Any = None
+        self._inproc: InProcBroker | None = None
+        if transport == "mqtt":
+            from hall.bus.broker import MosquittoBroker
+
+            self.broker = MosquittoBroker(self.folder / "mosquitto")
+            self.broker.start()
+        else:
+            self._inproc = InProcBroker()
+            self.broker = self._inproc
+        self._buses: list[BusBase] = []
+        self.hub_bus = self.bus("hub", "hub")
+        self.hub = Hub(
+            self.hub_bus,
+            self.store,
+            hall_name=self.cfg.hall.name,
+            notice=self.cfg.hub.notice,
+            masked_names=self.cfg.hub.masked_names,
+        )
+        self.hub.start()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        if tick_seconds:
+            self._ticker = threading.Thread(
+                target=self._tick, args=(tick_seconds,), name="hub-tick", daemon=True
+            )
+            self._ticker.start()
+
+    @property
+    def port(self) -> int | None:
+        """The private Mosquitto's port (None in process)."""
+        return int(self.broker.port) if self.transport == "mqtt" else None
+
+    def bus(self, client_id: str, role: str, *, wait: float = 5.0) -> BusBase:
+        """A connected bus for a role, with its presence (birth and will)."""
+        birth, will = presence(client_id, role)
+        bus: BusBase
+        if self._inproc is not None:
+            bus = InProcBus(self._inproc, client_id, birth=birth, will=will)
+        else:
+            from hall.bus.mqtt import MqttBus
+
+            bus = MqttBus(client_id, port=self.broker.port, birth=birth, will=will)
+            if not bus.wait_connected(wait):
+                bus.close()
+                raise RuntimeError(f"{client_id}: could not connect to the private Mosquitto")
+        self._buses.append(bus)
+        return bus
+
+    def connect(self, client_id: str, role: str, **client_opts: Any) -> tuple[BusBase, HallClient]:
+        bus = self.bus(client_id, role)
+        return bus, HallClient(bus, **client_opts)
+
+    def settle(self, timeout: float = 2.0) -> None:
+        """Wait until the hub's retained state has caught up with its store."""
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not self.hub._dirty.is_set() and self.hub.snapshot_matches():
+                return
+            time.sleep(0.01)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [e.to_wire() for e in self.store.iter_events()]
+
+    def write_events(self, path: Path) -> None:
+        with path.open("w", encoding="utf-8") as f:
+            for e in self.store.iter_events():
+                f.write(json.dumps(e.to_wire(), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+        self.hub.stop()
+        for bus in reversed(self._buses):
+            bus.close()
+        if self.transport == "mqtt":
+            self.broker.stop()
+        self.store.close()
+
+    def __enter__(self) -> LocalHall:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _tick(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.hub.tick()

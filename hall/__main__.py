@@ -1,3 +1,0 @@
-from hall.cli.main import main
-
-main()

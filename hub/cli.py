@@ -1,0 +1,37 @@
+"""`hall hub --config FILE`: run the hub service."""
+
+from __future__ import annotations
+
+import click
+
+from hall.clikit import (
+    EXIT_STORE,
+    config_option,
+    fail,
+    handle_errors,
+    load_config,
+    require_role,
+)
+from hall.roles import RoleSpec
+from hub.settings import HubSection
+
+
+@click.command("hub")
+@config_option
+@handle_errors
+def command(config_path: str) -> None:
+    """Run the queue as the hall's hub on the hall bus (the only writer of the database)."""
+    from hall.singleton import AlreadyRunning
+    from hub.runner import run_hub
+
+    cfg = load_config(config_path)
+    require_role(cfg, "hub", config_path)
+    try:
+        code = run_hub(cfg)
+    except AlreadyRunning as exc:
+        fail(str(exc), EXIT_STORE)
+        return
+    raise SystemExit(code)
+
+
+ROLE = RoleSpec(name="hub", section=HubSection, commands=(command,))

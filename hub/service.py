@@ -1,0 +1,331 @@
+"""The hub: the queue core as a service on the hall bus, the one owner of the queue's tables.
+
+Requests are answered on the bus's delivery thread, one at a time, in arrival order (one
+writer, no races). State is published retained by a separate publisher thread that
+coalesces bursts, so a reply never waits for the board to be encoded; calls go out live
+at once for the displays to announce.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hall.bus.interface import Bus, BusError, JsonObject, Message
+from hall.core import commands as c
+from hall.core import events as ev
+from hall.core.errors import Refused
+from hall.core.model import TicketState
+from hall.core.rules import PrintFailure
+from hall.core.state import HallState
+from hall.core.timekeeping import rfc3339
+from hall.core.views import (
+    board_view,
+    catalog_view,
+    counter_view,
+    devices_view,
+    masked_name,
+)
+from hall.hubapi import protocol as p
+from hall.hubapi.validate import problems
+from hall.store.checkpoint import Checkpointer
+from hall.store.store import HallStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CALL_EVENTS = frozenset({ev.TICKET_CALLED})
+REPLY_FIRST_S = 0.002
+STATE_QOS = 0  # retained state; requests, replies and calls stay at QoS 1
+
+
+class Hub:
+    """`Hub(bus, store, hall_name=…).start()`; `tick()` every second or so; `stop()`."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        store: HallStore,
+        *,
+        hall_name: str = "",
+        notice: str = "",
+        wall: Callable[[], float] = time.time,
+        state_interval: float = 0.05,
+        masked_names: bool = False,
+    ) -> None:
+        self.bus = bus
+        self.store = store
+        self.hall_name = hall_name
+        self.notice = notice
+        self._wall = wall
+        self.masked_names = masked_names  # "张*" of appointment tickets with their calls
+        self.state_interval = state_interval  # bursts of commands: one publication per interval
+        self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
+        self._dirty = threading.Event()
+        self._force = False
+        self._published: dict[str, str] = {}  # topic → last JSON published (retained)
+        self._published_obj: dict[str, JsonObject] = {}  # … and the object it came from
+        self._catalog_cache: tuple[Any, tuple[Any, ...], JsonObject] | None = None
+        self._roles: dict[str, dict[str, str]] = {}
+        self._roles_dirty = False
+        self._stopping = threading.Event()
+        self._publisher = threading.Thread(target=self._publish_loop, name="hub-state", daemon=True)
+        self.counts: Counter[str] = Counter()
+        self._subs: list[Any] = []
+        self._checkpointer: Checkpointer | None = None
+
+    # --- life ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.bus.on_connection(self._on_link)
+        self._subs.append(self.bus.subscribe(p.PRESENCE_PATTERN, self._on_presence))
+        # Requests are answered on the network thread (one at a time, in arrival order):
+        # a hand-off to the delivery thread and back costs more than most commands.
+        self._subs.append(self.bus.serve(p.CMD_PATTERN, self._on_request, inline=True))
+        self._publisher.start()
+        self._checkpointer = self.store.checkpoint_in_background()
+        self.refresh(force=True)
+
+    def stop(self) -> None:
+        for s in self._subs:
+            s.unsubscribe()
+        self._stopping.set()
+        self._dirty.set()
+        if self._publisher.is_alive():
+            self._publisher.join(timeout=5)
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+
+    def refresh(self, force: bool = False) -> None:
+        """Ask the publisher to bring the retained state up to date."""
+        if force:
+            self._force = True
+        self._dirty.set()
+
+    def tick(self) -> None:
+        """Housekeeping: close a finished business day, void tickets never confirmed printed."""
+        with self._lock:
+            st = self.store.state
+            now = self.store.now()
+            limit = st.rules.print_confirm_seconds
+            if st.rules.print_failure is PrintFailure.REPRINT:
+                limit *= 10
+            stale_print = any(
+                t.state is TicketState.PRINTING and now.ts - t.issued_at > limit
+                for t in st.tickets.values()
+            )
+            day_over = st.open_day is not None and now.trusted and st.day_of(now.ts) > st.open_day
+            if not (stale_print or day_over):
+                return
+            try:
+                out = self.store.execute(c.ExpireUnprinted())
+            except Refused:
+                return
+            except (sqlite3.Error, OSError):
+                log.exception("housekeeping failed")
+                return
+        if out.events:
+            self._after(list(out.events))
+
+    # --- requests -----------------------------------------------------------------------
+
+    def _on_request(self, topic: str, payload: JsonObject) -> JsonObject:
+        name = topic[len(p.CMD_PREFIX) :]
+        if name not in p.COMMANDS:
+            self.counts["unknown_command"] += 1
+            log.warning("refused a request on an unknown command topic (%d chars)", len(name))
+            return p.error_reply(p.UNKNOWN_COMMAND, "系统不支持该操作", f"no command {name[:40]!r}")
+        bad = problems("request", payload)
+        if not bad and isinstance(payload.get("args"), dict):
+            bad = [f"args/{x}" for x in problems(f"{name}_args", payload["args"])]
+        if bad:
+            self.counts["invalid_request"] += 1
+            log.warning("refused an invalid %s request: %s", name, "; ".join(bad))
+            return p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "; ".join(bad)[:400])
+        deadline = payload.get("deadline_ms")
+        if deadline is not None and self._wall() * 1000 > deadline + p.DEADLINE_SLACK_MS:
+            self.counts["deadline_passed"] += 1
+            return p.error_reply(p.DEADLINE_PASSED, "请求已超时，请重试", "the requester gave up")
+        cmd = p.build_command(name, payload["args"])
+        try:
+            with self._lock:
+                out = self.store.execute(cmd, idempotency_key=payload["key"])
+        except Refused as r:
+            self.counts["refused"] += 1
+            reply = p.error_reply(r.code, r.message, r.hint)
+            return reply
+        except (sqlite3.Error, OSError) as exc:
+            self.counts["hub_fault"] += 1
+            log.error("command %s failed in the store: %s", name, exc)
+            return p.error_reply(
+                p.HUB_FAULT, "系统故障，请稍后再试或联系工作人员", type(exc).__name__
+            )
+        self.counts["commands"] += 1
+        if out.duplicate:
+            self.counts["duplicates"] += 1
+        elif out.events:
+            self._after(list(out.events))
+        return p.ok_reply(dict(out.result), out.duplicate)
+
+    def _after(self, events: list[ev.Event]) -> None:
+        # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a
+        # kiosk) can count on the displays having it too.
+        for e in events:
+            if e.type in CALL_EVENTS:
+                self._send_call(self._call_message(e))
+        self._dirty.set()
+
+    def _send_call(self, msg: dict[str, Any]) -> None:
+        try:
+            self.bus.publish(p.CALL_EVENT, msg, retain=False)
+        except BusError as exc:
+            self.counts["calls_unsent"] += 1
+            log.warning("call %s not announced: %s", msg["seq"], exc)
+
+    def _call_message(self, e: ev.Event) -> dict[str, Any]:
+        d = e.data
+        counter = str(d["counter"])
+        cnt = self.store.state.counters.get(counter)  # type: ignore[call-overload]
+        msg = {
+            "number": d["number"],
+            "counter": counter,
+            "counter_name": cnt.spec.display_name if cnt else f"{counter}号窗口",
+            "service": d["service"],
+            "recall": bool(d.get("recall")),
+            "seq": e.seq,
+            "at": rfc3339(e.ts, self.store.tz),
+        }
+        name = masked_name(self.store.state, d["number"]) if self.masked_names else None
+        if name:
+            msg["masked_name"] = name
+        return msg
+
+    # --- state ----------------------------------------------------------------------------
+
+    def read(self, query: Callable[[HallState], T]) -> T:
+        """Run `query` on the queue's state between two commands (for in-process readers
+        such as the demo; roles on the bus read the retained state instead). The query
+        must not keep references into the state, which the next command changes."""
+        with self._lock:
+            return query(self.store.state)
+
+    def snapshot(self) -> dict[str, JsonObject]:
+        """Every retained state topic and its payload, as of now."""
+        with self._lock:
+            st = self.store.state
+            out = {
+                p.BOARD: board_view(st, self.hall_name, self.notice, self.masked_names),
+                p.CATALOG: self._catalog_view(),
+                p.DEVICES: devices_view(st),
+            }
+            for cid in st.counters:
+                out[p.counter_topic(str(cid))] = counter_view(st, cid)
+            return out
+
+    def _catalog_view(self) -> JsonObject:
+        """The catalog view, made again only when the catalog or the counters' services
+        change (it is the largest view and changes a few times a year)."""
+        st = self.store.state
+        specs = (self.hall_name, *(c.spec for c in st.counters.values()))
+        cached = self._catalog_cache
+        if cached is not None and cached[0] is st.catalog and cached[1] == specs:
+            return cached[2]
+        view = catalog_view(st, self.hall_name)
+        self._catalog_cache = (st.catalog, specs, view)
+        return view
+
+    def _publish_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._dirty.wait()
+            self._dirty.clear()
+            if self._stopping.is_set():
+                return
+            # Let the reply to the command that made the change go out first: computing the
+            # views holds the GIL and the store lock for a few milliseconds.
+            time.sleep(REPLY_FIRST_S)
+            started = time.monotonic()
+            try:
+                self._publish_state()
+            except Exception:
+                log.exception("publishing the hall state failed")
+                time.sleep(0.5)
+                self._dirty.set()
+            # A lone change goes out at once; a burst is coalesced into one per interval.
+            self._stopping.wait(max(0.0, self.state_interval - (time.monotonic() - started)))
+
+    def _publish_state(self) -> None:
+        if not self.bus.is_connected:
+            return  # on reconnect _on_link forces a full publish
+        force, self._force = self._force, False
+        for topic, payload in self.snapshot().items():
+            if not force and self._published_obj.get(topic) is payload:
+                continue  # a cached view, published as it is
+            data = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+            if not force and self._published.get(topic) == data:
+                self._published_obj[topic] = payload
+                continue
+            try:
+                # QoS 0: the retained state is republished whole on every reconnect and
+                # superseded by the next change, so a broker's PUBACK would buy nothing.
+                self.bus.publish(topic, payload, retain=True, qos=STATE_QOS)
+            except BusError as exc:
+                log.warning("state %s not published: %s", topic, exc)
+                self._force = True
+                return
+            self._published[topic] = data
+            self._published_obj[topic] = payload
+        if self._roles_dirty or force:
+            self._roles_dirty = False
+            self._publish_roles()
+
+    def _on_link(self, up: bool) -> None:
+        if up:
+            log.info("hub on the hall bus: publishing the whole state")
+            self.refresh(force=True)
+
+    # --- presence -------------------------------------------------------------------------
+
+    def _on_presence(self, msg: Message) -> None:
+        client = msg.topic[len(p.PRESENCE_PREFIX) :]
+        if problems("presence", msg.payload):
+            self.counts["invalid_presence"] += 1
+            log.warning("ignored an invalid presence message")
+            return
+        status = str(msg.payload["status"])
+        old = self._roles.get(client)
+        if old and old["status"] == status:
+            return
+        self._roles[client] = {
+            "role": str(msg.payload["role"]),
+            "status": status,
+            "since": rfc3339(self._wall(), self.store.tz),
+        }
+        if status != "up":
+            log.warning("role %s (%s) is %s", client, msg.payload["role"], status)
+        self._roles_dirty = True
+        self._dirty.set()
+
+    def _publish_roles(self) -> None:
+        payload = {"at": rfc3339(self._wall(), self.store.tz), "roles": dict(self._roles)}
+        try:
+            self.bus.publish(p.ROLES, payload, retain=True)
+        except BusError:
+            self._roles_dirty = True
+
+    def snapshot_matches(self) -> bool:
+        """True when every retained state topic carries the current state (for tests)."""
+        for topic, payload in self.snapshot().items():
+            if self._published.get(topic) != json.dumps(
+                payload, ensure_ascii=False, sort_keys=True
+            ):
+                return False
+        return True
+
+    def stats(self) -> dict[str, int]:
+        return {**self.counts, **{f"bus_{k}": v for k, v in self.bus.stats.items()}}
