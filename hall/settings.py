@@ -97,6 +97,13 @@ class QueueSection(_Strict):
     checkin_open_minutes: int = Field(120, ge=0, le=720)
     preference_step_minutes: float = Field(10, ge=0, le=240)
     max_recalls: int = Field(3, ge=0, le=10)
+    double_press_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=30,
+        description="A second call-next this soon after a call at the same counter is taken "
+        "as a double press and refused, so the citizen just called is not finished; 0: off",
+    )
     skip_after_calls: int = Field(2, ge=1, le=10)
     transfer_position: Literal["keep", "front"] = "keep"
     print_confirm_seconds: int = Field(60, ge=5, le=3600)
@@ -193,6 +200,7 @@ class HallBase(_Strict):
             checkin_open_minutes=q.checkin_open_minutes,
             preference_step_minutes=q.preference_step_minutes,
             max_recalls=q.max_recalls,
+            double_press_seconds=q.double_press_seconds,
             skip_after_calls=q.skip_after_calls,
             transfer_position=TransferPosition(q.transfer_position),
             print_confirm_seconds=q.print_confirm_seconds,

@@ -20,9 +20,8 @@ from typing import Any, TypeVar
 from hall.bus.interface import Bus, BusError, JsonObject, Message
 from hall.core import commands as c
 from hall.core import events as ev
+from hall.core.decide import housekeeping_due
 from hall.core.errors import Refused
-from hall.core.model import TicketState
-from hall.core.rules import PrintFailure
 from hall.core.state import HallState
 from hall.core.timekeeping import rfc3339
 from hall.core.views import (
@@ -33,6 +32,7 @@ from hall.core.views import (
     masked_name,
 )
 from hall.hubapi import protocol as p
+from hall.hubapi.messages import CallMessage
 from hall.hubapi.validate import problems
 from hall.store.checkpoint import Checkpointer
 from hall.store.store import HallStore
@@ -40,7 +40,6 @@ from hall.store.store import HallStore
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CALL_EVENTS = frozenset({ev.TICKET_CALLED})
 REPLY_FIRST_S = 0.002
 STATE_QOS = 0  # retained state; requests, replies and calls stay at QoS 1
 
@@ -109,22 +108,13 @@ class Hub:
         self._dirty.set()
 
     def tick(self) -> None:
-        """Housekeeping: close a finished business day, void tickets never confirmed printed."""
+        """Housekeeping between commands, as the core decides it (`housekeeping_due`): close
+        a finished business day, void tickets whose print was never confirmed."""
         with self._lock:
-            st = self.store.state
-            now = self.store.now()
-            limit = st.rules.print_confirm_seconds
-            if st.rules.print_failure is PrintFailure.REPRINT:
-                limit *= 10
-            stale_print = any(
-                t.state is TicketState.PRINTING and now.ts - t.issued_at > limit
-                for t in st.tickets.values()
-            )
-            day_over = st.open_day is not None and now.trusted and st.day_of(now.ts) > st.open_day
-            if not (stale_print or day_over):
+            if not housekeeping_due(self.store.state, self.store.now()):
                 return
             try:
-                out = self.store.execute(c.ExpireUnprinted())
+                out = self.store.execute(c.Housekeep())
             except Refused:
                 return
             except (sqlite3.Error, OSError):
@@ -177,8 +167,8 @@ class Hub:
         # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a
         # kiosk) can count on the displays having it too.
         for e in events:
-            if e.type in CALL_EVENTS:
-                self._send_call(self._call_message(e))
+            if isinstance(e.payload, ev.TicketCalled):
+                self._send_call(self._call_message(e, e.payload))
         self._dirty.set()
 
     def _send_call(self, msg: dict[str, Any]) -> None:
@@ -188,23 +178,19 @@ class Hub:
             self.counts["calls_unsent"] += 1
             log.warning("call %s not announced: %s", msg["seq"], exc)
 
-    def _call_message(self, e: ev.Event) -> dict[str, Any]:
-        d = e.data
-        counter = str(d["counter"])
-        cnt = self.store.state.counters.get(counter)  # type: ignore[call-overload]
-        msg = {
-            "number": d["number"],
-            "counter": counter,
-            "counter_name": cnt.spec.display_name if cnt else f"{counter}号窗口",
-            "service": d["service"],
-            "recall": bool(d.get("recall")),
-            "seq": e.seq,
-            "at": rfc3339(e.ts, self.store.tz),
-        }
-        name = masked_name(self.store.state, d["number"]) if self.masked_names else None
-        if name:
-            msg["masked_name"] = name
-        return msg
+    def _call_message(self, e: ev.Event, d: ev.TicketCalled) -> JsonObject:
+        cnt = self.store.state.counter(d.counter)
+        name = masked_name(self.store.state, d.number) if self.masked_names else None
+        return CallMessage(
+            number=d.number,
+            counter=d.counter,
+            counter_name=cnt.spec.display_name if cnt else f"{d.counter}号窗口",
+            service=d.service,
+            recall=d.recall,
+            seq=e.seq,
+            at=rfc3339(e.ts, self.store.tz),
+            masked_name=name or None,
+        ).to_dict()
 
     # --- state ----------------------------------------------------------------------------
 

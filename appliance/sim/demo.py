@@ -53,7 +53,7 @@ class BusPort:
 
     def execute(self, cmd: c.Command) -> dict[str, Any]:
         try:
-            return self.client.run(cmd)
+            return self.client.run(cmd).to_dict()
         except CommandRefused as r:
             raise Refused(r.code, r.message, r.hint) from None
 

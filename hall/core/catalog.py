@@ -174,7 +174,3 @@ def parse_counter_specs(raw: Any) -> tuple[CounterSpec, ...]:
             )
         )
     return tuple(out)
-
-
-def counters_to_wire(specs: tuple[CounterSpec, ...] | list[CounterSpec]) -> list[dict[str, Any]]:
-    return [{"id": s.id, "name": s.name, "services": list(s.services)} for s in specs]

@@ -32,8 +32,9 @@ class VoidTicket:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpireUnprinted:
-    """Void reserved tickets whose kiosk never confirmed the print (the hub runs it)."""
+class Housekeep:
+    """The hub's housekeeping between commands: void reserved tickets whose kiosk never
+    confirmed the print (a finished day is closed before every command anyway)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,7 @@ Command = (
     IssueTicket
     | ConfirmPrinted
     | VoidTicket
-    | ExpireUnprinted
+    | Housekeep
     | CheckIn
     | SignIn
     | SignOut

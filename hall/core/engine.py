@@ -23,14 +23,12 @@ def append(
     sink: Sink,
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
 ) -> list[ev.Event]:
-    """Number the decision's drafts after the log's end, apply each, hand each to `sink`."""
+    """Number the decision's events after the log's end, apply each, hand each to `sink`."""
     out = []
     ts = max(now_ts, state.last_ts)
     at = rfc3339(ts, state.tz)
-    for draft in decision.drafts:
-        e = ev.Event(
-            seq=state.last_seq + 1, id=new_id(), type=draft.type, at=at, ts=ts, data=draft.data
-        )
+    for payload in decision.events:
+        e = ev.Event(seq=state.last_seq + 1, id=new_id(), at=at, ts=ts, payload=payload)
         touched = apply(state, e)
         sink(e, touched)
         out.append(e)
@@ -57,4 +55,4 @@ class MemoryHall:
         events = append(self.state, decision, now.ts, self._sink)
         for e in events:
             self.clock.observe(e.ts)
-        return decision.result
+        return decision.result.to_dict()

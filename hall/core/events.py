@@ -1,50 +1,363 @@
 """Events: what happened, past tense. The event log is the hall's truth.
 
-Event types the city reads are named in contracts/city-cloud.md; the hall adds its own
-(`ticket.printed`, `catalog.applied` …) which the city stores as they are.
+One frozen dataclass per event type, named in the past tense, with its wire type in `TYPE`.
+`to_data()` gives the event's `data` object exactly as the log stores it and the city
+receives it (contracts/city-cloud.md); `payload_from(type, data)` reads it back. Event types
+the city reads are named in the contract; the hall adds its own (`ticket.printed`,
+`catalog.applied` …), which the city stores as they are. Event data carries everything
+`apply` needs, so the tables are a pure function of the log; no event holds a name,
+identity number or phone (appointments keep the masked name and the keyed hash only).
+
+Fields listed in a class's `OPTIONAL` are left out of the data when they are None (older
+logs lack them); every other field is always written, None included.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-TICKET_ISSUED = "ticket.issued"
-TICKET_PRINTED = "ticket.printed"
-TICKET_CALLED = "ticket.called"
-TICKET_STARTED = "ticket.started"
-TICKET_FINISHED = "ticket.finished"
-TICKET_SKIPPED = "ticket.skipped"
-TICKET_REINSTATED = "ticket.reinstated"
-TICKET_TRANSFERRED = "ticket.transferred"
-TICKET_HELD = "ticket.held"
-TICKET_CANCELLED = "ticket.cancelled"
-APPOINTMENT_RECEIVED = "appointment.received"
-APPOINTMENT_CHECKED_IN = "appointment.checked_in"
-APPOINTMENT_NO_SHOW = "appointment.no_show"
-EVALUATION_SUBMITTED = "evaluation.submitted"
-COUNTER_OPENED = "counter.opened"
-COUNTER_PAUSED = "counter.paused"
-COUNTER_CLOSED = "counter.closed"
-STAFF_LOGIN = "staff.login"
-STAFF_LOGOUT = "staff.logout"
-DEVICE_FAULT = "device.fault"
-DEVICE_RECOVERED = "device.recovered"
-DAY_CLOSED = "day.closed"
-CATALOG_APPLIED = "catalog.applied"
-COUNTERS_CONFIGURED = "counters.configured"
-
-ALL_TYPES = frozenset(
-    v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str) and "." in v
-)
+from hall.core.model import Priority
+from hall.core.wire import JsonDict, Record
 
 
 @dataclass(frozen=True, slots=True)
-class Draft:
-    """An event the rules decided on, before the store gives it a seq, an id and a time."""
+class Payload(Record):
+    """The data of one event type (subclasses); `TYPE` is its wire name."""
 
-    type: str
-    data: dict[str, Any]
+    TYPE: ClassVar[str] = ""
+
+    def to_data(self) -> JsonDict:
+        return self.to_dict()
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketIssued(Payload):
+    TYPE: ClassVar[str] = "ticket.issued"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"appointment_id", "kiosk"})
+    ticket_id: str
+    number: str
+    service: str
+    source: str
+    waiting_ahead: int
+    est_wait_min: int | None
+    priority: str
+    prefix: str
+    serial: int
+    day: str
+    order_key: float
+    status: str = "waiting"  # "printing" until the kiosk confirms the print
+    appointment_id: str | None = None
+    kiosk: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> TicketIssued:
+        return super(TicketIssued, cls).from_dict({"priority": Priority.NORMAL.value, **data})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPrinted(Payload):
+    TYPE: ClassVar[str] = "ticket.printed"
+    ticket_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCalled(Payload):
+    TYPE: ClassVar[str] = "ticket.called"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"reason"})
+    ticket_id: str
+    number: str
+    counter: str
+    staff: str | None
+    recall: bool
+    service: str
+    reason: str | None = None  # the rule that chose it (docs/QUEUE_RULES.md)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketStarted(Payload):
+    TYPE: ClassVar[str] = "ticket.started"
+    ticket_id: str
+    number: str
+    counter: str
+    staff: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFinished(Payload):
+    TYPE: ClassVar[str] = "ticket.finished"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"reason"})
+    ticket_id: str
+    number: str
+    counter: str | None
+    staff: str | None
+    auto: bool = False
+    reason: str | None = None  # next_called, day_closed (when auto)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSkipped(Payload):
+    TYPE: ClassVar[str] = "ticket.skipped"
+    ticket_id: str
+    number: str
+    counter: str
+    staff: str | None
+    calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketReinstated(Payload):
+    TYPE: ClassVar[str] = "ticket.reinstated"
+    ticket_id: str
+    number: str
+    counter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTransferred(Payload):
+    TYPE: ClassVar[str] = "ticket.transferred"
+    ticket_id: str
+    number: str
+    counter: str
+    staff: str | None
+    from_service: str
+    to_service: str | None
+    to_counter: str | None
+    order_key: float
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHeld(Payload):
+    TYPE: ClassVar[str] = "ticket.held"
+    ticket_id: str
+    number: str
+    counter: str
+    staff: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCancelled(Payload):
+    TYPE: ClassVar[str] = "ticket.cancelled"
+    ticket_id: str
+    number: str
+    reason: str  # print_failed, print_unconfirmed, day_closed, …
+
+
+# --- appointments -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentReceived(Payload):
+    """An appointment as the hall holds it from now on (from the city, or from a token)."""
+
+    TYPE: ClassVar[str] = "appointment.received"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"id_hash", "name_masked", "origin"})
+    id: str
+    version: int
+    status: str  # booked, rescheduled, cancelled
+    service: str
+    date: str
+    slot_start: str
+    slot_end: str
+    code: str = ""
+    priority: str = "normal"
+    id_hash: str | None = None
+    name_masked: str | None = None
+    origin: str | None = None  # "token": built from a signed QR token the hall had not received
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentCheckedIn(Payload):
+    TYPE: ClassVar[str] = "appointment.checked_in"
+    appointment_id: str
+    ticket_id: str
+    number: str
+    service: str
+    timing: str  # early, on_time, late
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentNoShow(Payload):
+    TYPE: ClassVar[str] = "appointment.no_show"
+    appointment_id: str
+    service: str
+
+
+# --- counters, staff, ratings -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSubmitted(Payload):
+    TYPE: ClassVar[str] = "evaluation.submitted"
+    ticket_id: str
+    number: str
+    counter: str
+    staff: str | None
+    rating: int | None  # 1–5; None: the evaluator timed out without a rating
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class CounterOpened(Payload):
+    TYPE: ClassVar[str] = "counter.opened"
+    counter: str
+    staff: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CounterPaused(Payload):
+    TYPE: ClassVar[str] = "counter.paused"
+    counter: str
+    staff: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CounterClosed(Payload):
+    TYPE: ClassVar[str] = "counter.closed"
+    counter: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaffLogin(Payload):
+    TYPE: ClassVar[str] = "staff.login"
+    counter: str
+    staff: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaffLogout(Payload):
+    TYPE: ClassVar[str] = "staff.logout"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"reason"})
+    counter: str
+    staff: str | None
+    reason: str | None = None  # day_closed when the day's end signed staff out
+
+
+# --- devices, the day, configuration ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFault(Payload):
+    TYPE: ClassVar[str] = "device.fault"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"first"})
+    device: str
+    kind: str
+    ok: bool
+    state: str
+    detail: str = ""
+    first: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecovered(Payload):
+    TYPE: ClassVar[str] = "device.recovered"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"first"})
+    device: str
+    kind: str
+    ok: bool
+    state: str
+    detail: str = ""
+    first: bool | None = None  # the device's first report, healthy: no recovery from anything
+
+
+@dataclass(frozen=True, slots=True)
+class DayClosed(Payload):
+    TYPE: ClassVar[str] = "day.closed"
+    day: str
+    auto: bool
+    issued: int
+    finished: int
+    skipped: int
+    cancelled: int
+    appointment_no_shows: int
+    evaluations: int
+    avg_rating: float | None
+    by_service: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogApplied(Payload):
+    TYPE: ClassVar[str] = "catalog.applied"
+    version: int
+    services: list[JsonDict]
+
+
+@dataclass(frozen=True, slots=True)
+class CountersConfigured(Payload):
+    TYPE: ClassVar[str] = "counters.configured"
+    counters: list[JsonDict]
+
+
+PAYLOADS: tuple[type[Payload], ...] = (
+    TicketIssued,
+    TicketPrinted,
+    TicketCalled,
+    TicketStarted,
+    TicketFinished,
+    TicketSkipped,
+    TicketReinstated,
+    TicketTransferred,
+    TicketHeld,
+    TicketCancelled,
+    AppointmentReceived,
+    AppointmentCheckedIn,
+    AppointmentNoShow,
+    EvaluationSubmitted,
+    CounterOpened,
+    CounterPaused,
+    CounterClosed,
+    StaffLogin,
+    StaffLogout,
+    DeviceFault,
+    DeviceRecovered,
+    DayClosed,
+    CatalogApplied,
+    CountersConfigured,
+)
+BY_TYPE: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOADS}
+ALL_TYPES = frozenset(BY_TYPE)
+
+# The wire names, for readers that filter by type.
+TICKET_ISSUED = TicketIssued.TYPE
+TICKET_PRINTED = TicketPrinted.TYPE
+TICKET_CALLED = TicketCalled.TYPE
+TICKET_STARTED = TicketStarted.TYPE
+TICKET_FINISHED = TicketFinished.TYPE
+TICKET_SKIPPED = TicketSkipped.TYPE
+TICKET_REINSTATED = TicketReinstated.TYPE
+TICKET_TRANSFERRED = TicketTransferred.TYPE
+TICKET_HELD = TicketHeld.TYPE
+TICKET_CANCELLED = TicketCancelled.TYPE
+APPOINTMENT_RECEIVED = AppointmentReceived.TYPE
+APPOINTMENT_CHECKED_IN = AppointmentCheckedIn.TYPE
+APPOINTMENT_NO_SHOW = AppointmentNoShow.TYPE
+EVALUATION_SUBMITTED = EvaluationSubmitted.TYPE
+COUNTER_OPENED = CounterOpened.TYPE
+COUNTER_PAUSED = CounterPaused.TYPE
+COUNTER_CLOSED = CounterClosed.TYPE
+STAFF_LOGIN = StaffLogin.TYPE
+STAFF_LOGOUT = StaffLogout.TYPE
+DEVICE_FAULT = DeviceFault.TYPE
+DEVICE_RECOVERED = DeviceRecovered.TYPE
+DAY_CLOSED = DayClosed.TYPE
+CATALOG_APPLIED = CatalogApplied.TYPE
+COUNTERS_CONFIGURED = CountersConfigured.TYPE
+
+
+class UnknownEvent(ValueError):
+    """An event type this software does not know (a newer hall's log?)."""
+
+
+def payload_from(type_: str, data: JsonDict) -> Payload:
+    """The typed payload of a stored or received event; ValueError when malformed."""
+    cls = BY_TYPE.get(type_)
+    if cls is None:
+        raise UnknownEvent(f"unknown event type {type_!r}")
+    return cls.from_dict(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +366,17 @@ class Event:
 
     seq: int
     id: str
-    type: str
     at: str  # RFC 3339 with the hall's offset, as recorded
     ts: float  # hall time in epoch seconds (never goes backwards; see timekeeping)
-    data: dict[str, Any]
+    payload: Payload
 
-    def to_wire(self) -> dict[str, Any]:
+    @property
+    def type(self) -> str:
+        return self.payload.TYPE
+
+    @property
+    def data(self) -> JsonDict:
+        return self.payload.to_data()
+
+    def to_wire(self) -> JsonDict:
         return {"seq": self.seq, "id": self.id, "type": self.type, "at": self.at, "data": self.data}

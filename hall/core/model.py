@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from typing import NewType
 
@@ -240,9 +240,12 @@ class ServiceStats:
 
 
 @dataclass(frozen=True, slots=True)
-class DayTotals:
-    issued: int = 0
-    finished: int = 0
-    skipped: int = 0
-    cancelled: int = 0
-    by_service: dict[str, int] = field(default_factory=dict)
+class DeviceState:
+    """A device's last reported state (printer, pad, evaluator, scanner, audio …)."""
+
+    device: str  # "kiosk-1/printer", "pads-1/3" …
+    kind: str
+    ok: bool
+    state: str  # paper_out, cover_open, offline, ok …
+    detail: str
+    at: float

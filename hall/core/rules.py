@@ -40,6 +40,10 @@ class Rules:
     # A counter's 2nd, 3rd … service is ordered as if its tickets arrived this much later.
     preference_step_minutes: float = 10.0
     max_recalls: int = 3
+    # A second CALL NEXT this soon after a call at the same counter is a double press: it is
+    # refused (just_called) instead of finishing the citizen who was just called. The
+    # config's default is 2 s ([queue] double_press_seconds); 0 here, the bare rules, is off.
+    double_press_seconds: float = 0.0
     skip_after_calls: int = 2
     transfer_position: TransferPosition = TransferPosition.KEEP
     # A reserved ticket (printing) not confirmed by its kiosk within this time is voided.

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hall.core import appointments as ap
 from hall.core import events as ev
 from hall.core.catalog import parse_catalog, parse_counter_specs
 from hall.core.model import (
@@ -23,6 +25,7 @@ from hall.core.model import (
     Counter,
     CounterId,
     CounterState,
+    DeviceState,
     Evaluation,
     Priority,
     ServiceCode,
@@ -58,7 +61,7 @@ class HallState:
     evaluations: dict[TicketId, Evaluation] = field(default_factory=dict)
     stats: dict[ServiceCode, ServiceStats] = field(default_factory=dict)
     last_finished: dict[CounterId, TicketId] = field(default_factory=dict)
-    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    devices: dict[str, DeviceState] = field(default_factory=dict)
     recent_calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10))
     open_day: date | None = None
     last_closed_day: date | None = None
@@ -125,10 +128,10 @@ def apply(state: HallState, event: ev.Event) -> Touched:
         raise ValueError(f"event seq {event.seq} does not follow {state.last_seq}")
     state.last_seq = event.seq
     state.last_ts = max(state.last_ts, event.ts)
-    handler = _HANDLERS.get(event.type)
+    handler = _HANDLERS.get(type(event.payload))
     touched: Touched = {("meta", "")}
     if handler is not None:
-        touched |= handler(state, event.data, event.ts)
+        touched |= handler(state, event.payload, event.ts)
     return touched
 
 
@@ -137,8 +140,8 @@ def _set_ticket(state: HallState, t: Ticket) -> Touched:
     return {("ticket", t.id)}
 
 
-def _ticket(state: HallState, data: dict[str, Any]) -> Ticket:
-    return state.tickets[TicketId(data["ticket_id"])]
+def _ticket(state: HallState, ticket_id: str) -> Ticket:
+    return state.tickets[TicketId(ticket_id)]
 
 
 def _set_counter(state: HallState, c: Counter) -> Touched:
@@ -161,22 +164,22 @@ def _release_from_counter(state: HallState, t: Ticket) -> Touched:
     return _set_counter(state, c2)
 
 
-def _issued(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    day = date.fromisoformat(d["day"])
+def _issued(state: HallState, d: ev.TicketIssued, ts: float) -> Touched:
+    day = date.fromisoformat(d.day)
     t = Ticket(
-        id=TicketId(d["ticket_id"]),
-        number=d["number"],
-        prefix=d["prefix"],
-        serial=d["serial"],
-        service=ServiceCode(d["service"]),
+        id=TicketId(d.ticket_id),
+        number=d.number,
+        prefix=d.prefix,
+        serial=d.serial,
+        service=ServiceCode(d.service),
         day=day,
-        source=Source(d["source"]),
-        priority=Priority(d.get("priority", "normal")),
-        state=TicketState(d.get("status", "waiting")),
+        source=Source(d.source),
+        priority=Priority(d.priority),
+        state=TicketState(d.status),
         issued_seq=state.last_seq,
         issued_at=ts,
-        order_key=d["order_key"],
-        appointment_id=AppointmentId(d["appointment_id"]) if d.get("appointment_id") else None,
+        order_key=d.order_key,
+        appointment_id=AppointmentId(d.appointment_id) if d.appointment_id else None,
     )
     state.by_number[(day, t.number)] = t.id
     state.serials[(day, t.prefix)] = max(state.serials.get((day, t.prefix), 0), t.serial)
@@ -189,24 +192,23 @@ def _issued(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     return _set_ticket(state, t)
 
 
-def _printed(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _printed(state: HallState, d: ev.TicketPrinted, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     return _set_ticket(state, dataclasses.replace(t, state=TicketState.WAITING))
 
 
-def _called(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
-    counter_id = CounterId(d["counter"])
+def _called(state: HallState, d: ev.TicketCalled, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
+    counter_id = CounterId(d.counter)
     touched: Touched = set()
     if t.counter is not None and t.counter != counter_id:
         touched |= _release_from_counter(state, t)
-    calls = t.calls + 1 if d.get("recall") else 1
     t2 = dataclasses.replace(
         t,
         state=TicketState.CALLED,
         counter=counter_id,
-        staff=StaffId(d["staff"]) if d.get("staff") else None,
-        calls=calls,
+        staff=StaffId(d.staff) if d.staff else None,
+        calls=t.calls + 1 if d.recall else 1,
         called_at=ts,
         first_called_at=t.first_called_at if t.first_called_at is not None else ts,
         target_counter=None,
@@ -221,7 +223,7 @@ def _called(state: HallState, d: dict[str, Any], ts: float) -> Touched:
             "counter": counter_id,
             "counter_name": c.spec.display_name,
             "service": t.service,
-            "recall": bool(d.get("recall")),
+            "recall": bool(d.recall),
             "seq": state.last_seq,
             "at": ts,
         }
@@ -229,13 +231,13 @@ def _called(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     return touched | {("board", "")}
 
 
-def _started(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _started(state: HallState, d: ev.TicketStarted, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     return _set_ticket(state, dataclasses.replace(t, state=TicketState.SERVING, started_at=ts))
 
 
-def _finished(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _finished(state: HallState, d: ev.TicketFinished, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     touched = _release_from_counter(state, t)
     touched |= _set_ticket(
         state, dataclasses.replace(t, state=TicketState.FINISHED, finished_at=ts)
@@ -256,8 +258,8 @@ def _finished(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     return touched
 
 
-def _skipped(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _skipped(state: HallState, d: ev.TicketSkipped, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     touched = _release_from_counter(state, t)
     state.day_skips += 1
     return touched | _set_ticket(
@@ -265,29 +267,29 @@ def _skipped(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     )
 
 
-def _reinstated(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _reinstated(state: HallState, d: ev.TicketReinstated, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     return _set_ticket(state, dataclasses.replace(t, state=TicketState.WAITING, calls=0))
 
 
-def _transferred(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _transferred(state: HallState, d: ev.TicketTransferred, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     touched = _release_from_counter(state, t)
     t2 = dataclasses.replace(
         t,
         state=TicketState.WAITING,
-        service=ServiceCode(d.get("to_service") or t.service),
-        target_counter=CounterId(d["to_counter"]) if d.get("to_counter") else None,
+        service=ServiceCode(d.to_service or t.service),
+        target_counter=CounterId(d.to_counter) if d.to_counter else None,
         counter=None,
         calls=0,
-        order_key=d["order_key"],
+        order_key=d.order_key,
         transfers=t.transfers + 1,
     )
     return touched | _set_ticket(state, t2)
 
 
-def _held(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _held(state: HallState, d: ev.TicketHeld, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     assert t.counter is not None
     c = state.counters[t.counter]
     c2 = dataclasses.replace(c, current=None, held=(*c.held, t.id))
@@ -296,60 +298,48 @@ def _held(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     )
 
 
-def _cancelled(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    t = _ticket(state, d)
+def _cancelled(state: HallState, d: ev.TicketCancelled, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
     touched = _release_from_counter(state, t)
     return touched | _set_ticket(state, dataclasses.replace(t, state=TicketState.CANCELLED))
 
 
-def _appointment_received(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    aid = AppointmentId(d["id"])
+def _appointment_received(state: HallState, d: ev.AppointmentReceived, ts: float) -> Touched:
+    aid = AppointmentId(d.id)
     old = state.appointments.get(aid)
-    status = AppointmentStatus(d["status"])
+    kept = None
     if old is not None and old.status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.NO_SHOW):
-        status = old.status  # what the hall recorded stands; the city settles the rest
-    appt = Appointment(
-        id=aid,
-        version=int(d["version"]),
-        status=status,
-        service=ServiceCode(d["service"]),
-        day=date.fromisoformat(d["date"]),
-        slot_start=datetime.strptime(d["slot_start"], "%H:%M").time(),
-        slot_end=datetime.strptime(d["slot_end"], "%H:%M").time(),
-        code=d.get("code") or "",
-        id_hash=d.get("id_hash"),
-        name_masked=d.get("name_masked"),
-        priority=Priority(d.get("priority") or "normal"),
-        ticket_id=old.ticket_id if old else None,
+        kept = old.status  # what the hall recorded stands; the city settles the rest
+    state.appointments[aid] = ap.appointment(
+        d, status=kept, ticket_id=old.ticket_id if old else None
     )
-    state.appointments[aid] = appt
     return {("appointment", aid)}
 
 
-def _checked_in(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    aid = AppointmentId(d["appointment_id"])
+def _checked_in(state: HallState, d: ev.AppointmentCheckedIn, ts: float) -> Touched:
+    aid = AppointmentId(d.appointment_id)
     a = state.appointments[aid]
     state.appointments[aid] = dataclasses.replace(
-        a, status=AppointmentStatus.CHECKED_IN, ticket_id=TicketId(d["ticket_id"])
+        a, status=AppointmentStatus.CHECKED_IN, ticket_id=TicketId(d.ticket_id)
     )
     return {("appointment", aid)}
 
 
-def _no_show(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    aid = AppointmentId(d["appointment_id"])
+def _no_show(state: HallState, d: ev.AppointmentNoShow, ts: float) -> Touched:
+    aid = AppointmentId(d.appointment_id)
     a = state.appointments[aid]
     state.appointments[aid] = dataclasses.replace(a, status=AppointmentStatus.NO_SHOW)
     return {("appointment", aid)}
 
 
-def _evaluated(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    tid = TicketId(d["ticket_id"])
+def _evaluated(state: HallState, d: ev.EvaluationSubmitted, ts: float) -> Touched:
+    tid = TicketId(d.ticket_id)
     state.evaluations[tid] = Evaluation(
         ticket_id=tid,
-        number=d["number"],
-        counter=CounterId(d["counter"]),
-        staff=StaffId(d["staff"]) if d.get("staff") else None,
-        rating=d.get("rating"),
+        number=d.number,
+        counter=CounterId(d.counter),
+        staff=StaffId(d.staff) if d.staff else None,
+        rating=d.rating,
         at=ts,
     )
     touched: Touched = {("evaluation", tid)}
@@ -359,41 +349,43 @@ def _evaluated(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     return touched
 
 
-def _login(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    c = state.counters[CounterId(d["counter"])]
+def _login(state: HallState, d: ev.StaffLogin, ts: float) -> Touched:
+    c = state.counters[CounterId(d.counter)]
     day = state.day_of(ts)
     if state.open_day is None or day > state.open_day:
         state.open_day = day
-    return _set_counter(state, dataclasses.replace(c, staff=StaffId(d["staff"])))
+    return _set_counter(state, dataclasses.replace(c, staff=StaffId(d.staff)))
 
 
-def _logout(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    c = state.counters[CounterId(d["counter"])]
+def _logout(state: HallState, d: ev.StaffLogout, ts: float) -> Touched:
+    c = state.counters[CounterId(d.counter)]
     return _set_counter(state, dataclasses.replace(c, staff=None))
 
 
-def _counter_state(new: CounterState) -> Any:
-    def handler(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-        c = state.counters[CounterId(d["counter"])]
-        return _set_counter(state, dataclasses.replace(c, state=new)) | {("board", "")}
-
-    return handler
+def _counter_state(state: HallState, counter: str, new: CounterState) -> Touched:
+    c = state.counters[CounterId(counter)]
+    return _set_counter(state, dataclasses.replace(c, state=new)) | {("board", "")}
 
 
-def _device(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    state.devices[d["device"]] = {
-        "device": d["device"],
-        "kind": d.get("kind", ""),
-        "ok": d.get("ok", False),
-        "state": d.get("state", ""),
-        "detail": d.get("detail", ""),
-        "at": ts,
-    }
-    return {("device", d["device"])}
+def _opened(state: HallState, d: ev.CounterOpened, ts: float) -> Touched:
+    return _counter_state(state, d.counter, CounterState.OPEN)
 
 
-def _day_closed(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    day = date.fromisoformat(d["day"])
+def _paused(state: HallState, d: ev.CounterPaused, ts: float) -> Touched:
+    return _counter_state(state, d.counter, CounterState.PAUSED)
+
+
+def _closed(state: HallState, d: ev.CounterClosed, ts: float) -> Touched:
+    return _counter_state(state, d.counter, CounterState.CLOSED)
+
+
+def _device(state: HallState, d: ev.DeviceFault | ev.DeviceRecovered, ts: float) -> Touched:
+    state.devices[d.device] = DeviceState(d.device, d.kind, d.ok, d.state, d.detail, ts)
+    return {("device", d.device)}
+
+
+def _day_closed(state: HallState, d: ev.DayClosed, ts: float) -> Touched:
+    day = date.fromisoformat(d.day)
     state.last_closed_day = max(day, state.last_closed_day) if state.last_closed_day else day
     if state.open_day is not None and state.open_day <= day:
         state.open_day = None
@@ -414,13 +406,13 @@ def _day_closed(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     return {("board", "")}
 
 
-def _catalog(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    state.catalog = parse_catalog({"version": d["version"], "services": d["services"]})
+def _catalog(state: HallState, d: ev.CatalogApplied, ts: float) -> Touched:
+    state.catalog = parse_catalog({"version": d.version, "services": d.services})
     return {("catalog", "")}
 
 
-def _counters(state: HallState, d: dict[str, Any], ts: float) -> Touched:
-    specs = parse_counter_specs(d["counters"])
+def _counters(state: HallState, d: ev.CountersConfigured, ts: float) -> Touched:
+    specs = parse_counter_specs(d.counters)
     touched: Touched = set()
     new: dict[CounterId, Counter] = {}
     for spec in specs:
@@ -434,29 +426,30 @@ def _counters(state: HallState, d: dict[str, Any], ts: float) -> Touched:
     return touched | {("board", "")}
 
 
-_HANDLERS: dict[str, Any] = {
-    ev.TICKET_ISSUED: _issued,
-    ev.TICKET_PRINTED: _printed,
-    ev.TICKET_CALLED: _called,
-    ev.TICKET_STARTED: _started,
-    ev.TICKET_FINISHED: _finished,
-    ev.TICKET_SKIPPED: _skipped,
-    ev.TICKET_REINSTATED: _reinstated,
-    ev.TICKET_TRANSFERRED: _transferred,
-    ev.TICKET_HELD: _held,
-    ev.TICKET_CANCELLED: _cancelled,
-    ev.APPOINTMENT_RECEIVED: _appointment_received,
-    ev.APPOINTMENT_CHECKED_IN: _checked_in,
-    ev.APPOINTMENT_NO_SHOW: _no_show,
-    ev.EVALUATION_SUBMITTED: _evaluated,
-    ev.STAFF_LOGIN: _login,
-    ev.STAFF_LOGOUT: _logout,
-    ev.COUNTER_OPENED: _counter_state(CounterState.OPEN),
-    ev.COUNTER_PAUSED: _counter_state(CounterState.PAUSED),
-    ev.COUNTER_CLOSED: _counter_state(CounterState.CLOSED),
-    ev.DEVICE_FAULT: _device,
-    ev.DEVICE_RECOVERED: _device,
-    ev.DAY_CLOSED: _day_closed,
-    ev.CATALOG_APPLIED: _catalog,
-    ev.COUNTERS_CONFIGURED: _counters,
+Handler = Callable[[HallState, Any, float], Touched]
+_HANDLERS: dict[type[ev.Payload], Handler] = {
+    ev.TicketIssued: _issued,
+    ev.TicketPrinted: _printed,
+    ev.TicketCalled: _called,
+    ev.TicketStarted: _started,
+    ev.TicketFinished: _finished,
+    ev.TicketSkipped: _skipped,
+    ev.TicketReinstated: _reinstated,
+    ev.TicketTransferred: _transferred,
+    ev.TicketHeld: _held,
+    ev.TicketCancelled: _cancelled,
+    ev.AppointmentReceived: _appointment_received,
+    ev.AppointmentCheckedIn: _checked_in,
+    ev.AppointmentNoShow: _no_show,
+    ev.EvaluationSubmitted: _evaluated,
+    ev.StaffLogin: _login,
+    ev.StaffLogout: _logout,
+    ev.CounterOpened: _opened,
+    ev.CounterPaused: _paused,
+    ev.CounterClosed: _closed,
+    ev.DeviceFault: _device,
+    ev.DeviceRecovered: _device,
+    ev.DayClosed: _day_closed,
+    ev.CatalogApplied: _catalog,
+    ev.CountersConfigured: _counters,
 }

@@ -9,7 +9,7 @@ the monotonic clock. Ordering never uses time at all: it uses `seq`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -109,7 +109,3 @@ def at_local(day: date, hhmm: str | datetime, tz: ZoneInfo) -> float:
 
 def minutes(seconds: float) -> float:
     return seconds / 60.0
-
-
-def day_after(d: date) -> date:
-    return d + timedelta(days=1)

@@ -138,13 +138,13 @@ def devices_view(state: HallState) -> dict[str, Any]:
     return {
         "devices": [
             {
-                "device": d["device"],
-                "kind": d["kind"],
-                "ok": bool(d["ok"]),
-                "state": d["state"],
-                "detail": d["detail"],
-                "at": local(d["at"], state.tz).isoformat(timespec="seconds"),
+                "device": d.device,
+                "kind": d.kind,
+                "ok": d.ok,
+                "state": d.state,
+                "detail": d.detail,
+                "at": local(d.at, state.tz).isoformat(timespec="seconds"),
             }
-            for d in sorted(state.devices.values(), key=lambda d: str(d["device"]))
+            for d in sorted(state.devices.values(), key=lambda d: d.device)
         ]
     }

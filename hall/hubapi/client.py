@@ -23,6 +23,8 @@ from hall.bus.interface import (
     LastMessage,
     Message,
 )
+from hall.core import commands as c
+from hall.core import results as rs
 from hall.hubapi import protocol as p
 
 log = logging.getLogger(__name__)
@@ -119,10 +121,19 @@ class HallClient:
                 continue
             return self._result(reply)
 
-    def run(self, cmd: Any, *, key: str | None = None, timeout: float | None = None) -> JsonObject:
-        """Run a core command object (hall.core.commands) through the hub."""
+    def run(
+        self, cmd: c.Command, *, key: str | None = None, timeout: float | None = None
+    ) -> rs.Result:
+        """Run a core command (hall.core.commands) through the hub; its typed result.
+
+        Raises like `execute`, and `CommandRefused` (hub_fault) for a result that does not
+        read as the command's result record."""
         name, args = p.command_args(cmd)
-        return self.execute(name, args, key=key, timeout=timeout)
+        raw = self.execute(name, args, key=key, timeout=timeout)
+        try:
+            return p.RESULTS[name].from_dict(raw)
+        except ValueError as exc:
+            raise CommandRefused(p.HUB_FAULT, "系统繁忙，请稍后再试", str(exc)[:200]) from None
 
     @staticmethod
     def _result(reply: JsonObject) -> JsonObject:

@@ -19,6 +19,7 @@ import dataclasses
 from typing import Any, Final
 
 from hall.core import commands as c
+from hall.core import results as rs
 from hall.core.model import Priority
 
 PREFIX: Final = "hall/v1/"
@@ -28,6 +29,7 @@ BOARD: Final = PREFIX + "state/board"
 CATALOG: Final = PREFIX + "state/catalog"
 ROLES: Final = PREFIX + "state/roles"
 DEVICES: Final = PREFIX + "state/devices"
+NEARBY: Final = PREFIX + "state/nearby"
 COUNTER_PREFIX: Final = PREFIX + "state/counter/"
 COUNTER_PATTERN: Final = COUNTER_PREFIX + "+"
 CALL_EVENT: Final = PREFIX + "event/call"
@@ -62,6 +64,33 @@ COMMANDS: Final[dict[str, type[Any]]] = {
     "close_day": c.CloseDay,
 }
 """Wire name → core command. The schema of each one's `args` is `<name>_args`."""
+
+RESULTS: Final[dict[str, type[rs.Result]]] = {
+    "issue": rs.TicketResult,
+    "confirm_printed": rs.TicketStateResult,
+    "void": rs.TicketStateResult,
+    "check_in": rs.TicketResult,
+    "sign_in": rs.SignInResult,
+    "sign_out": rs.CounterResult,
+    "pause": rs.CounterResult,
+    "resume": rs.CounterResult,
+    "call_next": rs.CallResult,
+    "call_number": rs.CallResult,
+    "recall": rs.CallResult,
+    "skip": rs.TicketRef,
+    "reinstate": rs.TicketRef,
+    "start": rs.TicketRef,
+    "finish": rs.TicketRef,
+    "hold": rs.TicketRef,
+    "call_back": rs.CallResult,
+    "transfer": rs.TransferResult,
+    "evaluate": rs.EvaluationResult,
+    "report_device": rs.DeviceResult,
+    "apply_appointment": rs.AppointmentResult,
+    "apply_catalog": rs.CatalogResult,
+    "close_day": rs.DayResult,
+}
+"""Wire name → the result record its reply carries. Its schema is `<name>_result`."""
 
 NAMES: Final = {cls: name for name, cls in COMMANDS.items()}
 

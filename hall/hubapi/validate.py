@@ -106,6 +106,7 @@ def definition_for(topic: str) -> str | None:
         p.CATALOG: "catalog",
         p.ROLES: "roles",
         p.DEVICES: "devices",
+        p.NEARBY: "nearby",
         p.CALL_EVENT: "call",
     }
     if topic in fixed:

@@ -17,6 +17,7 @@ from hall.core.model import (
     CounterId,
     CounterSpec,
     CounterState,
+    DeviceState,
     Evaluation,
     Priority,
     ServiceCode,
@@ -292,11 +293,11 @@ def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) 
                 "devices",
                 {
                     "device": key,
-                    "kind": dv["kind"],
-                    "ok": int(dv["ok"]),
-                    "state": dv["state"],
-                    "detail": dv["detail"],
-                    "at": dv["at"],
+                    "kind": dv.kind,
+                    "ok": int(dv.ok),
+                    "state": dv.state,
+                    "detail": dv.detail,
+                    "at": dv.at,
                 },
             )
         elif kind == "catalog":
@@ -389,12 +390,7 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
     for r in conn.execute("SELECT * FROM service_stats"):
         state.stats[ServiceCode(r["service"])] = ServiceStats(r["ewma_minutes"], r["samples"])
     for r in conn.execute("SELECT * FROM devices"):
-        state.devices[r["device"]] = {
-            "device": r["device"],
-            "kind": r["kind"],
-            "ok": bool(r["ok"]),
-            "state": r["state"],
-            "detail": r["detail"],
-            "at": r["at"],
-        }
+        state.devices[r["device"]] = DeviceState(
+            r["device"], r["kind"], bool(r["ok"]), r["state"], r["detail"], r["at"]
+        )
     return state

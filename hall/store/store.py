@@ -156,8 +156,9 @@ class HallStore:
                     conn.execute("ROLLBACK")
                 raise
             committed += self._append(decision, now)
+            result = decision.result.to_dict()
             if idempotency_key is not None:
-                self._remember(idempotency_key, decision.result, now)
+                self._remember(idempotency_key, result, now)
             self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
             conn.execute("COMMIT")
         except Refused:
@@ -170,7 +171,7 @@ class HallStore:
             raise
         for e in committed:
             self.clock.observe(e.ts)
-        return Outcome(decision.result, tuple(committed))
+        return Outcome(result, tuple(committed))
 
     def _remember(self, key: str, result: dict[str, Any], now: Reading) -> None:
         self.conn.execute(
@@ -228,14 +229,14 @@ class HallStore:
             yield from chunk
             after_seq = chunk[-1].seq
 
-    def integrity_ok(self) -> bool:
-        return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
-
 
 def event_from_row(r: sqlite3.Row) -> ev.Event:
-    return ev.Event(
-        seq=r["seq"], id=r["id"], type=r["type"], at=r["at"], ts=r["ts"], data=json.loads(r["data"])
-    )
+    """The event a row of the log holds; ValueError naming the seq when it cannot be read."""
+    try:
+        payload = ev.payload_from(r["type"], json.loads(r["data"]))
+    except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        raise ValueError(f"event seq {r['seq']} ({r['type']}) cannot be read: {exc}") from None
+    return ev.Event(seq=r["seq"], id=r["id"], at=r["at"], ts=r["ts"], payload=payload)
 
 
 def rebuild(

@@ -408,6 +408,85 @@ def test_check_in_by_token_for_unknown_booking(hall: MemoryHall) -> None:
     assert refused(hall, c.CheckIn(token=other)).code == "appointment_other_hall"
 
 
+def token_for(aid: str, slot: str = "10:00", day: str = "2026-11-27") -> dict[str, object]:
+    """The claims of a signed QR token (the signature is checked before the command)."""
+    h, m = slot.split(":")
+    end = f"{int(h):02d}:{int(m) + 30:02d}" if int(m) < 30 else f"{int(h) + 1:02d}:00"
+    return {
+        "id": aid,
+        "hall": "410411-ZH01",
+        "service": "SB-001",
+        "date": day,
+        "slot_start": slot,
+        "slot_end": end,
+        "exp": 0,
+    }
+
+
+def test_a_token_never_overrides_the_booking_the_hall_holds(hall: MemoryHall) -> None:
+    """Contract v1.1: the token is a key to the record, never newer than it."""
+    hall.execute(booking("AP1", version=1))
+    hall.execute(booking("AP1", version=2, status="cancelled"))
+    r = refused(hall, c.CheckIn(token=token_for("AP1")))
+    assert r.code == "appointment_cancelled"
+    hall.execute(booking("AP2", version=1))
+    hall.execute(booking("AP2", version=2, day="2026-11-30"))  # moved to Monday
+    moved = refused(hall, c.CheckIn(token=token_for("AP2")))
+    assert moved.code == "appointment_moved" and "11月30日" in moved.message
+    hall.execute(booking("AP3", version=1, slot="09:30"))
+    hall.execute(booking("AP3", version=2, slot="11:00"))  # moved to another slot today
+    assert refused(hall, c.CheckIn(token=token_for("AP3", slot="09:30"))).code == (
+        "appointment_moved"
+    )
+    ok = hall.execute(c.CheckIn(token=token_for("AP3", slot="11:00")))
+    assert ok["appointment_id"] == "AP3" and ok["slot_start"] == "11:00"
+    assert not [e for e in hall.log if e.type == ev.APPOINTMENT_RECEIVED and e.data.get("origin")]
+
+
+def test_one_booking_one_ticket_also_by_token(hall: MemoryHall) -> None:
+    first = hall.execute(c.CheckIn(token=token_for("AP9", slot="09:30")))
+    again = refused(hall, c.CheckIn(token=token_for("AP9", slot="09:30")))
+    assert again.code == "already_checked_in" and first["number"] in again.message
+    hall.execute(booking("AP9", version=3, status="cancelled"))  # the city settles it
+    assert refused(hall, c.CheckIn(token=token_for("AP9", slot="09:30"))).code == (
+        "already_checked_in"
+    )
+    issued = [e for e in hall.log if e.type == ev.TICKET_ISSUED]
+    assert len(issued) == 1
+
+
+def test_quota_counts_check_ins_but_never_refuses_one(clock: FixedClock) -> None:
+    hall = memory_hall(clock)
+    quota = hall.state.catalog.get("SB-001").daily_quota  # type: ignore[union-attr]
+    assert quota > 2
+    for i in range(2):
+        hall.execute(booking(f"AP{i}", slot="09:30"))
+        hall.execute(c.CheckIn(appointment_id=f"AP{i}"))
+    for _ in range(quota - 2):
+        hall.execute(c.IssueTicket("SB-001"))
+    assert refused(hall, c.IssueTicket("SB-001")).code == "quota_reached"
+    hall.execute(booking("AP99", slot="09:30"))
+    late = hall.execute(c.CheckIn(appointment_id="AP99"))  # the booking holds its place
+    assert late["appointment_id"] == "AP99"
+
+
+def test_a_double_press_does_not_finish_the_citizen_just_called(clock: FixedClock) -> None:
+    hall = memory_hall(clock, Rules(double_press_seconds=3.0))
+    signed_in(hall, "1")
+    for _ in range(2):
+        hall.execute(c.IssueTicket("SB-001"))
+    first = hall.execute(c.CallNext("1"))
+    clock.advance(0.03)  # a bouncing key: 30 ms later
+    r = refused(hall, c.CallNext("1"))
+    assert r.code == "just_called" and first["number"] in r.message
+    assert not [e for e in hall.log if e.type == ev.TICKET_FINISHED]
+    clock.advance(3.0)
+    second = hall.execute(c.CallNext("1"))
+    assert second["number"] != first["number"]
+    finished = [e for e in hall.log if e.type == ev.TICKET_FINISHED]
+    assert [e.data["number"] for e in finished] == [first["number"]]
+
+
 # --- printing -------------------------------------------------------------------------------
 
 
@@ -423,7 +502,7 @@ def test_ticket_waits_for_its_print(hall: MemoryHall, clock: FixedClock) -> None
     assert refused(hall, c.ConfirmPrinted(r2["ticket_id"])).code == "ticket_voided"
     r3 = hall.execute(c.IssueTicket("SB-001", confirm_print=True))
     clock.advance(61)
-    assert hall.execute(c.ExpireUnprinted())["voided"] == [r3["number"]]
+    assert hall.execute(c.Housekeep())["voided"] == [r3["number"]]
     assert r3["number"] == "A003"  # voided numbers are never issued again
 
 

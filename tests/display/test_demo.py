@@ -28,7 +28,7 @@ class BusPort:
 
     def execute(self, cmd: c.Command) -> dict[str, Any]:
         try:
-            return self.client.run(cmd)
+            return self.client.run(cmd).to_dict()
         except CommandRefused as exc:
             raise Refused(exc.code, exc.message) from None
 

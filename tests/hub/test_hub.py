@@ -201,9 +201,13 @@ def test_call_events_are_live_not_retained(local: LocalHall, spy: Spy) -> None:
     eventually(lambda: len(spy.on(p.CALL_EVENT)) == 2)
     late: list[Message] = []
     local.bus("display-9", "display").subscribe(p.CALL_EVENT, late.append)
-    time.sleep(0.1)
-    assert late == []  # a display that starts later does not announce old calls
-    first, second = spy.on(p.CALL_EVENT)
+    pad.execute("recall", {"counter": "1"})  # a new call: it fences the old ones
+    eventually(lambda: len(late) >= 1)
+    # a display that starts later does not announce old calls: it gets the new one only
+    assert [(m.payload["recall"], m.payload["seq"]) for m in late] == [
+        (True, spy.on(p.CALL_EVENT)[2]["seq"])
+    ]
+    first, second, _third = spy.on(p.CALL_EVENT)
     assert (first["recall"], second["recall"]) == (False, True)
 
 
@@ -284,7 +288,12 @@ def test_the_asyncapi_document_matches_the_protocol() -> None:
     assert refs and all(r in defs for r in refs)
     assert set(doc["channels"]["command"]["messages"]) == set(p.COMMANDS)
     for name in p.COMMANDS:
-        assert f"{name}_args" in defs
+        assert f"{name}_args" in defs and f"{name}_result" in defs
+    addresses = {ch["address"] for ch in doc["channels"].values()}
+    topics = [p.BOARD, p.CATALOG, p.ROLES, p.DEVICES, p.NEARBY, p.CALL_EVENT]
+    assert set(topics) <= addresses, set(topics) - addresses
+    assert p.COUNTER_PREFIX + "{counterId}" in addresses
+    assert p.PRESENCE_PREFIX + "{clientId}" in addresses
 
 
 @pytest.mark.parametrize("masked", [False, True])

@@ -1,0 +1,122 @@
+"""The hash chain over the event log (contract v1.1, field `h`): the 台账 cannot change
+without trace.
+
+`h(n)` = lowercase hex SHA-256 of the bytes of `h(n-1)` as its 64 hex characters (64 `0`
+characters before seq 1) followed by the event's canonical JSON without `h`: the whole
+event object (seq, id, type, at, data), keys sorted at every level, separators `,` and `:`
+with no spaces, non-ASCII written as UTF-8. The contract says nothing of numbers; we write
+them as JSON's own canonical form (RFC 8785, the ECMAScript shortest round-trip form), so a
+peer in any language that parsed the batch gets the same bytes: 1795741561.0 is written
+`1795741561`, 0.25 `0.25`, 1e21 `1e+21`. docs/CITY_SYNC.md records the choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def number(x: float) -> str:
+    """A float as ECMAScript's Number.prototype.toString writes it (RFC 8785 §3.2.2.3)."""
+    if not math.isfinite(x):
+        raise ValueError("JSON has no NaN or infinity")
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 2**53:
+        return str(int(x))
+    r = repr(x)  # the shortest digits that round-trip, as ECMAScript chooses them
+    mantissa, _, exp_s = r.partition("e")
+    exp = int(exp_s) if exp_s else 0
+    sign = "-" if mantissa.startswith("-") else ""
+    digits_part = mantissa.lstrip("-")
+    whole, _, frac = digits_part.partition(".")
+    digits = (whole + frac).lstrip("0")
+    # the decimal exponent n of ECMAScript's algorithm: value = 0.digits × 10^n
+    point = len(whole) + exp
+    lead_zeros = len(whole + frac) - len((whole + frac).lstrip("0"))
+    n = point - lead_zeros
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    tail = ("." + digits[1:]) if k > 1 else ""
+    return f"{sign}{digits[0]}{tail}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+def _canon(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        out.append("{")
+        for i, key in enumerate(sorted(value)):
+            if not isinstance(key, str):
+                raise TypeError("JSON object keys are strings")
+            if i:
+                out.append(",")
+            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(":")
+            _canon(value[key], out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _canon(item, out)
+        out.append("]")
+    elif isinstance(value, bool) or value is None or isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(number(value))
+    else:
+        raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical JSON bytes of a JSON value (see the module's docstring)."""
+    out: list[str] = []
+    _canon(value, out)
+    return "".join(out).encode("utf-8")
+
+
+def link(previous: str, event: dict[str, Any]) -> str:
+    """`h` of an event (its wire object: seq, id, type, at, data; any `h` in it is left out)."""
+    body = {k: v for k, v in event.items() if k != "h"}
+    return hashlib.sha256(previous.encode("ascii") + canonical(body)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """Where a chain stops holding: the first seq whose `h` is not what its data gives."""
+
+    seq: int
+    reason: str
+
+
+def verify(events: Iterable[dict[str, Any]], previous: str = GENESIS) -> Iterator[Break]:
+    """Check a run of wire events (in seq order, each with `h`) against the chain from
+    `previous`; yields each break (a changed event, a missing `h`, a gap in seq)."""
+    expected_seq: int | None = None
+    for e in events:
+        seq = int(e.get("seq", 0))
+        if expected_seq is not None and seq != expected_seq:
+            yield Break(seq, f"seq {seq} follows {expected_seq - 1}: events missing")
+        expected_seq = seq + 1
+        h = e.get("h")
+        if not isinstance(h, str):
+            yield Break(seq, "no h")
+            continue
+        if link(previous, e) != h:
+            yield Break(seq, "h does not match the event: changed after it was recorded")
+        previous = h
