@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from hall.core import chain
 from hall.core import commands as c
 from hall.core import events as ev
 from hall.core.decide import Decision, day_rollover, decide
@@ -29,6 +31,7 @@ def append(
     at = rfc3339(ts, state.tz)
     for payload in decision.events:
         e = ev.Event(seq=state.last_seq + 1, id=new_id(), at=at, ts=ts, payload=payload)
+        e = dataclasses.replace(e, h=chain.link(state.chain_head, e.body()))
         touched = apply(state, e)
         sink(e, touched)
         out.append(e)

@@ -369,6 +369,7 @@ class Event:
     at: str  # RFC 3339 with the hall's offset, as recorded
     ts: float  # hall time in epoch seconds (never goes backwards; see timekeeping)
     payload: Payload
+    h: str = ""  # the hash chain (hall/core/chain.py); "" only in logs older than the chain
 
     @property
     def type(self) -> str:
@@ -378,5 +379,12 @@ class Event:
     def data(self) -> JsonDict:
         return self.payload.to_data()
 
-    def to_wire(self) -> JsonDict:
+    def body(self) -> JsonDict:
+        """The event as the contract writes it, without `h` (what `h` is computed over)."""
         return {"seq": self.seq, "id": self.id, "type": self.type, "at": self.at, "data": self.data}
+
+    def to_wire(self) -> JsonDict:
+        out = self.body()
+        if self.h:
+            out["h"] = self.h
+        return out

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from hall.core import appointments as ap
 from hall.core import events as ev
 from hall.core.catalog import parse_catalog, parse_counter_specs
+from hall.core.chain import GENESIS
 from hall.core.model import (
     Appointment,
     AppointmentId,
@@ -68,6 +69,7 @@ class HallState:
     day_skips: int = 0
     last_seq: int = 0
     last_ts: float = 0.0
+    chain_head: str = GENESIS  # `h` of the last event (hall/core/chain.py)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -128,6 +130,8 @@ def apply(state: HallState, event: ev.Event) -> Touched:
         raise ValueError(f"event seq {event.seq} does not follow {state.last_seq}")
     state.last_seq = event.seq
     state.last_ts = max(state.last_ts, event.ts)
+    if event.h:
+        state.chain_head = event.h
     handler = _HANDLERS.get(type(event.payload))
     touched: Touched = {("meta", "")}
     if handler is not None:

@@ -346,9 +346,10 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
         date.fromisoformat(h["last_closed_day"]) if h["last_closed_day"] else None
     )
     state.day_skips = h["day_skips"]
-    last = conn.execute("SELECT seq, ts FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    last = conn.execute("SELECT seq, ts, h FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     if last is not None:
         state.last_seq, state.last_ts = last["seq"], last["ts"]
+        state.chain_head = last["h"] or state.chain_head
     state.recent_calls = deque(json.loads(h["recent_calls"]), maxlen=state.rules.board_recent_calls)
     state.last_finished = {
         CounterId(k): TicketId(v) for k, v in json.loads(h["last_finished"]).items()

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 
-MIGRATIONS: list[str] = [
+from hall.core import chain
+
+Migration = str | Callable[[sqlite3.Connection], None]
+"""SQL statements separated by `;`, or a function run inside the migration's transaction."""
+
+
+def _chain_the_log(conn: sqlite3.Connection) -> None:
+    """2: every event gets `h`, the hash chain of contract v1.1 (hall/core/chain.py), the
+    log so far included: from here on, a changed event breaks the chain."""
+    conn.execute("ALTER TABLE events ADD COLUMN h TEXT")
+    previous = chain.GENESIS
+    rows = conn.execute("SELECT seq, id, type, at, data FROM events ORDER BY seq").fetchall()
+    for seq, id_, type_, at, data in rows:
+        body = {"seq": seq, "id": id_, "type": type_, "at": at, "data": json.loads(data)}
+        previous = chain.link(previous, body)
+        conn.execute("UPDATE events SET h = ? WHERE seq = ?", (previous, seq))
+
+
+MIGRATIONS: list[Migration] = [
     # 1: the event log, the tables made from it, idempotency keys.
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,6 +115,7 @@ MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY, seq INTEGER NOT NULL, result TEXT NOT NULL, ts REAL NOT NULL
     );
     """,
+    _chain_the_log,
 ]
 
 # Tables made from the event log (rebuilt by `hall rebuild`, compared in the tests).
@@ -128,9 +149,13 @@ def migrate(conn: sqlite3.Connection) -> int:
     for i in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for stmt in MIGRATIONS[i].split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
+            step = MIGRATIONS[i]
+            if callable(step):
+                step(conn)
+            else:
+                for stmt in step.split(";"):
+                    if stmt.strip():
+                        conn.execute(stmt)
             conn.execute(f"PRAGMA user_version = {i + 1}")
             conn.execute("COMMIT")
         except BaseException:

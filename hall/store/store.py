@@ -199,8 +199,8 @@ class HallStore:
 
         def write(e: ev.Event, touched: Touched) -> None:
             self.conn.execute(
-                "INSERT INTO events (seq, id, type, at, ts, data) VALUES (?, ?, ?, ?, ?, ?)",
-                (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False)),
+                "INSERT INTO events (seq, id, type, at, ts, data, h) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False), e.h),
             )
             # Tickets and counters are immutable values: keep the latest of each and write
             # it after the last event (a call finishes one ticket and calls the next at
@@ -236,7 +236,9 @@ def event_from_row(r: sqlite3.Row) -> ev.Event:
         payload = ev.payload_from(r["type"], json.loads(r["data"]))
     except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
         raise ValueError(f"event seq {r['seq']} ({r['type']}) cannot be read: {exc}") from None
-    return ev.Event(seq=r["seq"], id=r["id"], at=r["at"], ts=r["ts"], payload=payload)
+    return ev.Event(
+        seq=r["seq"], id=r["id"], at=r["at"], ts=r["ts"], payload=payload, h=r["h"] or ""
+    )
 
 
 def rebuild(
