@@ -52,7 +52,9 @@ def _json(data: Any) -> str:
 
 @click.group("queue")
 def queue() -> None:
-    """Issue and call tickets from the shell (staff and technicians)."""
+    """Issue and call tickets from the shell (staff and technicians), through the hub on the
+    hall bus. Exit status: 3 refused by the queue rules; 5 the hub is not running or cannot be
+    reached (nothing was done)."""
 
 
 @queue.command("issue")

@@ -40,16 +40,6 @@ def set_bus(config: Path, port: int, *, timeout_s: float | None = None) -> None:
     config.write_text(text.replace("port = 1883", bus, 1), encoding="utf-8")
 
 
-def all_day_catalog(folder: Path) -> None:
-    """The catalog beside a config, open every day around the clock (tests at any hour)."""
-    path = folder / "catalog.json"
-    cat = json.loads(path.read_text(encoding="utf-8"))
-    for s in cat["services"]:
-        s["hours"] = [{"days": "1-7", "from": "00:00", "to": "23:59"}]
-        s["daily_quota"] = 0
-    path.write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
-
-
 def events(db: Path) -> list[EventRow]:
     with HallReader.open(db) as reader:
         return list(reader.iter_events())

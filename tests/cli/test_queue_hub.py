@@ -24,7 +24,6 @@ from hall.hubapi import protocol as p
 from hall.hubapi.client import StateCache
 from tests.cli.helpers import (
     HubProcess,
-    all_day_catalog,
     as_json,
     events,
     hall,
@@ -33,6 +32,7 @@ from tests.cli.helpers import (
     wait_hub_status,
 )
 from tests.conftest import at
+from tests.hub.test_faults import all_day_catalog
 
 HUB_DOWN = "集中控制(hub)未运行或连不上：命令未执行"
 
