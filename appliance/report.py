@@ -1,13 +1,13 @@
 """The day's figures for the hall manager: CSV files and one PNG chart.
 
-Everything is read from the tables the event log made; times are the hall's local time.
+Everything is read from the tables the event log made, through the store's read side
+(`hall.store.read.HallReader`, which reads them with sqlite-utils); times are the hall's
+local time.
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import sqlite3
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from hall.store.read import HallReader
 
 
 @dataclass
@@ -39,51 +41,45 @@ def _mean(values: list[float]) -> float | None:
     return round(statistics.fmean(values), 2) if values else None
 
 
-def build(conn: sqlite3.Connection, day: date, tz: ZoneInfo) -> DayReport:
-    # Read through sqlite-utils (rows as dicts): the report is not on any hot path, and
-    # importing it here keeps numpy, which it pulls in, out of the role processes.
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn)
-    rows = list(db["tickets"].rows_where("day = ?", [day.isoformat()], order_by="issued_seq"))
-    names = {}
-    for cat in db["catalog"].rows_where("id = 1", select="services"):
-        names = {s["code"]: s["name"] for s in json.loads(cat["services"])}
-    ratings = {r["ticket_id"]: r for r in db["evaluations"].rows}
+def build(reader: HallReader, day: date, tz: ZoneInfo) -> DayReport:
+    rows = reader.tickets_of_day(day)
+    catalog = reader.catalog()
+    names = catalog.names() if catalog else {}
+    ratings = {r.ticket_id: r for r in reader.evaluations_of_day(day)}
     rep = DayReport(day=day)
     by_service: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(list))
     by_hour: dict[tuple[int, str], int] = defaultdict(int)
     by_counter: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(list))
     by_staff: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(list))
     for t in rows:
-        s = by_service[t["service"]]
+        s = by_service[t.service]
         s["issued"].append(1)
-        hour = datetime.fromtimestamp(t["issued_at"], tz).hour
-        by_hour[(hour, t["service"])] += 1
-        if t["first_called_at"] is not None:
-            s["wait"].append((t["first_called_at"] - t["issued_at"]) / 60)
-        if t["state"] == "skipped":
+        hour = datetime.fromtimestamp(t.issued_at, tz).hour
+        by_hour[(hour, t.service)] += 1
+        if t.first_called_at is not None:
+            s["wait"].append((t.first_called_at - t.issued_at) / 60)
+        if t.state == "skipped":
             s["no_show"].append(1)
-        if t["state"] == "cancelled":
+        if t.state == "cancelled":
             s["cancelled"].append(1)
-        if t["state"] == "finished" and t["finished_at"] is not None:
-            began = t["started_at"] or t["called_at"]
-            svc_min = (t["finished_at"] - began) / 60 if began else None
+        if t.state == "finished" and t.finished_at is not None:
+            began = t.started_at or t.called_at
+            svc_min = (t.finished_at - began) / 60 if began else None
             s["finished"].append(1)
             if svc_min is not None:
                 s["service"].append(svc_min)
-            for key, bucket in ((t["counter"], by_counter), (t["staff"], by_staff)):
+            for key, bucket in ((t.counter, by_counter), (t.staff, by_staff)):
                 if key:
                     b = bucket[key]
                     b["finished"].append(1)
                     if svc_min is not None:
                         b["service"].append(svc_min)
-        ev = ratings.get(t["id"])
-        if ev is not None and ev["rating"] is not None:
-            s["rating"].append(ev["rating"])
-            by_counter[ev["counter"]]["rating"].append(ev["rating"])
-            if ev["staff"]:
-                by_staff[ev["staff"]]["rating"].append(ev["rating"])
+        ev = ratings.get(t.id)
+        if ev is not None and ev.rating is not None:
+            s["rating"].append(ev.rating)
+            by_counter[ev.counter]["rating"].append(ev.rating)
+            if ev.staff:
+                by_staff[ev.staff]["rating"].append(ev.rating)
     for code, s in sorted(by_service.items()):
         rep.services.append(
             {

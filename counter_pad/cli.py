@@ -14,12 +14,13 @@ from hall.roles import RoleSpec
 @handle_errors
 def command(config_path: str) -> None:
     """Run the counter pads ([pads] in the config) against the hub on the hall bus."""
-    from counter_pad.runner import AlreadyRunning, run_pads
+    from counter_pad.runner import run_pads
+    from hall.singleton import LockError
 
     cfg = load_config(config_path)
     try:
         code = run_pads(cfg)
-    except AlreadyRunning as exc:
+    except LockError as exc:
         fail(str(exc), EXIT_STORE)
         return
     raise SystemExit(code)

@@ -21,14 +21,14 @@ from hub.settings import HubSection
 @handle_errors
 def command(config_path: str) -> None:
     """Run the queue as the hall's hub on the hall bus (the only writer of the database)."""
-    from hall.singleton import AlreadyRunning
+    from hall.singleton import LockError
     from hub.runner import run_hub
 
     cfg = load_config(config_path)
     require_role(cfg, "hub", config_path)
     try:
         code = run_hub(cfg)
-    except AlreadyRunning as exc:
+    except LockError as exc:
         fail(str(exc), EXIT_STORE)
         return
     raise SystemExit(code)

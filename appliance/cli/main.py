@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from appliance import config
-from appliance.cli.common import load_config, open_store
+from appliance.cli.common import hold_database, load_config, open_reader, open_store
 from appliance.cli.queue import queue
 from appliance.ops.cli import commands as ops_commands
 from counter_pad.cli import ROLE as PADS
@@ -30,12 +30,21 @@ from hall.clikit import (
     require_role,
 )
 from hall.roles import RoleSpec
+from hall.store.store import StoreError
 from hub.cli import ROLE as HUB
 from kiosk.cli import ROLE as KIOSK
 from sync.cli import ROLE as SYNC
 
 ROLES: tuple[RoleSpec, ...] = (HUB, KIOSK, DISPLAY, PADS, SYNC)
 """Every role this application runs; each registers its commands and config section."""
+
+INIT_WITH_HUB = (
+    "The hub loads the catalog and counters from the config itself when it starts: "
+    "`systemctl restart hall-hub`"
+)
+REBUILD_WITH_HUB = (
+    "The hub is the one writer: `systemctl stop hall-hub`, rebuild, then `systemctl start hall-hub`"
+)
 
 
 @click.group()
@@ -67,13 +76,18 @@ for _command in ops_commands:
 @json_option
 @handle_errors
 def init(config_path: str, as_json: bool) -> None:
-    """Create the hall's database and load the catalog and counters from the config."""
+    """Create the hall's database and load the catalog and counters from the config.
+
+    Refused while the hub runs: it loads them itself when it starts (restart it instead)."""
     cfg = load_config(config_path)
     require_role(cfg, "hub", config_path)  # the database is the hub's
     _catalog, raw = cfg.load_catalog()
     created = not cfg.database_path.exists()
     cfg.database_path.parent.mkdir(parents=True, exist_ok=True)
-    with open_store(cfg, must_exist=False) as store:
+    with (
+        hold_database(cfg, "`hall init`", INIT_WITH_HUB),
+        open_store(cfg, must_exist=False) as store,
+    ):
         outs = store.setup(raw, cfg.counters_wire())
         data = {
             "database": str(cfg.database_path),
@@ -109,11 +123,11 @@ def init(config_path: str, as_json: bool) -> None:
 def events(since: int, limit: int | None, config_path: str) -> None:
     """Print the event log as JSON lines (the audit trail, 台账)."""
     cfg = load_config(config_path)
-    with open_store(cfg) as store:
-        for i, e in enumerate(store.iter_events(since)):
+    with open_reader(cfg) as reader:
+        for i, e in enumerate(reader.iter_events(since)):
             if limit is not None and i >= limit:
                 break
-            click.echo(json.dumps(e.to_wire(), ensure_ascii=False))
+            click.echo(json.dumps(e.wire(), ensure_ascii=False))
 
 
 @cli.group("report")
@@ -140,20 +154,18 @@ def report_day(day: str | None, out_dir: str, config_path: str, as_json: bool) -
     from appliance import report as rpt
 
     cfg = load_config(config_path)
-    with open_store(cfg) as store:
+    with open_reader(cfg) as reader:
         if day:
             try:
                 d = date.fromisoformat(day)
             except ValueError:
                 fail(f"--date: '{day}' is not a date like 2026-11-27", 2)
-                return
         else:
-            row = store.conn.execute("SELECT max(day) FROM tickets").fetchone()
-            if row[0] is None:
+            latest = reader.latest_ticket_day()
+            if latest is None:
                 fail("no tickets yet: nothing to report", 3)
-                return
-            d = date.fromisoformat(row[0])
-        rep = rpt.build(store.conn, d, cfg.tz)
+            d = latest
+        rep = rpt.build(reader, d, cfg.tz)
     files = rpt.write(rep, Path(out_dir), cfg.hall.name)
     emit(
         {"totals": rep.totals, "files": [str(f) for f in files]},
@@ -168,11 +180,18 @@ def report_day(day: str | None, out_dir: str, config_path: str, as_json: bool) -
 @json_option
 @handle_errors
 def rebuild(check: bool, config_path: str, as_json: bool) -> None:
-    """Rebuild the tables from the event log, and say whether they matched."""
+    """Rebuild the tables from the event log, and say whether they matched.
+
+    Refused while the hub runs (it is the one writer): stop it first."""
     from hall.store.rebuild import compare_with_rebuild, replace_tables
 
     cfg = load_config(config_path)
-    with open_store(cfg) as store:
+    if not cfg.database_path.exists():
+        raise StoreError(f"{cfg.database_path} does not exist: nothing to rebuild")
+    with (
+        hold_database(cfg, "`hall rebuild`", REBUILD_WITH_HUB),
+        open_store(cfg) as store,
+    ):
         diffs = compare_with_rebuild(store)
         if diffs and not check:
             replace_tables(store)

@@ -1,39 +1,60 @@
-"""`hall queue …`: run a hall's queue from a shell, without pads or kiosk."""
+"""`hall queue …`: run a hall's queue from a shell, without pads or kiosk.
+
+Every command goes to the hub over the hall bus (`appliance.cli.hublink`), like a pad's or a
+kiosk's: the hub is the one writer of the queue's database, announces the call and updates
+the board. `hall queue status` reads the hub's retained state. Exit status: 0 done, 3 the
+queue rules refused it, 5 the hub is not running or cannot be reached (nothing was done).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 import click
 
-from appliance.cli.common import load_config, open_store
-from hall.clikit import config_option, emit, handle_errors, json_option
+from appliance.cli.common import load_config
+from appliance.cli.hublink import EXIT_HUB, HubDown, hub_link
+from hall.clikit import EXIT_REFUSED, config_option, emit, fail, handle_errors, json_option
 from hall.core import commands as c
 from hall.core.model import Priority
-from hall.core.views import board_view, counter_view, services_view
+from hall.hubapi import protocol as p
+from hall.hubapi.client import CommandRefused
 
 
 def _run(config_path: str, cmd: c.Command, as_json: bool, describe: Any) -> None:
     cfg = load_config(config_path)
-    with open_store(cfg) as store:
-        out = store.execute(cmd)
-        result = dict(out.result)
-        if (
-            hasattr(cmd, "counter")
-            and isinstance(cmd.counter, str)
-            and cmd.counter in {str(k) for k in store.state.counters}
-        ):
-            result["counter_state"] = counter_view(store.state, cmd.counter)
-        emit(
-            {"ok": True, "result": result, "seq": [e.seq for e in out.events]},
-            as_json,
-            lambda: describe(result),
-        )
+    try:
+        with hub_link(cfg) as link:
+            result = link.run(cmd)
+    except HubDown as exc:
+        if as_json:
+            click.echo(
+                _json({"ok": False, "error": {"code": "hub_unreachable", "message": str(exc)}})
+            )
+        fail(str(exc), EXIT_HUB)
+    except CommandRefused as exc:
+        if as_json:
+            err = {"code": exc.code, "message": exc.message}
+            if exc.hint:
+                err["hint"] = exc.hint
+            click.echo(_json({"ok": False, "error": err}))
+            sys.exit(EXIT_REFUSED)
+        hint = f"（{exc.hint}）" if exc.hint else ""
+        fail(f"{exc.message}{hint} [{exc.code}]", EXIT_REFUSED)
+    emit({"ok": True, "result": result}, as_json, lambda: describe(result))
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 @click.group("queue")
 def queue() -> None:
-    """Issue and call tickets from the shell (staff and technicians)."""
+    """Issue and call tickets from the shell (staff and technicians), through the hub on the
+    hall bus. Exit status: 3 refused by the queue rules; 5 the hub is not running or cannot be
+    reached (nothing was done)."""
 
 
 @queue.command("issue")
@@ -200,22 +221,17 @@ def close_day(config_path: str, as_json: bool) -> None:
 @json_option
 @handle_errors
 def status(config_path: str, as_json: bool) -> None:
-    """Waiting counts, estimated waits and counters."""
+    """Waiting counts, estimated waits and counters, as the hub last published them."""
     cfg = load_config(config_path)
-    with open_store(cfg) as store:
-        st = store.state
-        data = {
-            "hall_id": st.hall_id,
-            "day": st.open_day.isoformat() if st.open_day else None,
-            "last_seq": st.last_seq,
-            "services": services_view(st),
-            "counters": [counter_view(st, cid) for cid in st.counters],
-            "calls": board_view(st)["calls"],
-        }
+    try:
+        data = _hub_state(cfg)
+    except HubDown as exc:
+        fail(str(exc), EXIT_HUB)
 
     def text() -> str:
         lines = [
-            f"{cfg.hall.name} ({st.hall_id})  营业日 {data['day'] or '未开始'}  seq {st.last_seq}"
+            f"{cfg.hall.name} ({data['hall_id']})  营业日 {data['day'] or '未开始'}"
+            f"  seq {data['last_seq']}"
         ]
         lines.append("业务                         等候  预计(分)  开放窗口")
         for s in data["services"]:
@@ -236,3 +252,37 @@ def status(config_path: str, as_json: bool) -> None:
         return "\n".join(lines)
 
     emit(data, as_json, text)
+    if data["hub"] != "up":
+        fail(
+            f"集中控制(hub)未运行：以上是它最后发布的状态。The hub is {data['hub'] or 'not seen'}"
+            " on the hall bus: this is the last state it published (check `systemctl status "
+            "hall-hub`)",
+            EXIT_HUB,
+        )
+
+
+def _hub_state(cfg: Any) -> dict[str, Any]:
+    """The board and every counter's state from the hub's retained messages."""
+    with hub_link(cfg) as link:
+        cache = link.state((p.BOARD, p.COUNTER_PATTERN))
+        board = cache.wait_for(p.BOARD, link.timeout)
+        if board is None:
+            raise HubDown(
+                "集中控制(hub)未运行：没有大厅状态。No hall state on the hall bus at "
+                f"{link.where}: the hub has not published since the broker started "
+                "(check `systemctl status hall-hub`)"
+            )
+        counters = []
+        for entry in board.get("counters", []):
+            view = cache.wait_for(p.counter_topic(str(entry["counter"])), link.timeout)
+            if view is not None:
+                counters.append(view)
+        return {
+            "hall_id": board.get("hall_id"),
+            "day": board.get("day"),
+            "last_seq": board.get("seq"),
+            "services": board.get("services", []),
+            "counters": counters,
+            "calls": board.get("calls", []),
+            "hub": link.hub_status,
+        }

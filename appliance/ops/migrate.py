@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hall.store import schema
+from hall.store.db import open_db
 
 Migrator = Callable[[sqlite3.Connection], int]
 
@@ -51,8 +52,9 @@ def backup(db: Path, folder: Path, version: int) -> Path:
     while dest.exists():
         n += 1
         dest = folder / f"{db.stem}-{stamp}-v{version}-{n}.db"
-    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    src = open_db(db, readonly=True)
     try:
+        # A plain connection: a new file that only receives the copy needs no pragmas.
         out = sqlite3.connect(dest)
         try:
             src.backup(out)
@@ -94,7 +96,7 @@ def migrate_database(
     backup and raise MigrationError."""
     if not db.exists():
         return Outcome(db, None, 0, 0)  # a new hall: the hub creates it
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = open_db(db)
     try:
         before = user_version(conn)
     finally:
@@ -109,7 +111,7 @@ def migrate_database(
     if before == schema.SCHEMA_VERSION:
         return Outcome(db, copy, before, before)
     try:
-        conn = sqlite3.connect(db, isolation_level=None)
+        conn = open_db(db)
         try:
             after = migrator(conn)
             check = conn.execute("PRAGMA integrity_check").fetchone()[0]

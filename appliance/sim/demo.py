@@ -27,6 +27,7 @@ from hall.core.catalog import parse_catalog
 from hall.core.errors import Refused
 from hall.core.timekeeping import FixedClock, at_local
 from hall.hubapi.client import CommandRefused, HallClient
+from hall.store.read import HallReader
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +268,8 @@ def run_demo(
         role_files = roles.after_day()
         hub_stats = hall.hub.stats()
         hall.write_events(out / "events.jsonl")
-        rep = report.build(hall.store.conn, the_day, cfg.tz)
+        with HallReader.open(cfg.database_path) as reader:
+            rep = report.build(reader, the_day, cfg.tz)
     files = report.write(rep, out / "report", cfg.hall.name)
     summary = {
         "hall": cfg.hall.id,

@@ -19,6 +19,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from hall.store.db import open_db
+
 log = logging.getLogger(__name__)
 
 SAFETY_NET_PAGES = 20_000  # ~80 MB of WAL: only if the checkpointer stopped working
@@ -49,9 +51,8 @@ class Checkpointer:
         return int(busy), int(frames), int(copied)
 
     def _run(self) -> None:
-        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=1.0)
+        conn = open_db(self.path, timeout=1.0)
         try:
-            conn.execute("PRAGMA busy_timeout=1000")
             while not self._stop.wait(self.interval):
                 try:
                     self.run_once(conn)

@@ -30,6 +30,8 @@ from hall.core.state import HallState, Touched, apply, new_state
 from hall.core.timekeeping import Clock, HallClock, Reading
 from hall.store import rows
 from hall.store.checkpoint import SAFETY_NET_PAGES, Checkpointer
+from hall.store.db import StoreError as StoreError
+from hall.store.db import open_db
 from hall.store.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -42,19 +44,9 @@ class Outcome:
     duplicate: bool = False  # the idempotency key had been seen: nothing new happened
 
 
-class StoreError(RuntimeError):
-    """The database cannot be used (wrong hall, not initialised, newer schema …)."""
-
-
 def connect(path: str | Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
-    conn.row_factory = sqlite3.Row
-    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-    if str(mode).lower() != "wal" and str(path) != ":memory:":
-        raise StoreError(f"{path}: could not switch to WAL journal (got {mode})")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
+    """The writer's connection (WAL, synchronous=FULL): see `hall.store.db.open_db`."""
+    return open_db(path)
 
 
 class HallStore:

@@ -47,9 +47,9 @@ def test_batches_are_valid_in_order_and_within_limits(store: HallStore) -> None:
 def test_outbox_is_read_only(store: HallStore) -> None:
     ob = Outbox(store.path)
     ob.max_seq()
-    assert ob._conn is not None
+    assert ob._reader is not None
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        ob._conn.execute("DELETE FROM events")
+        ob._reader.conn.execute("DELETE FROM events")
     assert ob.max_seq() == 42
     ob.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pwd
 import shutil
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from appliance import config as hall_config
 from appliance.ops.checks.base import Context, Result, Status, check
 from hall.store import schema
+from hall.store.read import UNREADABLE, DeviceRow, HallReader, LogHead
 
 
 @check("config", needs_config=False)
@@ -101,10 +101,6 @@ def _not_owned_by(user: str, db: Path) -> list[str]:
     return out
 
 
-def _open_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-
-
 @check("database", roles=("hub",))
 def database(ctx: Context) -> list[Result]:
     assert ctx.cfg is not None
@@ -124,21 +120,24 @@ def database(ctx: Context) -> list[Result]:
         f"folder ({path.parent / 'backups'}); then `hall rebuild --check`"
     )
     try:
-        conn = _open_ro(path)
-        try:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            hall_row = conn.execute("SELECT value FROM meta WHERE key = 'hall_id'").fetchone()
-            last = conn.execute("SELECT max(seq), max(ts) FROM events").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
+        with HallReader.open(path, current_schema=False) as reader:
+            verdict = reader.quick_check()
+            version = reader.schema_version
+            hall_id: str | None = None
+            head = LogHead(0, None)
+            rows: dict[str, int] = {}
+            if version == schema.SCHEMA_VERSION and verdict == "ok":
+                hall_id = reader.hall_id()
+                head = reader.log_head()
+                rows = reader.row_counts()
+    except UNREADABLE as exc:
         return [Result("database", "fail", f"{path}: {exc}", restore)]
-    details = {
+    details: dict[str, Any] = {
         "file": str(path),
         "size_mb": round(path.stat().st_size / 1e6, 2),
         "schema": version,
-        "events": last[0] or 0,
+        "events": head.last_seq,
+        "rows": rows,
     }
     if verdict != "ok":
         return [Result("database", "fail", f"{path} is damaged: {verdict}", restore, details)]
@@ -152,12 +151,12 @@ def database(ctx: Context) -> list[Result]:
                 details,
             )
         ]
-    if hall_row and hall_row[0] != ctx.cfg.hall.id:
+    if hall_id and hall_id != ctx.cfg.hall.id:
         return [
             Result(
                 "database",
                 "fail",
-                f"{path} belongs to hall {hall_row[0]}, not {ctx.cfg.hall.id}",
+                f"{path} belongs to hall {hall_id}, not {ctx.cfg.hall.id}",
                 "point hall.database at this hall's database, or move the old one away",
                 details,
             )
@@ -183,8 +182,8 @@ def database(ctx: Context) -> list[Result]:
                 details,
             )
         ]
-    if last[1]:
-        details["last_event"] = datetime.fromtimestamp(last[1], ctx.cfg.tz).isoformat(
+    if head.last_ts is not None:
+        details["last_event"] = datetime.fromtimestamp(head.last_ts, ctx.cfg.tz).isoformat(
             timespec="seconds"
         )
     return [
@@ -228,26 +227,21 @@ def reported_devices(ctx: Context) -> list[Result]:
     assert ctx.cfg is not None
     path = ctx.cfg.database_path
     try:
-        conn = _open_ro(path)
-        try:
-            rows = conn.execute(
-                "SELECT device, kind, ok, state, detail, at FROM devices ORDER BY device"
-            ).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
+        with HallReader.open(path) as reader:
+            rows: list[DeviceRow] = reader.devices()
+    except UNREADABLE as exc:
         return [Result("reported-devices", "skip", f"cannot read the devices: {exc}")]
     tz = ctx.cfg.tz
     devices = [
         {
-            "device": d,
-            "kind": k,
-            "ok": bool(ok),
-            "state": s,
-            "detail": detail,
-            "since": datetime.fromtimestamp(at, tz).isoformat(timespec="seconds"),
+            "device": d.device,
+            "kind": d.kind,
+            "ok": d.ok,
+            "state": d.state,
+            "detail": d.detail,
+            "since": datetime.fromtimestamp(d.at, tz).isoformat(timespec="seconds"),
         }
-        for d, k, ok, s, detail, at in rows
+        for d in rows
     ]
     if not devices:
         return [Result("reported-devices", "ok", "no device has reported yet", "", {"devices": []})]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 from appliance.ops.checks.base import BROKER_UNIT, UNITS, Context, Result, check
+from hall.store.read import UNREADABLE, HallReader
 
 PLAUSIBLE_FROM = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
 BEHIND_WARN_S = 300
@@ -15,14 +15,10 @@ def _last_event_ts(ctx: Context) -> float | None:
     if ctx.cfg is None or not ctx.has("hub") or not ctx.cfg.database_path.exists():
         return None
     try:
-        conn = sqlite3.connect(f"file:{ctx.cfg.database_path}?mode=ro", uri=True, timeout=5)
-        try:
-            row = conn.execute("SELECT max(ts) FROM events").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return None
-    return float(row[0]) if row and row[0] is not None else None
+        with HallReader.open(ctx.cfg.database_path) as reader:
+            return reader.log_head().last_ts
+    except UNREADABLE:
+        return None  # the database check says what is wrong with it
 
 
 @check("clock", needs_config=False)
