@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from hall.bus.interface import Message
 from hall.bus.mqtt import MqttBus
+from hall.core import commands as c
 from hall.hubapi import protocol as p
 from hall.hubapi.client import HallClient, HubUnreachable, StateCache
 from hall.settings import HallCommon
@@ -67,13 +68,13 @@ class HubLink:
     where: str
     timeout: float
 
-    def run(self, cmd: object) -> dict[str, object]:
+    def run(self, cmd: c.Command) -> dict[str, object]:
         """Send a core command to the hub; `CommandRefused` when the rules refuse it,
         `HubDown` when the hub is not there to take it."""
         if self.hub_status in ("down", "lost"):
             raise HubDown(not_running(f"the hub is {self.hub_status} on {self.where}"))
         try:
-            return self.client.run(cmd, timeout=self.timeout)
+            return self.client.run(cmd, timeout=self.timeout).to_dict()
         except HubUnreachable:
             if self.hub_status == "up":
                 raise HubDown(

@@ -48,17 +48,22 @@ class EventRow:
     at: str
     ts: float
     data: str
+    h: str = ""  # the hash chain (hall/core/chain.py)
 
     def wire(self) -> dict[str, Any]:
-        """The contract's event object (`contracts/city-cloud.md`)."""
+        """The contract's event object (`contracts/city-cloud.md`), with `h`."""
         data = json.loads(self.data)
-        return {"seq": self.seq, "id": self.id, "type": self.type, "at": self.at, "data": data}
+        out = {"seq": self.seq, "id": self.id, "type": self.type, "at": self.at, "data": data}
+        if self.h:
+            out["h"] = self.h
+        return out
 
     def wire_json(self, data: str | None = None) -> str:
         """The same as JSON text, built without parsing `data` (or with `data` instead)."""
+        h = f',"h":"{self.h}"' if self.h else ""
         return (
             f'{{"seq":{self.seq},"id":{json.dumps(self.id)},"type":{json.dumps(self.type)},'
-            f'"at":{json.dumps(self.at)},"data":{self.data if data is None else data}}}'
+            f'"at":{json.dumps(self.at)},"data":{self.data if data is None else data}{h}}}'
         )
 
 
@@ -133,7 +138,7 @@ class CatalogRow:
 
 
 _TICKET_COLUMNS = tuple(TicketRow.__dataclass_fields__)
-_EVENT_COLUMNS = "seq, id, type, at, ts, data"
+_EVENT_COLUMNS = "seq, id, type, at, ts, data, h"
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -322,4 +327,4 @@ class HallReader:
 
 
 def _event(r: sqlite3.Row) -> EventRow:
-    return EventRow(int(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4]), str(r[5]))
+    return EventRow(int(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4]), str(r[5]), r[6] or "")

@@ -5,8 +5,10 @@ business day if one is open; asks the core to decide; appends the events (gaples
 applies them to the in-memory state and writes the rows they touched; COMMIT. Only after
 COMMIT returns is anything confirmed to anyone (WAL, synchronous=FULL).
 
-Several processes may open the same file (the hub, `hall queue` from a technician's shell):
-each transaction first checks that the log has not grown behind its back and reloads if so.
+One process writes: the hub, which holds the database's lock (hall/singleton.py); every
+other change reaches it over the hall bus. Each transaction still checks that the log has
+not grown behind its back (a restored file, a stray writer) and reloads if so. Readers use
+the read side (hall/store/read.py).
 """
 
 from __future__ import annotations
