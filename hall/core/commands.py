@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
+from hall.core import results as rs
 from hall.core.model import Priority
+
+R = TypeVar("R", bound=rs.Result, covariant=True)
+
+
+class Cmd(Generic[R]):
+    """A command whose result is an `R` (hall/core/results.py): `HallClient.run(cmd)` is
+    typed by it. `RESULT` is the same class, for reading a reply back."""
+
+    __slots__ = ()
+    RESULT: ClassVar[type[rs.Result]]
 
 
 @dataclass(frozen=True, slots=True)
-class IssueTicket:
+class IssueTicket(Cmd[rs.TicketResult]):
     """Take a ticket for a service (kiosk or staff). `confirm_print`: the kiosk confirms later."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketResult
 
     service: str
     priority: Priority = Priority.NORMAL
@@ -19,27 +32,34 @@ class IssueTicket:
 
 
 @dataclass(frozen=True, slots=True)
-class ConfirmPrinted:
+class ConfirmPrinted(Cmd[rs.TicketStateResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketStateResult
     ticket_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class VoidTicket:
+class VoidTicket(Cmd[rs.TicketStateResult]):
     """The ticket's print failed (or it was issued by mistake): cancel it."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketStateResult
 
     ticket_id: str
     reason: str = "print_failed"
 
 
 @dataclass(frozen=True, slots=True)
-class Housekeep:
+class Housekeep(Cmd[rs.ExpiredResult]):
     """The hub's housekeeping between commands: void reserved tickets whose kiosk never
     confirmed the print (a finished day is closed before every command anyway)."""
 
+    RESULT: ClassVar[type[rs.Result]] = rs.ExpiredResult
+
 
 @dataclass(frozen=True, slots=True)
-class CheckIn:
+class CheckIn(Cmd[rs.TicketResult]):
     """Check an appointment in: by id, 6-digit code or identity hash (one of them)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketResult
 
     appointment_id: str | None = None
     code: str | None = None
@@ -51,85 +71,104 @@ class CheckIn:
 
 
 @dataclass(frozen=True, slots=True)
-class SignIn:
+class SignIn(Cmd[rs.SignInResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.SignInResult
     counter: str
     staff: str
 
 
 @dataclass(frozen=True, slots=True)
-class SignOut:
+class SignOut(Cmd[rs.CounterResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CounterResult
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class Pause:
+class Pause(Cmd[rs.CounterResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CounterResult
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class Resume:
+class Resume(Cmd[rs.CounterResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CounterResult
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class CallNext:
+class CallNext(Cmd[rs.CallResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CallResult
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class CallNumber:
+class CallNumber(Cmd[rs.CallResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CallResult
     counter: str
     number: str
 
 
 @dataclass(frozen=True, slots=True)
-class Recall:
+class Recall(Cmd[rs.CallResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CallResult
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class Skip:
+class Skip(Cmd[rs.TicketRef]):
     """过号: the called citizen did not come."""
 
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketRef
+
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class Reinstate:
+class Reinstate(Cmd[rs.TicketRef]):
     """Put a skipped ticket back in the queue (the citizen came back)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketRef
 
     number: str
     counter: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Start:
+class Start(Cmd[rs.TicketRef]):
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketRef
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class Finish:
+class Finish(Cmd[rs.TicketRef]):
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketRef
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class Hold:
+class Hold(Cmd[rs.TicketRef]):
     """挂起: set the ticket in hand aside (the citizen fetches a document)."""
 
+    RESULT: ClassVar[type[rs.Result]] = rs.TicketRef
+
     counter: str
 
 
 @dataclass(frozen=True, slots=True)
-class CallBack:
+class CallBack(Cmd[rs.CallResult]):
     """Call a held ticket back to the counter that set it aside (the oldest, or by number)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.CallResult
 
     counter: str
     number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(Cmd[rs.TransferResult]):
     """Send the ticket in hand to another service, or to one counter (exactly one of them)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.TransferResult
 
     counter: str
     to_service: str | None = None
@@ -137,8 +176,10 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
-class Evaluate:
+class Evaluate(Cmd[rs.EvaluationResult]):
     """A citizen's rating (1–5, None for no rating before the evaluator's timeout)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.EvaluationResult
 
     counter: str
     rating: int | None
@@ -146,26 +187,32 @@ class Evaluate:
 
 
 @dataclass(frozen=True, slots=True)
-class ApplyAppointment:
+class ApplyAppointment(Cmd[rs.AppointmentResult]):
     """An appointment change from the city, applied only if its version is higher."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.AppointmentResult
 
     change: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
-class ApplyCatalog:
+class ApplyCatalog(Cmd[rs.CatalogResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CatalogResult
     version: int
     services: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
-class ConfigureCounters:
+class ConfigureCounters(Cmd[rs.CountersResult]):
+    RESULT: ClassVar[type[rs.Result]] = rs.CountersResult
     counters: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
-class ReportDevice:
+class ReportDevice(Cmd[rs.DeviceResult]):
     """A device's fault or recovery, reported by the role that drives it."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.DeviceResult
 
     device: str  # "kiosk-1/printer", "pads-1/3" …
     kind: str  # printer, pad, evaluator, scanner, audio, speech
@@ -175,8 +222,10 @@ class ReportDevice:
 
 
 @dataclass(frozen=True, slots=True)
-class CloseDay:
+class CloseDay(Cmd[rs.DayResult]):
     """Close the business day now (it also closes by itself when the next day begins)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.DayResult
 
 
 Command = (

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from hall.bus.interface import (
     Bus,
@@ -28,6 +28,7 @@ from hall.core import results as rs
 from hall.hubapi import protocol as p
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", bound=rs.Result)
 
 
 class CommandRefused(Exception):
@@ -121,9 +122,7 @@ class HallClient:
                 continue
             return self._result(reply)
 
-    def run(
-        self, cmd: c.Command, *, key: str | None = None, timeout: float | None = None
-    ) -> rs.Result:
+    def run(self, cmd: c.Cmd[R], *, key: str | None = None, timeout: float | None = None) -> R:
         """Run a core command (hall.core.commands) through the hub; its typed result.
 
         Raises like `execute`, and `CommandRefused` (hub_fault) for a result that does not
@@ -131,7 +130,7 @@ class HallClient:
         name, args = p.command_args(cmd)
         raw = self.execute(name, args, key=key, timeout=timeout)
         try:
-            return p.RESULTS[name].from_dict(raw)
+            return cast(R, type(cmd).RESULT.from_dict(raw))
         except ValueError as exc:
             raise CommandRefused(p.HUB_FAULT, "系统繁忙，请稍后再试", str(exc)[:200]) from None
 

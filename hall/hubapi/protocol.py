@@ -65,31 +65,7 @@ COMMANDS: Final[dict[str, type[Any]]] = {
 }
 """Wire name → core command. The schema of each one's `args` is `<name>_args`."""
 
-RESULTS: Final[dict[str, type[rs.Result]]] = {
-    "issue": rs.TicketResult,
-    "confirm_printed": rs.TicketStateResult,
-    "void": rs.TicketStateResult,
-    "check_in": rs.TicketResult,
-    "sign_in": rs.SignInResult,
-    "sign_out": rs.CounterResult,
-    "pause": rs.CounterResult,
-    "resume": rs.CounterResult,
-    "call_next": rs.CallResult,
-    "call_number": rs.CallResult,
-    "recall": rs.CallResult,
-    "skip": rs.TicketRef,
-    "reinstate": rs.TicketRef,
-    "start": rs.TicketRef,
-    "finish": rs.TicketRef,
-    "hold": rs.TicketRef,
-    "call_back": rs.CallResult,
-    "transfer": rs.TransferResult,
-    "evaluate": rs.EvaluationResult,
-    "report_device": rs.DeviceResult,
-    "apply_appointment": rs.AppointmentResult,
-    "apply_catalog": rs.CatalogResult,
-    "close_day": rs.DayResult,
-}
+RESULTS: Final[dict[str, type[rs.Result]]] = {name: cls.RESULT for name, cls in COMMANDS.items()}
 """Wire name → the result record its reply carries. Its schema is `<name>_result`."""
 
 NAMES: Final = {cls: name for name, cls in COMMANDS.items()}

@@ -58,7 +58,7 @@ def test_a_technicians_call_is_announced_and_shown_on_the_board(
     h = local_hall
     cfg = ["--config", str(technician_config(h))]
     _bus, kiosk = h.connect("kiosk-1", "kiosk")
-    assert kiosk.run(c.IssueTicket("SB-001"))["number"] == "A001"
+    assert kiosk.run(c.IssueTicket("SB-001")).number == "A001"
     display = h.bus("display-1", "display")
     calls: queue.Queue[Message] = queue.Queue()
     display.subscribe(p.CALL_EVENT, calls.put)

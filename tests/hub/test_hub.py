@@ -202,7 +202,7 @@ def test_call_events_are_live_not_retained(local: LocalHall, spy: Spy) -> None:
     late: list[Message] = []
     local.bus("display-9", "display").subscribe(p.CALL_EVENT, late.append)
     pad.execute("recall", {"counter": "1"})  # a new call: it fences the old ones
-    eventually(lambda: len(late) >= 1)
+    eventually(lambda: len(late) >= 1 and len(spy.on(p.CALL_EVENT)) == 3)
     # a display that starts later does not announce old calls: it gets the new one only
     assert [(m.payload["recall"], m.payload["seq"]) for m in late] == [
         (True, spy.on(p.CALL_EVENT)[2]["seq"])
