@@ -1,28 +1,45 @@
-"""Hall time: wall clocks are not trusted.
+"""Hall time: wall clocks are not trusted (rule 7 of the design).
 
-Boards without a battery clock boot in 1970, NTP can jump the clock either way. The hall's
-time (`HallClock.now`) therefore never goes backwards: when the wall clock is behind the
-last time the hall recorded, or implausible, the hall counts on from that last time with
-the monotonic clock. Ordering never uses time at all: it uses `seq`.
+Boards without a battery clock boot in 1970, NTP can jump the clock either way, a flat RTC
+battery or a wrong manual setting can push it a year ahead. The hall's time therefore never
+goes backwards, and a wall reading is trusted only when it is plausible:
+- not before the software was built (`PLAUSIBLE_FLOOR`): an earlier clock is not set;
+- not behind the last time the hall recorded (the hall counts on from there instead, with
+  the monotonic clock);
+- not more than `MAX_UNSYNCED_GAP` past the last time the hall recorded, unless the kernel
+  says the clock is synchronised (NTP): a hall closed over a long holiday opens on its
+  battery clock, but a jump of months on an unsynchronised clock is a broken clock.
+An untrusted reading never closes a day or opens one (`clock_not_set` until the clock is
+fixed), so a wrong clock can neither cancel a day's queue nor number tickets on a day that
+is not today. Ordering never uses time at all: it uses `seq`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-# No hall ran this software before this moment: an earlier wall clock is not set.
-PLAUSIBLE_FLOOR = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+# This software was built after this moment: an earlier wall clock is not set.
+BUILD_DATE = date(2026, 11, 1)
+PLAUSIBLE_FLOOR = datetime(
+    BUILD_DATE.year, BUILD_DATE.month, BUILD_DATE.day, tzinfo=UTC
+).timestamp()
+# An unsynchronised wall clock this far past the hall's last event is not believed.
+MAX_UNSYNCED_GAP = 30 * 86400.0
 
 
 class Clock(Protocol):
-    """A source of wall time and monotonic time, both in seconds."""
+    """A source of wall time and monotonic time, both in seconds, and of whether the
+    kernel says the wall clock is synchronised (None: cannot tell)."""
 
     def wall(self) -> float: ...
 
     def monotonic(self) -> float: ...
+
+    def synchronized(self) -> bool | None: ...
 
 
 @dataclass(slots=True)
@@ -31,12 +48,16 @@ class FixedClock:
 
     t: float
     mono: float = 1000.0
+    synced: bool | None = None  # what the kernel would say of NTP
 
     def wall(self) -> float:
         return self.t
 
     def monotonic(self) -> float:
         return self.mono
+
+    def synchronized(self) -> bool | None:
+        return self.synced
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
@@ -51,6 +72,18 @@ class FixedClock:
 class Reading:
     ts: float  # hall time, epoch seconds
     trusted: bool  # False when the wall clock was behind or implausible
+    why: str = ""  # why not trusted: not_set, counting, behind, jumped (see `judge`)
+
+
+def judge(wall: float, last_ts: float, synchronized: Callable[[], bool | None]) -> str:
+    """ "" when a wall reading may be believed, else why not (see the module's docstring)."""
+    if wall < PLAUSIBLE_FLOOR:
+        return "not_set"
+    if wall < last_ts:
+        return "behind"
+    if last_ts > 0.0 and wall - last_ts > MAX_UNSYNCED_GAP and synchronized() is not True:
+        return "jumped"
+    return ""
 
 
 class HallClock:
@@ -60,6 +93,7 @@ class HallClock:
         self._clock = clock
         self._anchor_ts = last_ts
         self._anchor_mono = clock.monotonic()
+        self._live = False  # a trusted reading was seen since this process started
 
     def observe(self, ts: float) -> None:
         """Tell the clock a time the hall has recorded (the newest event's)."""
@@ -69,12 +103,19 @@ class HallClock:
 
     def read(self) -> Reading:
         wall = self._clock.wall()
-        counted = self._anchor_ts + max(0.0, self._clock.monotonic() - self._anchor_mono)
-        if wall >= PLAUSIBLE_FLOOR and wall >= self._anchor_ts:
+        why = judge(wall, self._anchor_ts, self._clock.synchronized)
+        if not why:
+            self._live = True
             return Reading(wall, True)
         if self._anchor_ts == 0.0:
-            return Reading(wall, False)
-        return Reading(counted, False)
+            return Reading(wall, False, why)
+        if why == "not_set" and self._live:
+            # The clock died while this process ran: the monotonic clock counted on from a
+            # time it trusted, so the open day can go on. After a restart it cannot know
+            # how long the box was off, and "not_set" stops the issuing.
+            why = "counting"
+        counted = self._anchor_ts + max(0.0, self._clock.monotonic() - self._anchor_mono)
+        return Reading(counted, False, why)
 
 
 _last_local: tuple[float, ZoneInfo, datetime] | None = None

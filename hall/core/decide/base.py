@@ -50,6 +50,10 @@ def auto_finish(t: Ticket, reason: str) -> ev.TicketFinished:
 
 
 def today(state: HallState, now: Reading) -> date:
+    """The business day a command belongs to. An untrusted clock never moves the hall to
+    another day: while one is open, it stays the day (timekeeping.judge)."""
+    if not now.trusted and state.open_day is not None:
+        return state.open_day
     return state.day_of(now.ts)
 
 

@@ -29,6 +29,12 @@ def sign_in(state: HallState, cmd: c.SignIn, now: Reading) -> Decision:
     cnt = state.counter(cmd.counter)
     if cnt is None:
         raise Refused("unknown_counter", f"没有 {cmd.counter} 号窗口", "请检查窗口号")
+    if not now.trusted and (
+        state.open_day is None or now.why == "not_set"
+    ):  # signing in opens the business day
+        raise Refused(
+            "clock_not_set", "系统时间未校准，暂不能签到", "请联系技术人员校准时间", clock=now.why
+        )
     staff = cmd.staff.strip()
     if not staff.isdigit() or not 1 <= len(staff) <= 8:
         raise Refused("bad_staff_number", "工号应为 1–8 位数字", "请重新输入工号")

@@ -24,8 +24,15 @@ def ticket_id_for(hall_id: str, day: date, number: str) -> str:
 
 def can_issue(state: HallState, service_code: str, now: Reading) -> tuple[Service, date]:
     """The service and business day a new ticket would get, or `Refused` saying why not."""
-    if not now.trusted and state.last_ts == 0.0:
-        raise Refused("clock_not_set", "系统时间未校准，暂停取号", "请联系工作人员校准时间")
+    if not now.trusted and (state.open_day is None or now.why == "not_set"):
+        # No business day is open and the clock cannot say which day it is: a new box at
+        # 1970, a clock behind the log, a jump of months without NTP (timekeeping.judge).
+        raise Refused(
+            "clock_not_set",
+            "系统时间未校准，暂停取号",
+            "请联系工作人员校准时间",
+            clock=now.why,
+        )
     day = today(state, now)
     if state.last_closed_day is not None and day <= state.last_closed_day:
         raise Refused("day_closed", "今日已结束办理", "请于下一个工作日再来")
