@@ -22,7 +22,7 @@ from hub.settings import HubSection
 def command(config_path: str) -> None:
     """Run the queue as the hall's hub on the hall bus (the only writer of the database)."""
     from hall.singleton import LockError
-    from hub.runner import run_hub
+    from hub.runner import UntrustedDatabase, run_hub
 
     cfg = load_config(config_path)
     require_role(cfg, "hub", config_path)
@@ -30,6 +30,9 @@ def command(config_path: str) -> None:
         code = run_hub(cfg)
     except LockError as exc:
         fail(str(exc), EXIT_STORE)
+        return
+    except UntrustedDatabase as exc:
+        fail("\n".join(f"database error: {f.message}" for f in exc.findings), EXIT_STORE)
         return
     raise SystemExit(code)
 

@@ -20,12 +20,21 @@ from hall import sdnotify as notify
 from hall.hubapi import protocol as p
 from hall.hubapi.client import presence
 from hall.singleton import hold_lock
+from hall.store.integrity import Finding, startup_check
 from hall.store.store import HallStore
 from hall.system import SystemClock
 from hub.service import Hub
 from hub.settings import HubConfig
 
 log = logging.getLogger(__name__)
+
+
+class UntrustedDatabase(Exception):
+    """The start-up check found what the hub must not serve (hall/store/integrity.py)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings[0].message)
+        self.findings = findings
 
 
 def lock_database(path: Path) -> IO[str]:
@@ -57,6 +66,12 @@ def run_hub(
     info = {"version": __version__, "host": socket.gethostname()}
     birth, will = presence(client_id, "hub", **info)
     try:
+        findings = startup_check(cfg.database_path)
+        if findings:
+            for f in findings:
+                log.error("hub: %s", f.message)
+            notify.status(f"hub: refusing the database: {findings[0].message}"[:200])
+            raise UntrustedDatabase(findings)
         store = HallStore(
             cfg.database_path,
             hall_id=cfg.hall.id,
@@ -69,6 +84,7 @@ def run_hub(
             # Counters come from the config; the catalog file applies only when its version
             # is higher than the one held (the city's newer versions win).
             store.setup(raw, cfg.counters_wire())
+            store.keep_head()
             bus = MqttBus(client_id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
             hub = Hub(
                 bus,

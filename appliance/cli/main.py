@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 
 from appliance import config
+from appliance.cli.audit import audit_group
+from appliance.cli.clock import clock_group
 from appliance.cli.common import hold_database, load_config, open_reader, open_store
 from appliance.cli.queue import queue
 from appliance.ops.cli import commands as ops_commands
@@ -64,6 +66,8 @@ HOOKS = AppHooks(load=config.load, parse=config.parse)
 """The composed config, handed to the roles' commands through click's context."""
 
 cli.add_command(queue)
+cli.add_command(audit_group)
+cli.add_command(clock_group)
 for _role in ROLES:
     for _command in _role.commands:
         cli.add_command(_command)
@@ -193,20 +197,22 @@ def rebuild(check: bool, config_path: str, as_json: bool) -> None:
         open_store(cfg) as store,
     ):
         diffs = compare_with_rebuild(store)
-        if diffs and not check:
+        unreadable = any(d.startswith("log:") for d in diffs)
+        replaced = bool(diffs) and not check and not unreadable
+        if replaced:
             replace_tables(store)
-    data = {"matched": not diffs, "differences": diffs[:20], "replaced": bool(diffs and not check)}
+    data = {"matched": not diffs, "differences": diffs[:20], "replaced": replaced}
     emit(
         data,
         as_json,
         lambda: (
             "tables match the event log"
             if not diffs
-            else f"{len(diffs)} difference(s){'; tables rebuilt' if not check else ''}:\n"
+            else f"{len(diffs)} difference(s){'; tables rebuilt' if replaced else ''}:\n"
             + "\n".join(diffs[:20])
         ),
     )
-    if diffs and check:
+    if diffs and not replaced:
         sys.exit(1)
 
 

@@ -228,6 +228,31 @@ class CloseDay(Cmd[rs.DayResult]):
     RESULT: ClassVar[type[rs.Result]] = rs.DayResult
 
 
+@dataclass(frozen=True, slots=True)
+class AcceptLoss(Cmd[rs.LossResult]):
+    """Go on with a database that lost confirmed events (`hall audit accept-loss`): the log
+    continues after `through_seq`, numbering above `reserved` on `day` (the head file's)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.LossResult
+
+    through_seq: int
+    day: str
+    reserved: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RewindClock(Cmd[rs.RewindResult]):
+    """Bring a hall that a wrong clock pushed into the future back to `to_ts` (the
+    technician's `hall clock rewind`, the hub stopped): the future day is closed first.
+    `serials`/`issued` per prefix/service: what the day of `to_ts` already had."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.RewindResult
+
+    to_ts: float
+    serials: dict[str, int] = field(default_factory=dict)
+    issued: dict[str, int] = field(default_factory=dict)
+
+
 Command = (
     IssueTicket
     | ConfirmPrinted
@@ -254,4 +279,6 @@ Command = (
     | ConfigureCounters
     | ReportDevice
     | CloseDay
+    | AcceptLoss
+    | RewindClock
 )

@@ -30,6 +30,8 @@ def append(
     ts = max(now_ts, state.last_ts)
     at = rfc3339(ts, state.tz)
     for payload in decision.events:
+        if isinstance(payload, ev.ClockRewound):  # the one event whose time goes back
+            ts, at = payload.to_ts, payload.to_at
         e = ev.Event(seq=state.last_seq + 1, id=new_id(), at=at, ts=ts, payload=payload)
         e = dataclasses.replace(e, h=chain.link(state.chain_head, e.body()))
         touched = apply(state, e)
@@ -43,6 +45,7 @@ class MemoryHall:
 
     def __init__(self, state: HallState, clock: Clock) -> None:
         self.state = state
+        self._wall_clock = clock
         self.clock = HallClock(clock, state.last_ts)
         self.log: list[ev.Event] = []
 
@@ -58,4 +61,6 @@ class MemoryHall:
         events = append(self.state, decision, now.ts, self._sink)
         for e in events:
             self.clock.observe(e.ts)
+        if any(isinstance(e.payload, ev.ClockRewound) for e in events):
+            self.clock = HallClock(self._wall_clock, self.state.last_ts)
         return decision.result.to_dict()

@@ -292,6 +292,39 @@ class CountersConfigured(Payload):
     counters: list[JsonDict]
 
 
+# --- the log and the clock: a technician's repairs --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LogLost(Payload):
+    """A confirmed event this database no longer has (`hall audit accept-loss`): one per
+    lost seq, so the log stays gapless and its seq goes on where the hall's had reached.
+    `reserved`: the ticket numbers the head file had reserved on `day`; numbering goes on
+    above them, so no number is issued twice."""
+
+    TYPE: ClassVar[str] = "log.lost"
+    first: int
+    last: int
+    day: str
+    reserved: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ClockRewound(Payload):
+    """The hall had been pushed into the future by a wrong clock; a technician brought it
+    back (`hall clock rewind`). Stamped at `to_ts`: the one event whose time goes back.
+    `serials`/`issued`: what the business day `day` already had, so numbers and quotas go
+    on from there."""
+
+    TYPE: ClassVar[str] = "clock.rewound"
+    from_at: str
+    to_at: str
+    to_ts: float
+    day: str
+    serials: dict[str, int] = field(default_factory=dict)
+    issued: dict[str, int] = field(default_factory=dict)
+
+
 PAYLOADS: tuple[type[Payload], ...] = (
     TicketIssued,
     TicketPrinted,
@@ -317,6 +350,8 @@ PAYLOADS: tuple[type[Payload], ...] = (
     DayClosed,
     CatalogApplied,
     CountersConfigured,
+    LogLost,
+    ClockRewound,
 )
 BY_TYPE: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOADS}
 ALL_TYPES = frozenset(BY_TYPE)

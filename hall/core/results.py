@@ -158,3 +158,18 @@ class DayResult(Result):
     day: str
     issued: int
     finished: int
+
+
+@dataclass(frozen=True, slots=True)
+class LossResult(Result):
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class RewindResult(Result):
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"closed_day"})
+    from_at: str
+    to_at: str
+    day: str
+    closed_day: str | None = None  # the future day that was open, closed first

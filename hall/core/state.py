@@ -10,7 +10,7 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -129,7 +129,10 @@ def apply(state: HallState, event: ev.Event) -> Touched:
     if event.seq != state.last_seq + 1:
         raise ValueError(f"event seq {event.seq} does not follow {state.last_seq}")
     state.last_seq = event.seq
-    state.last_ts = max(state.last_ts, event.ts)
+    if isinstance(event.payload, ev.ClockRewound):
+        state.last_ts = event.ts  # a technician brought the hall back from the future
+    else:
+        state.last_ts = max(state.last_ts, event.ts)
     if event.h:
         state.chain_head = event.h
     handler = _HANDLERS.get(type(event.payload))
@@ -430,6 +433,25 @@ def _counters(state: HallState, d: ev.CountersConfigured, ts: float) -> Touched:
     return touched | {("board", "")}
 
 
+def _log_lost(state: HallState, d: ev.LogLost, ts: float) -> Touched:
+    day = date.fromisoformat(d.day)
+    for prefix, serial in d.reserved.items():
+        state.serials[(day, prefix)] = max(state.serials.get((day, prefix), 0), serial)
+    return {("serial", f"{d.day}/{prefix}") for prefix in d.reserved}
+
+
+def _clock_rewound(state: HallState, d: ev.ClockRewound, ts: float) -> Touched:
+    day = date.fromisoformat(d.day)
+    state.open_day = None
+    state.last_closed_day = day - timedelta(days=1)  # the day of the right time opens again
+    for prefix, serial in d.serials.items():
+        state.serials[(day, prefix)] = max(state.serials.get((day, prefix), 0), serial)
+    for service, n in d.issued.items():
+        key = (day, ServiceCode(service))
+        state.issued_count[key] = max(state.issued_count.get(key, 0), n)
+    return {("board", "")} | {("serial", f"{d.day}/{prefix}") for prefix in d.serials}
+
+
 Handler = Callable[[HallState, Any, float], Touched]
 _HANDLERS: dict[type[ev.Payload], Handler] = {
     ev.TicketIssued: _issued,
@@ -456,4 +478,6 @@ _HANDLERS: dict[type[ev.Payload], Handler] = {
     ev.DayClosed: _day_closed,
     ev.CatalogApplied: _catalog,
     ev.CountersConfigured: _counters,
+    ev.LogLost: _log_lost,
+    ev.ClockRewound: _clock_rewound,
 }

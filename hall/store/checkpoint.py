@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from hall.store.db import open_db
@@ -27,8 +28,15 @@ SAFETY_NET_PAGES = 20_000  # ~80 MB of WAL: only if the checkpointer stopped wor
 
 
 class Checkpointer:
-    def __init__(self, path: str | Path, *, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        interval: float = 1.0,
+        after: Callable[[], object] | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.after = after  # run after each checkpoint (the hub flushes the log's head file)
         self.interval = interval
         self.runs = 0
         self.failures = 0
@@ -59,5 +67,11 @@ class Checkpointer:
                 except sqlite3.Error as exc:
                     self.failures += 1
                     log.warning("WAL checkpoint failed (will retry): %s", exc)
+                if self.after is not None:
+                    try:
+                        self.after()
+                    except OSError as exc:
+                        self.failures += 1
+                        log.warning("the log's head file was not written (will retry): %s", exc)
         finally:
             conn.close()

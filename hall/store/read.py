@@ -80,6 +80,8 @@ class TicketRow:
     id: str
     number: str
     day: str
+    prefix: str
+    serial: int
     service: str
     source: str
     priority: str

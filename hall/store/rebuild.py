@@ -1,11 +1,17 @@
-"""Rebuilding the tables from the event log, to check them or to repair them."""
+"""Rebuilding the tables from the event log, to check them or to repair them.
+
+A log row that cannot be read or replayed (an event edited inside the file) is named by
+its seq (`UnreadableLog`), never a traceback: `hall rebuild --check` reports it, and the
+tables are not replaced from a log that cannot be trusted (`hall audit verify`)."""
 
 from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+from hall.core import events as ev
 from hall.store.schema import PROJECTION_TABLES, migrate
 from hall.store.store import HallStore, connect, rebuild
 
@@ -28,16 +34,50 @@ def table_differences(a: sqlite3.Connection, b: sqlite3.Connection) -> list[str]
     return diffs
 
 
+class UnreadableLog(ValueError):
+    """An event of the log cannot be read or replayed; the message names its seq."""
+
+
+def _replay(store: HallStore) -> Iterator[ev.Event]:
+    try:
+        yield from store.iter_events()
+    except ValueError as exc:  # event_from_row names the seq
+        raise UnreadableLog(str(exc)) from None
+
+
 def rebuilt_copy(store: HallStore, path: Path) -> sqlite3.Connection:
     conn = connect(path)
     migrate(conn)
-    rebuild(store.iter_events(), conn, hall_id=store.hall_id, tz=store.tz, rules=store.rules)
+    seq = 0
+
+    def counted() -> Iterator[ev.Event]:
+        nonlocal seq
+        for e in _replay(store):
+            seq = e.seq
+            yield e
+
+    try:
+        rebuild(counted(), conn, hall_id=store.hall_id, tz=store.tz, rules=store.rules)
+    except UnreadableLog:
+        conn.close()
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        conn.close()
+        raise UnreadableLog(
+            f"event seq {seq} cannot be replayed ({type(exc).__name__}: {exc}): "
+            "the log was changed (`hall audit verify`)"
+        ) from None
     return conn
 
 
 def compare_with_rebuild(store: HallStore) -> list[str]:
+    """The differences between the live tables and a replay of the log ([]: they match);
+    an unreadable log is one difference naming the event."""
     with tempfile.TemporaryDirectory() as d:
-        conn = rebuilt_copy(store, Path(d) / "rebuilt.db")
+        try:
+            conn = rebuilt_copy(store, Path(d) / "rebuilt.db")
+        except UnreadableLog as exc:
+            return [f"log: {exc}"]
         try:
             return table_differences(store.conn, conn)
         finally:

@@ -34,6 +34,7 @@ from hall.store import rows
 from hall.store.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from hall.store.db import StoreError as StoreError
 from hall.store.db import open_db
+from hall.store.head import Head, HeadKeeper, head_path, read_head, write_head
 from hall.store.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,23 @@ class HallStore:
         self._hall_row: rows.HallSnapshot | None = None
         self._data_version = -1
         self.state = self._load()
+        self._wall_clock = clock
         self.clock = HallClock(clock, self.state.last_ts)
+        self.head: HeadKeeper | None = None
+
+    def keep_head(self) -> HeadKeeper:
+        """Keep the log's head in `<database>.head` beside the database (the hub does; see
+        hall/store/head.py). Call after the start-up check has compared the two."""
+        current = read_head(head_path(self.path)) or Head()
+        start = Head(
+            seq=self.state.last_seq,
+            h=self.state.chain_head,
+            day=current.day,
+            reserved=dict(current.reserved),
+        )
+        self.head = HeadKeeper(head_path(self.path), start)
+        write_head(self.head.path, start)
+        return self.head
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -88,9 +105,17 @@ class HallStore:
     def checkpoint_in_background(self, interval: float = 1.0) -> Checkpointer:
         """Move WAL checkpoints from the commits to a thread of their own (the hub does)."""
         self.conn.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
-        return Checkpointer(self.path, interval=interval).start()
+        head = self.head
+        return Checkpointer(
+            self.path, interval=interval, after=head.flush if head is not None else None
+        ).start()
 
     def close(self) -> None:
+        if self.head is not None:
+            try:
+                self.head.flush()
+            except OSError as exc:
+                log.warning("the log's head file was not written at close: %s", exc)
         self.conn.close()
 
     def __enter__(self) -> HallStore:
@@ -154,6 +179,7 @@ class HallStore:
             if idempotency_key is not None:
                 self._remember(idempotency_key, result, now)
             self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
+            self._reserve_numbers(committed)
             conn.execute("COMMIT")
         except Refused:
             raise
@@ -165,7 +191,22 @@ class HallStore:
             raise
         for e in committed:
             self.clock.observe(e.ts)
+        if any(isinstance(e.payload, ev.ClockRewound) for e in committed):
+            self.clock = HallClock(self._wall_clock, self.state.last_ts)
+        if self.head is not None and committed:
+            self.head.committed(self.state.last_seq, self.state.chain_head)
         return Outcome(result, tuple(committed))
+
+    def _reserve_numbers(self, events: list[ev.Event]) -> None:
+        """Before COMMIT: the numbers these events issue are reserved in the head file."""
+        if self.head is None:
+            return
+        issued = [e.payload for e in events if isinstance(e.payload, ev.TicketIssued)]
+        if issued:
+            serials: dict[str, int] = {}
+            for t in issued:
+                serials[t.prefix] = max(serials.get(t.prefix, 0), t.serial)
+            self.head.reserve(issued[-1].day, serials)
 
     def _remember(self, key: str, result: dict[str, Any], now: Reading) -> None:
         self.conn.execute(

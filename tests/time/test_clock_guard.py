@@ -124,8 +124,45 @@ def test_a_reboot_at_1970_with_a_day_open_stops_issuing_until_the_clock_is_set(
     cfg = folder / "config" / "county-hall.toml"
     with LocalHall(folder, clock=clock, config_path=cfg) as hall:
         _bus, kiosk = hall.connect("kiosk-1", "kiosk")
-        r = pytest.raises(CommandRefused, kiosk.run, c.IssueTicket("SB-001"))
+        with pytest.raises(CommandRefused) as r:
+            kiosk.run(c.IssueTicket("SB-001"))
         assert r.value.code == "clock_not_set"  # not a ticket "yesterday at 16:50"
         clock.t, clock.synced = at_local(date(2026, 11, 30), "09:00", TZ), True
         monday = kiosk.run(c.IssueTicket("SB-001"))
         assert (monday.number, monday.day) == ("A001", "2026-11-30")
+
+
+def test_a_hall_pushed_into_the_future_is_brought_back_by_the_technician(
+    tmp_path: Path,
+) -> None:
+    """NTP itself was wrong for a while (synchronised to a bad server): the hall moved a year
+    ahead. `hall clock rewind` (RewindClock) brings it back; nothing is numbered twice."""
+    from tests.core.test_rules import booking
+
+    clock = FixedClock(at("09:30"), synced=True)
+    with LocalHall(tmp_path, clock=clock) as hall:
+        _bus, kiosk = hall.connect("kiosk-1", "kiosk")
+        _sbus, sync = hall.connect("sync", "sync")
+        for _ in range(3):
+            kiosk.run(c.IssueTicket("SB-001"))
+        clock.t += 364 * 86400.0  # 52 weeks on, believed: NTP says so
+        ahead = kiosk.run(c.IssueTicket("SB-001"))
+        assert (ahead.number, ahead.day) == ("A001", "2027-11-26")
+        clock.t -= 364 * 86400.0  # the clock is right again …
+        clock.advance(60)
+        pushed = sync.run(booking("AP1", slot="10:00"))  # today's booking, 2026-11-27
+        assert (pushed.applied, pushed.reason) == (False, "day_closed")  # the broken state
+        store = hall.store  # … and the technician rewinds (the hub stopped: here, idle)
+        with hall.hub._lock:
+            out = store.execute(
+                c.RewindClock(to_ts=clock.t, serials={"A": 3}, issued={"SB-001": 3})
+            )
+        assert out.result["closed_day"] == "2027-11-26" and out.result["day"] == "2026-11-27"
+        assert sync.run(booking("AP1", slot="10:00")).applied  # the city's page, again
+        checked = kiosk.run(c.CheckIn(appointment_id="AP1"))
+        walk_in = kiosk.run(c.IssueTicket("SB-001"))
+        assert (checked.day, checked.number, walk_in.number) == ("2026-11-27", "A004", "A005")
+        events = store.events_since(0)
+        rewound = [e for e in events if e.type == "clock.rewound"]
+        assert len(rewound) == 1 and rewound[0].at.startswith("2026-11-27")
+        assert events[-1].at.startswith("2026-11-27")

@@ -57,6 +57,8 @@ _DECIDERS: dict[type, Callable[[HallState, Any, Reading], Decision]] = {
     c.ConfigureCounters: city.configure_counters,
     c.ReportDevice: city.report_device,
     c.CloseDay: day.close_day_cmd,
+    c.AcceptLoss: day.accept_loss,
+    c.RewindClock: day.rewind_clock,
 }
 
 

@@ -12,7 +12,7 @@ from hall.core.errors import Refused
 from hall.core.model import AppointmentStatus, TicketState
 from hall.core.rules import PrintFailure
 from hall.core.state import HallState
-from hall.core.timekeeping import Reading
+from hall.core.timekeeping import Reading, rfc3339
 
 
 def day_rollover(state: HallState, now: Reading) -> Decision | None:
@@ -118,4 +118,46 @@ def housekeep(state: HallState, cmd: c.Housekeep, now: Reading) -> Decision:
             d.add(ev.TicketCancelled(ticket_id=t.id, number=t.number, reason="print_unconfirmed"))
             voided.append(t.number)
     d.result = rs.ExpiredResult(voided=voided)
+    return d
+
+
+def accept_loss(state: HallState, cmd: c.AcceptLoss, now: Reading) -> Decision:
+    if cmd.through_seq <= state.last_seq:
+        raise Refused(
+            "nothing_lost", f"the log already reaches event {state.last_seq}", "nothing to do"
+        )
+    first = state.last_seq + 1
+    filler = ev.LogLost(first=first, last=cmd.through_seq, day=cmd.day, reserved=cmd.reserved)
+    return Decision([filler] * (cmd.through_seq - first + 1), rs.LossResult(first, cmd.through_seq))
+
+
+def rewind_clock(state: HallState, cmd: c.RewindClock, now: Reading) -> Decision:
+    if cmd.to_ts >= state.last_ts:
+        raise Refused(
+            "not_in_the_future",
+            f"the hall's time ({rfc3339(state.last_ts, state.tz)}) is not ahead of "
+            f"{rfc3339(cmd.to_ts, state.tz)}",
+            "nothing to rewind",
+        )
+    d = Decision()
+    closed = None
+    if state.open_day is not None and state.open_day > state.day_of(cmd.to_ts):
+        d = close_day(state, state.open_day, auto=False)
+        closed = state.open_day.isoformat()
+    d.add(
+        ev.ClockRewound(
+            from_at=rfc3339(state.last_ts, state.tz),
+            to_at=rfc3339(cmd.to_ts, state.tz),
+            to_ts=cmd.to_ts,
+            day=state.day_of(cmd.to_ts).isoformat(),
+            serials=dict(cmd.serials),
+            issued=dict(cmd.issued),
+        )
+    )
+    d.result = rs.RewindResult(
+        from_at=rfc3339(state.last_ts, state.tz),
+        to_at=rfc3339(cmd.to_ts, state.tz),
+        day=state.day_of(cmd.to_ts).isoformat(),
+        closed_day=closed,
+    )
     return d
