@@ -83,11 +83,34 @@ def _canon(value: Any, out: list[str]) -> None:
         raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+class _NotPlain(Exception):
+    """A float whose repr is not its ECMAScript form (an exponent): take the slow path."""
+
+
+def _plain(value: Any) -> Any:
+    """The value with integral floats as ints, so that the json module's own (fast) writer
+    gives the canonical form; _NotPlain for a float it would write otherwise."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not isinstance(value, bool):
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        if value.is_integer() or "e" in repr(value) or not math.isfinite(value):
+            raise _NotPlain
+    return value
+
+
 def canonical(value: Any) -> bytes:
     """The canonical JSON bytes of a JSON value (see the module's docstring)."""
-    out: list[str] = []
-    _canon(value, out)
-    return "".join(out).encode("utf-8")
+    try:
+        text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except _NotPlain:
+        out: list[str] = []
+        _canon(value, out)
+        text = "".join(out)
+    return text.encode("utf-8")
 
 
 def link(previous: str, event: dict[str, Any]) -> str:

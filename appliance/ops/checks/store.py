@@ -11,6 +11,8 @@ from typing import Any
 from appliance import config as hall_config
 from appliance.ops.checks.base import Context, Result, Status, check
 from hall.store import schema
+from hall.store.db import open_db
+from hall.store.integrity import chain_breaks, startup_check
 from hall.store.read import UNREADABLE, DeviceRow, HallReader, LogHead
 
 
@@ -186,9 +188,31 @@ def database(ctx: Context) -> list[Result]:
         details["last_event"] = datetime.fromtimestamp(head.last_ts, ctx.cfg.tz).isoformat(
             timespec="seconds"
         )
+    trust = [f for f in startup_check(path) if f.code != "read_only"]  # ownership: above
+    if not trust:  # the start-up check reads the chain's tail; the doctor reads all of it
+        conn = open_db(path, readonly=True)
+        try:
+            trust = chain_breaks(conn, limit=3)
+        finally:
+            conn.close()
+    if trust:
+        details["findings"] = [{"code": f.code, "seq": f.seq} for f in trust]
+        return [
+            Result(
+                "database",
+                "fail",
+                f"the hub will not serve it: {trust[0].message}",
+                '`hall audit verify` says more; docs/TECHNICIAN.md, "The 台账\'s integrity"',
+                details,
+            )
+        ]
     return [
         Result(
-            "database", "ok", f"intact, {details['events']} events, schema {version}", "", details
+            "database",
+            "ok",
+            f"intact, {details['events']} events, hash chain unbroken, schema {version}",
+            "",
+            details,
         )
     ]
 
