@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk import tokens
+from hall import tokens
 
 _CODE = re.compile(r"^[0-9]{6}$")
 _ID_LIKE = re.compile(r"^[0-9]{15,17}[0-9Xx]?$")

@@ -139,7 +139,7 @@ def capture(
     from PySide6.QtWidgets import QApplication
 
     from drivers.printer import SimulatedPrinter, get_profile
-    from kiosk import tokens
+    from hall import tokens
     from kiosk.checkin import Keys
     from kiosk.model import Screen
     from kiosk.settings import KioskSection

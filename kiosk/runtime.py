@@ -13,8 +13,7 @@ from pathlib import Path
 
 from drivers.input import InputConfig
 from drivers.printer import Deadlines, PrinterConfig
-from hall import __version__
-from kiosk import tokens
+from hall import __version__, tokens
 from kiosk.checkin import Keys
 from kiosk.guide import Guide
 from kiosk.model import ModelOptions

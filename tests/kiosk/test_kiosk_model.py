@@ -74,7 +74,7 @@ def make(clock: FixedClock, run: Any = None, **opts: Any) -> tuple[KioskModel, F
 def test_the_model_imports_no_qt() -> None:
     code = (
         "import sys, kiosk.model, kiosk.ticketing, kiosk.services, kiosk.navigation, "
-        "kiosk.journal, kiosk.tokens, kiosk.checkin, kiosk.guide, kiosk.runtime; "
+        "kiosk.journal, hall.tokens, kiosk.checkin, kiosk.guide, kiosk.runtime; "
         "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

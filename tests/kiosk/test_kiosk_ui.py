@@ -28,8 +28,8 @@ from drivers.input.simulator import SimulatedDevice, typed
 from drivers.printer import SimulatedPrinter
 from drivers.printer.decode import texts
 from drivers.speech import NullPlayer, make_engine
+from hall import tokens
 from hall.core.timekeeping import FixedClock
-from kiosk import tokens
 from kiosk.checkin import Keys
 from kiosk.guide import Guide
 from kiosk.model import Screen

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import tokens
+from hall import tokens
 from kiosk.checkin import CheckInRequest, Keys, Problem, classify, describe
 from tests.kiosk.conftest import HASH_KEY, at
 
