@@ -21,6 +21,7 @@ from typing import Any, Literal
 from hall.bus.base import BusBase
 from hall.bus.inproc import InProcBroker, InProcBus
 from hall.core.timekeeping import Clock
+from hall.devices import Device, DeviceRegistry
 from hall.hubapi.client import HallClient, presence
 from hall.store.store import HallStore
 from hub.service import Hub
@@ -77,6 +78,8 @@ class LocalHall:
             self._inproc = InProcBroker()
             self.broker = self._inproc
         self._buses: list[BusBase] = []
+        # Every role connected through `bus()` is a device the hub knows; pads serve all.
+        self.devices = DeviceRegistry([Device("tool-local", "tool")])
         self.hub_bus = self.bus("hub", "hub")
         self.hub = Hub(
             self.hub_bus,
@@ -84,6 +87,7 @@ class LocalHall:
             hall_name=self.cfg.hall.name,
             notice=self.cfg.hub.notice,
             masked_names=self.cfg.hub.masked_names,
+            devices=self.devices,
         )
         self.hub.start()
         self._stop = threading.Event()
@@ -100,7 +104,10 @@ class LocalHall:
         return int(self.broker.port) if self.transport == "mqtt" else None
 
     def bus(self, client_id: str, role: str, *, wait: float = 5.0) -> BusBase:
-        """A connected bus for a role, with its presence (birth and will)."""
+        """A connected bus for a role, with its presence (birth and will); the role is
+        registered as a device of the hall (a pad line serves every counter)."""
+        counters = frozenset(c.id for c in self.cfg.counters) if role == "pads" else frozenset()
+        self.devices.add(Device(client_id, role, counters))
         birth, will = presence(client_id, role)
         bus: BusBase
         if self._inproc is not None:

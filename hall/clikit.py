@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from hall.core.errors import Refused
+from hall.devices import HubTrust
 from hall.settings import ConfigError, HallCommon
 from hall.store.schema import SchemaError
 from hall.store.store import StoreError
@@ -52,6 +53,8 @@ class AppHooks:
 
     load: Callable[[str | Path], Any]
     parse: Callable[[dict[str, Any], Path], Any]
+    hub_trust: Callable[[Any], HubTrust]
+    """The hub box's device registry and the city's token key, from the composed config."""
 
 
 def hooks() -> AppHooks:

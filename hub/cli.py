@@ -9,6 +9,7 @@ from hall.clikit import (
     config_option,
     fail,
     handle_errors,
+    hooks,
     load_config,
     require_role,
 )
@@ -27,7 +28,7 @@ def command(config_path: str) -> None:
     cfg = load_config(config_path)
     require_role(cfg, "hub", config_path)
     try:
-        code = run_hub(cfg)
+        code = run_hub(cfg, trust=hooks().hub_trust(cfg))
     except LockError as exc:
         fail(str(exc), EXIT_STORE)
         return

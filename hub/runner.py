@@ -17,6 +17,7 @@ from typing import IO
 
 from hall import __version__
 from hall import sdnotify as notify
+from hall.devices import HubTrust
 from hall.hubapi import protocol as p
 from hall.hubapi.client import presence
 from hall.singleton import hold_lock
@@ -44,6 +45,7 @@ def lock_database(path: Path) -> IO[str]:
 def run_hub(
     cfg: HubConfig,
     *,
+    trust: HubTrust,
     stop: threading.Event | None = None,
     ready: threading.Event | None = None,
     client_id: str = "hub",
@@ -92,6 +94,8 @@ def run_hub(
                 hall_name=cfg.hall.name,
                 notice=cfg.hub.notice,
                 masked_names=cfg.hub.masked_names,
+                devices=trust.devices,
+                city_key=trust.city_key,
             )
             hub.start()
             if not bus.wait_connected(10):

@@ -17,6 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hall import tokens
 from hall.bus.interface import Bus, BusError, JsonObject, Message
 from hall.core import commands as c
 from hall.core import events as ev
@@ -31,16 +34,19 @@ from hall.core.views import (
     devices_view,
     masked_name,
 )
+from hall.devices import DeviceRegistry, RegistryError
 from hall.hubapi import protocol as p
 from hall.hubapi.messages import CallMessage
 from hall.hubapi.validate import problems
 from hall.store.checkpoint import Checkpointer
 from hall.store.store import HallStore
+from hub import authz
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REPLY_FIRST_S = 0.002
+DENIAL_RECORD_S = 60.0  # one access.denied event a minute per device, command and reason
 STATE_QOS = 0  # retained state; requests, replies and calls stay at QoS 1
 
 
@@ -57,6 +63,8 @@ class Hub:
         wall: Callable[[], float] = time.time,
         state_interval: float = 0.05,
         masked_names: bool = False,
+        devices: DeviceRegistry | None = None,
+        city_key: Ed25519PublicKey | None = None,
     ) -> None:
         self.bus = bus
         self.store = store
@@ -64,6 +72,9 @@ class Hub:
         self.notice = notice
         self._wall = wall
         self.masked_names = masked_names  # "张*" of appointment tickets with their calls
+        self.devices = devices if devices is not None else DeviceRegistry()  # who may ask
+        self.city_key = city_key  # the city's token key: the hub checks QR tokens itself
+        self._denials: dict[tuple[str, str, str], tuple[float, int]] = {}
         self.state_interval = state_interval  # bursts of commands: one publication per interval
         self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
         self._dirty = threading.Event()
@@ -109,7 +120,14 @@ class Hub:
 
     def tick(self) -> None:
         """Housekeeping between commands, as the core decides it (`housekeeping_due`): close
-        a finished business day, void tickets whose print was never confirmed."""
+        a finished business day, void tickets whose print was never confirmed; and read the
+        device registry again if a technician changed it."""
+        try:
+            if self.devices.reload_if_changed():
+                log.warning("device registry reloaded: %d devices", len(self.devices.all()))
+        except RegistryError as exc:
+            self.counts["registry_errors"] += 1
+            log.error("device registry not reloaded, the old one stays: %s", exc)
         with self._lock:
             if not housekeeping_due(self.store.state, self.store.now()):
                 return
@@ -126,26 +144,35 @@ class Hub:
     # --- requests -----------------------------------------------------------------------
 
     def _on_request(self, topic: str, payload: JsonObject) -> JsonObject:
-        name = topic[len(p.CMD_PREFIX) :]
-        if name not in p.COMMANDS:
+        where = p.parse_cmd_topic(topic)
+        if where is None or where[1] not in p.COMMANDS:
             self.counts["unknown_command"] += 1
-            log.warning("refused a request on an unknown command topic (%d chars)", len(name))
-            return p.error_reply(p.UNKNOWN_COMMAND, "系统不支持该操作", f"no command {name[:40]!r}")
+            log.warning("refused a request on an unknown command topic (%d chars)", len(topic))
+            return p.error_reply(p.UNKNOWN_COMMAND, "系统不支持该操作", "no such command topic")
+        device_id, name = where
         bad = problems("request", payload)
         if not bad and isinstance(payload.get("args"), dict):
             bad = [f"args/{x}" for x in problems(f"{name}_args", payload["args"])]
         if bad:
             self.counts["invalid_request"] += 1
-            log.warning("refused an invalid %s request: %s", name, "; ".join(bad))
+            log.warning(
+                "refused an invalid %s request from %s: %s", name, device_id, "; ".join(bad)
+            )
             return p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "; ".join(bad)[:400])
-        deadline = payload.get("deadline_ms")
-        if deadline is not None and self._wall() * 1000 > deadline + p.DEADLINE_SLACK_MS:
-            self.counts["deadline_passed"] += 1
-            return p.error_reply(p.DEADLINE_PASSED, "请求已超时，请重试", "the requester gave up")
+        args = dict(payload["args"])
+        denied = authz.check(self.devices.get(device_id), name, args, self.store.state)
+        if denied is not None:
+            return self._deny(device_id, name, denied)
+        if name == "check_in" and "token" in args:
+            verified = self._verify_token(args["token"])
+            if isinstance(verified, dict):  # the error reply
+                return verified
+            args["token"] = verified
+        payload = {**payload, "args": args}
         cmd = p.build_command(name, payload["args"])
         try:
             with self._lock:
-                out = self.store.execute(cmd, idempotency_key=payload["key"])
+                out = self.store.execute(cmd, idempotency_key=f"{device_id}:{payload['key']}")
         except Refused as r:
             self.counts["refused"] += 1
             reply = p.error_reply(r.code, r.message, r.hint)
@@ -162,6 +189,40 @@ class Hub:
         elif out.events:
             self._after(list(out.events))
         return p.ok_reply(dict(out.result), out.duplicate)
+
+    def _deny(self, device_id: str, name: str, denied: authz.Denied) -> JsonObject:
+        """Refuse, log who tried what, and record it (at most once a minute per kind)."""
+        self.counts["forbidden"] += 1
+        log.warning("refused %s from device %s: %s", name, device_id[:64], denied.reason)
+        key = (device_id[:64], name, denied.reason)
+        now = time.monotonic()
+        last, suppressed = self._denials.get(key, (-1e9, 0))
+        if now - last < DENIAL_RECORD_S:
+            self._denials[key] = (last, suppressed + 1)
+        else:
+            self._denials[key] = (now, 0)
+            try:
+                with self._lock:
+                    out = self.store.execute(c.RecordDenial(*key, count=suppressed + 1))
+                self._after(list(out.events))
+            except (Refused, sqlite3.Error, OSError) as exc:
+                log.error("the refusal of %s from %s was not recorded: %s", name, device_id, exc)
+        return p.error_reply(p.FORBIDDEN, denied.message, denied.reason)
+
+    def _verify_token(self, raw: object) -> dict[str, Any] | JsonObject:
+        """The claims of a signed QR token (the kiosk sends its text; the hub believes only
+        what it has checked itself), or the error reply."""
+        if not isinstance(raw, str):
+            return p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "args/token: the QR text")
+        if self.city_key is None:
+            return p.error_reply(
+                "token_unverifiable", "暂不能识别预约二维码", "请输入预约码或刷身份证签到"
+            )
+        try:
+            token = tokens.verify_token(raw, self.city_key, now=self.store.now().ts)
+        except tokens.TokenError as exc:
+            return p.error_reply(exc.code, exc.message, "请出示预约码或刷身份证")
+        return dict(token.claims)
 
     def _after(self, events: list[ev.Event]) -> None:
         # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a

@@ -14,6 +14,12 @@ class HubSection(StrictSection):
 
     notice: str = Field("", max_length=200, description="The hall's notice line on the displays")
     tick_seconds: float = Field(1.0, gt=0, le=60, description="Housekeeping interval")
+    devices: str = Field(
+        "devices.toml",
+        description="The registry of the hall's other boxes (kiosks, displays, pad lines, "
+        "technicians) that may use the hall bus, relative to the config; `hall device` "
+        "keeps it. This box's own roles need no entry",
+    )
     masked_names: bool = Field(
         False,
         description="Send the city's masked name (张*) of appointment tickets with their calls, "

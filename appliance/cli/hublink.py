@@ -1,7 +1,9 @@
 """How the technician's `hall queue …` reaches the hub: over the hall bus, like every role.
 
 The hub is the one writer of the queue's database. A shell command connects to the hall's
-Mosquitto (the config's [bus]) as a tool with a client id of its own (`tool-<user>-<pid>`),
+Mosquitto (the config's [bus]) as the technician's device: `tool-local` on the hub's box, or
+the identity in $HALL_DEVICE (a technician's own, enrolled with `hall device add`); the hub
+authorises it as a tool (hub/authz.py),
 sends its command with `HallClient` (an idempotency key, retried with the same key until the
 deadline: it never acts twice) and reads the board from the hub's retained state.
 
@@ -11,7 +13,6 @@ one line with exit status 5 (`EXIT_HUB`) and the queue is unchanged.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import threading
@@ -44,13 +45,11 @@ class HubDown(Exception):
 
 
 def tool_client_id() -> str:
-    """`tool-<user>-<pid>`: unique per process, so two shells never take over each other's
-    session on the broker."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = f"uid{os.getuid()}"
-    return f"tool-{re.sub(r'[^0-9A-Za-z_.-]', '_', user)[:32]}-{os.getpid()}"
+    """The technician's device id: $HALL_DEVICE, or `tool-local` (the hub box's own)."""
+    device = os.environ.get("HALL_DEVICE", "").strip() or "tool-local"
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", device):
+        raise HubDown(f"HALL_DEVICE={device!r} is not a device id (1-64 of A-Z a-z 0-9 _ . -)")
+    return device
 
 
 def not_running(what: str) -> str:

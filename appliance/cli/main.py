@@ -17,6 +17,7 @@ from appliance.cli.audit import audit_group
 from appliance.cli.clock import clock_group
 from appliance.cli.common import hold_database, load_config, open_reader, open_store
 from appliance.cli.queue import queue
+from appliance.devices import hub_trust
 from appliance.ops.cli import commands as ops_commands
 from counter_pad.cli import ROLE as PADS
 from display.cli import ROLE as DISPLAY
@@ -62,7 +63,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
     ctx.obj = HOOKS
 
 
-HOOKS = AppHooks(load=config.load, parse=config.parse)
+HOOKS = AppHooks(load=config.load, parse=config.parse, hub_trust=hub_trust)
 """The composed config, handed to the roles' commands through click's context."""
 
 cli.add_command(queue)

@@ -253,6 +253,18 @@ class RewindClock(Cmd[rs.RewindResult]):
     issued: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class RecordDenial(Cmd[rs.Nothing]):
+    """The hub records a refused request (hub/authz.py): who tried what, never personal data."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.Nothing
+
+    device: str
+    command: str
+    reason: str
+    count: int = 1
+
+
 Command = (
     IssueTicket
     | ConfirmPrinted
@@ -281,4 +293,5 @@ Command = (
     | CloseDay
     | AcceptLoss
     | RewindClock
+    | RecordDenial
 )

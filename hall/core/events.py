@@ -325,6 +325,19 @@ class ClockRewound(Payload):
     issued: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class AccessDenied(Payload):
+    """A device asked for what its role does not allow (hub/authz.py): who tried what.
+    `count`: refusals of the same kind since the last one recorded (the hub records at
+    most one a minute per device, command and reason)."""
+
+    TYPE: ClassVar[str] = "access.denied"
+    device: str
+    command: str
+    reason: str
+    count: int = 1
+
+
 PAYLOADS: tuple[type[Payload], ...] = (
     TicketIssued,
     TicketPrinted,
@@ -352,6 +365,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     CountersConfigured,
     LogLost,
     ClockRewound,
+    AccessDenied,
 )
 BY_TYPE: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOADS}
 ALL_TYPES = frozenset(BY_TYPE)

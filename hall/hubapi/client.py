@@ -94,10 +94,10 @@ class HallClient:
         deadline = time.monotonic() + budget
         payload = {
             "key": key,
-            "deadline_ms": int((time.time() + budget) * 1000),
+            "ttl_ms": int(budget * 1000),
             "args": args or {},
         }
-        topic = p.cmd_topic(name)
+        topic = p.cmd_topic(self.bus.client_id, name)
         why = "no attempt"
         attempt = 0
         while True:

@@ -3,8 +3,8 @@
 Written down for people in docs/hall-bus.asyncapi.yaml; the JSON Schemas every message is
 checked against are in `hall/hubapi/schema/hall-bus.schema.json`.
 
-- Commands are requests on `hall/v1/cmd/<name>` (MQTT 5 response topic + correlation data):
-  `{"key": "<idempotency key>", "deadline_ms": <epoch ms>, "args": {...}}`.
+- Commands are requests on `hall/v1/cmd/<device>/<name>` (MQTT 5 response topic + correlation data):
+  `{"key": "<idempotency key>", "ttl_ms": <how long the requester waits>, "args": {...}}`.
   The reply is `{"ok": true, "result": {...}, "duplicate": false}` or
   `{"ok": false, "error": {"code": ..., "message": <Chinese>, "hint": ...}}`.
 - State is retained: `hall/v1/state/board`, `hall/v1/state/counter/<id>`,
@@ -24,7 +24,7 @@ from hall.core.model import Priority
 
 PREFIX: Final = "hall/v1/"
 CMD_PREFIX: Final = PREFIX + "cmd/"
-CMD_PATTERN: Final = CMD_PREFIX + "+"
+CMD_PATTERN: Final = CMD_PREFIX + "+/+"  # hall/v1/cmd/<device>/<command>
 BOARD: Final = PREFIX + "state/board"
 CATALOG: Final = PREFIX + "state/catalog"
 ROLES: Final = PREFIX + "state/roles"
@@ -73,15 +73,23 @@ NAMES: Final = {cls: name for name, cls in COMMANDS.items()}
 # Error codes of the hub itself (the queue core's refusal codes travel as they are).
 INVALID_REQUEST: Final = "invalid_request"
 UNKNOWN_COMMAND: Final = "unknown_command"
-DEADLINE_PASSED: Final = "deadline_passed"
 HUB_FAULT: Final = "hub_fault"
-
-DEADLINE_SLACK_MS: Final = 2000
-"""Clock difference between boxes tolerated before a request counts as expired."""
+FORBIDDEN: Final = "forbidden"
 
 
-def cmd_topic(name: str) -> str:
-    return CMD_PREFIX + name
+def cmd_topic(device: str, name: str) -> str:
+    """Where `device` sends command `name`: the broker lets a device publish under its own
+    id only, so the hub knows who asks."""
+    return f"{CMD_PREFIX}{device}/{name}"
+
+
+def parse_cmd_topic(topic: str) -> tuple[str, str] | None:
+    """(device, command) of a command topic; None for anything else."""
+    rest = topic[len(CMD_PREFIX) :] if topic.startswith(CMD_PREFIX) else ""
+    device, sep, name = rest.partition("/")
+    if not sep or not device or not name or "/" in name:
+        return None
+    return device, name
 
 
 def counter_topic(counter_id: str) -> str:

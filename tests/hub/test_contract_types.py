@@ -168,7 +168,7 @@ def hall_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list[
     clock = FixedClock(at("09:30"))
     results: list[tuple[str, dict[str, Any]]] = []
     with LocalHall(tmp_path_factory.mktemp("hall"), clock=clock) as hall:
-        _bus, client = hall.connect("kiosk-1", "kiosk")
+        _bus, client = hall.connect("tool-1", "tool")  # the technician may do everything
 
         def run(cmd: c.Command) -> Any:
             name, args = protocol.command_args(cmd)

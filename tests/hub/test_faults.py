@@ -23,6 +23,7 @@ import pytest
 from appliance.local import sample_config_dir
 from hall.bus.broker import MosquittoBroker
 from hall.bus.mqtt import MqttBus
+from hall.devices import Device, dumps
 from hall.hubapi import protocol as p
 from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable, StateCache, presence
 from hall.store.store import connect
@@ -45,6 +46,9 @@ def hall_config(tmp_path: Path, port: int) -> Path:
     all_day_catalog(cfg.parent)
     text = cfg.read_text(encoding="utf-8").replace("port = 1883", f"port = {port}")
     cfg.write_text(text, encoding="utf-8")
+    # the load's kiosks are enrolled devices of the hall (hall/devices.py)
+    enrolled = [Device(f"kiosk-{i}", "kiosk") for i in range(3)]
+    (cfg.parent / "devices.toml").write_text(dumps(enrolled), encoding="utf-8")
     return cfg
 
 
@@ -139,12 +143,12 @@ def check_log(db: Path, roles: list[Role]) -> int:
 
 
 def wait_hub(port: int, timeout: float = 15.0) -> None:
-    bus = MqttBus("probe", port=port)
+    bus = MqttBus("tool-local", port=port)  # the technician on the hub's box
     try:
         assert bus.wait_connected(5)
         client = HallClient(bus, timeout=timeout)
         client.execute(
-            "report_device", {"device": "probe", "kind": "kiosk", "ok": True, "state": "ok"}
+            "report_device", {"device": "tool-local", "kind": "printer", "ok": True, "state": "ok"}
         )
     finally:
         bus.close()

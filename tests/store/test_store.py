@@ -38,10 +38,15 @@ def test_numbers_survive_restart_and_clock_jump(
     s2 = make_store(clock)
     assert s2.execute(c.IssueTicket("SB-001")).result["number"] == "A002"
     s2.close()
-    clock.t = 0.0  # and then with no clock at all
+    clock.t = 0.0  # and then with no clock at all: after a restart it cannot know the day
     s3 = make_store(clock)
-    r = s3.execute(c.IssueTicket("SB-001")).result
-    assert (r["number"], r["day"]) == ("A003", "2026-11-27")
+    with pytest.raises(Refused) as info:
+        s3.execute(c.IssueTicket("SB-001"))
+    assert info.value.code == "clock_not_set"
+    s3.close()
+    clock.t = at("10:00")  # set again: the open day goes on, numbers too
+    s4 = make_store(clock)
+    assert s4.execute(c.IssueTicket("SB-001")).result["number"] == "A003"
 
 
 def test_idempotency_key_acts_once(make_store: MakeStore, clock: FixedClock) -> None:

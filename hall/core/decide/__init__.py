@@ -59,6 +59,7 @@ _DECIDERS: dict[type, Callable[[HallState, Any, Reading], Decision]] = {
     c.CloseDay: day.close_day_cmd,
     c.AcceptLoss: day.accept_loss,
     c.RewindClock: day.rewind_clock,
+    c.RecordDenial: city.record_denial,
 }
 
 

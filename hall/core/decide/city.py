@@ -57,3 +57,9 @@ def report_device(state: HallState, cmd: c.ReportDevice, now: Reading) -> Decisi
     else:
         event = ev.DeviceFault(cmd.device, cmd.kind, False, cmd.state, cmd.detail)
     return Decision([event], rs.DeviceResult(cmd.device, True))
+
+
+def record_denial(state: HallState, cmd: c.RecordDenial, now: Reading) -> Decision:
+    return Decision(
+        [ev.AccessDenied(cmd.device[:64], cmd.command[:40], cmd.reason[:80], cmd.count)]
+    )
