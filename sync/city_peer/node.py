@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hall.mqttvalues import TlsFiles, Will
 from sync import wire
 from sync.city_peer.core import CityCore
 from sync.city_peer.pki import PLATFORM_CN
 from sync.city_peer.store import CityStore
-from sync.link import CityLink, LinkOptions, TlsFiles, Will
+from sync.link import CityLink, LinkOptions
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,11 @@ class CityPeer:
                 probe_topic="cityq/v1/peer/probe",
                 max_inflight=100,
                 stable_after=5.0,
-            ),
-            self.core.handle,
-            on_up=self._on_up,
-            on_down=self._up.clear,
+            )
         )
 
     def start(self) -> CityPeer:
-        self.link.start()
+        self.link.start(self.core.handle, on_up=self._on_up, on_down=self._up.clear)
         return self
 
     def wait_connected(self, timeout: float = 10.0) -> bool:

@@ -11,11 +11,12 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from hall.mqttvalues import TlsFiles
 from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki, make_pki
-from sync.link import CityLink, LinkOptions, TlsFiles
+from sync.link import CityLink, LinkOptions
 from tests.sync.citykit import HALL_ID, wait_until
 
 A, B = HALL_ID, "410402-XH01"
@@ -39,9 +40,8 @@ def link(
             subscriptions=subs,
             protocol=protocol,
             clean_start=True,
-        ),
-        lambda t, d, r: got.append(t),
-    ).start()
+        )
+    ).start(lambda t, d, r: got.append(t))
     wait_until(lambda: lk.connected)
     return lk
 

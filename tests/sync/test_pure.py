@@ -11,8 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hall import tomlwrite
+from hall.backoff import Backoff
 from sync import telemetry, wire
-from sync.backoff import Backoff
 
 ROOT = Path(__file__).resolve().parents[2]
 H = "410411-ZH01"
