@@ -199,6 +199,18 @@ def test_full_jitter_bounds_cap_and_reset() -> None:
     assert zero.next_delay() == 0.0
 
 
+def test_the_first_retry_after_a_connection_that_held_is_quick() -> None:
+    b = Backoff(1.0, 300.0, first=0.1, rand=lambda: 0.999999, stable_after=60.0)
+    for _ in range(5):
+        b.next_delay()
+    b.connected_for(120.0)  # held: dropped, then
+    assert b.next_delay() == pytest.approx(0.1, rel=1e-5)  # quick
+    assert b.next_delay() == pytest.approx(2.0, rel=1e-5)  # then backing off again
+    b.connected_for(1.0)  # a flapping broker: no quick retry
+    assert b.next_delay() == pytest.approx(4.0, rel=1e-5)
+    assert Backoff(1.0, 30.0, first=5.0).first == 1.0  # never slower than the base
+
+
 def test_full_jitter_spreads_a_crowd() -> None:
     import random
 
