@@ -100,10 +100,19 @@ class MqttLink:
         self._stopping = threading.Event()
         self._stop_by = 0.0
         self._poll = min(1.0, opts.keepalive / 20) if opts.probe_topic else 1.0
-        self._conn, self._acks = transport(self), AckTable()
+        # the connection and its acks, swapped as one (another thread may be publishing)
+        self._live: tuple[Transport, AckTable] = (transport(self), AckTable())
         self._thread = threading.Thread(
             target=self._run, name=f"mqtt-{opts.client_id}", daemon=True
         )
+
+    @property
+    def _conn(self) -> Transport:
+        return self._live[0]
+
+    @property
+    def _acks(self) -> AckTable:
+        return self._live[1]
 
     # --- public ---------------------------------------------------------------------------
 
@@ -132,7 +141,7 @@ class MqttLink:
     ) -> Ack:
         """Queue a message for the network thread; its `Ack` (the PUBACK). Raises
         `MqttUnavailable` when not connected (nothing queued) or when the library refuses."""
-        conn, acks = self._conn, self._acks
+        conn, acks = self._live
         if self.state != self.UP:
             raise MqttUnavailable(f"{self.opts.client_id}: not connected to the {self.opts.label}")
         mid = conn.publish(
@@ -156,7 +165,7 @@ class MqttLink:
             up = self.state == self.UP
         if not (up and patterns):
             return None
-        conn, acks = self._conn, self._acks
+        conn, acks = self._live
         mid = conn.unsubscribe(list(patterns))
         return None if mid is None else acks.expect(mid, Ack())
 
@@ -265,7 +274,7 @@ class MqttLink:
         self._since = self._clock()
         if self._attempts and not self.opts.keep_unacked:
             self._conn.close()
-            self._conn, self._acks = self._make(self), AckTable()
+            self._live = (self._make(self), AckTable())
         self._attempts += 1
         try:
             self._conn.connect()
@@ -340,6 +349,6 @@ class MqttLink:
             self._thread.join(timeout=self.opts.connect_timeout + 5)
 
     def _send_subscribe(self, pattern: str, qos: int, sub_id: int | None) -> Ack | None:
-        conn, acks = self._conn, self._acks
+        conn, acks = self._live
         mid = conn.subscribe(pattern, qos, sub_id)
         return None if mid is None else acks.expect(mid, Ack())

@@ -12,16 +12,19 @@ client (`hall.mqtt.MqttClient`) set up as contracts/city-cloud.md asks.
 - reconnects with exponential backoff and full jitter (`hall.backoff`);
 - a broker that stops answering is detected within the keepalive: after keepalive/2 without
   any packet from the broker an UNSUBSCRIBE probe is sent (the broker must answer it), and
-  after a keepalive of silence the connection is dropped (< 1.5× keepalive, as asked);
+  after a keepalive of silence the connection is dropped (< 1.5× keepalive, as asked) —
+  when the options carry a `probe_topic` (sync's and the peer's do);
 - TCP_NODELAY on the socket (Nagle adds 40–90 ms to each small round trip).
+`city_options()` gives those defaults; the handlers are given at `start()`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 from hall.backoff import Backoff
 from hall.mqtt import MqttClient
@@ -34,51 +37,27 @@ from hall.mqttvalues import (
     Will,
 )
 
-__all__ = ["CityLink", "LinkOptions", "TlsFiles", "Will"]
+__all__ = ["CityLink", "TlsFiles", "Will", "city_options"]
 
 
-@dataclass(frozen=True, slots=True)
-class LinkOptions:
-    host: str
-    port: int
-    client_id: str
-    tls: TlsFiles | None = None
-    protocol: str = "5"
-    keepalive: int = 30
-    session_expiry: int = 7 * 86400
-    clean_start: bool = False
-    connect_timeout: float = 10.0
-    reconnect_min: float = 1.0
-    reconnect_max: float = 300.0
-    will: Will | None = None
-    subscriptions: tuple[str, ...] = ()
-    probe_topic: str = ""
-    max_inflight: int = 32
-    nodelay: bool = True
-    stable_after: float = 60.0
-
-    def connect_options(self) -> ConnectOptions:
-        return ConnectOptions(
-            host=self.host,
-            port=self.port,
-            client_id=self.client_id,
-            protocol=self.protocol,
-            tls=self.tls,
-            keepalive=self.keepalive,
-            clean_start=self.clean_start,
-            session_expiry=self.session_expiry,
-            connect_timeout=self.connect_timeout,
-            will=self.will,
-            nodelay=self.nodelay,
-            max_inflight=self.max_inflight,
-            reconnect=Reconnect(
-                self.reconnect_min, self.reconnect_max, stable_after=self.stable_after
-            ),
-            manual_ack=True,
-            keep_unacked=False,
-            probe_topic=self.probe_topic,
-            label="city broker",
-        )
+def city_options(host: str, port: int, client_id: str, **fields: Any) -> ConnectOptions:
+    """`ConnectOptions` for a client of the city broker: a persistent session kept 7 days,
+    manual acks, a fresh paho client per connection, backoff from 1 s to 5 min; `fields`
+    are other `ConnectOptions` fields (tls, keepalive, will, probe_topic …)."""
+    city = ConnectOptions(
+        host,
+        port,
+        client_id,
+        keepalive=30,
+        clean_start=False,
+        session_expiry=7 * 86400,
+        max_inflight=32,
+        reconnect=Reconnect(1.0, 300.0, stable_after=60.0),
+        manual_ack=True,
+        keep_unacked=False,
+        label="city broker",
+    )
+    return dataclasses.replace(city, **fields)
 
 
 MessageHandler = Callable[[str, bytes, bool], None]
@@ -93,8 +72,9 @@ class CityLink:
 
     def __init__(
         self,
-        opts: LinkOptions,
+        opts: ConnectOptions,
         *,
+        subscriptions: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -103,14 +83,14 @@ class CityLink:
         self._on_up: Callable[[bool], None] | None = None
         self._on_down: Callable[[], None] | None = None
         self._client = MqttClient(
-            opts.connect_options(),
+            opts,
             self._deliver,
             on_up=self._up,
             on_down=self._down,
             clock=clock,
             rand=rand,
         )
-        for pattern in opts.subscriptions:
+        for pattern in subscriptions:
             self._client.subscribe(pattern, qos=1)
 
     @property

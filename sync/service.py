@@ -23,13 +23,13 @@ from typing import Any, Protocol
 from hall.bus.interface import Bus
 from hall.core.timekeeping import rfc3339
 from hall.hubapi.client import HallClient, StateCache, presence
-from hall.mqttvalues import TlsFiles, Will
+from hall.mqttvalues import ConnectOptions, Reconnect, TlsFiles, Will
 from sync import telemetry, wire
 from sync.cityconfig import ConfigValidator
 from sync.citymessages import CityMessages
 from sync.cityview import CityView
 from sync.inbound import CONFIG_REPORT, Applier, ApplierLoop
-from sync.link import CityLink, LinkOptions
+from sync.link import CityLink, city_options
 from sync.outbox import Outbox
 from sync.sender import EventSender, SenderLoop
 from sync.settings import CityLinkSettings, SyncConfig
@@ -48,24 +48,22 @@ class Loop(Protocol):
 
 def link_options(
     hall_id: str, s: CityLinkSettings, base: Path, *, will: Will, max_inflight: int
-) -> LinkOptions:
-    """The city link as [sync] and the contract ask (a hall's topics, its probe topic)."""
+) -> ConnectOptions:
+    """The city link as [sync] and the contract ask (the hall's client id, its probe topic)."""
     tls = None
     if s.tls:
         tls = TlsFiles(str(base / s.ca_file), str(base / s.cert_file), str(base / s.key_file))
-    return LinkOptions(
-        host=s.host,
-        port=s.port,
-        client_id=wire.client_id(hall_id),
+    return city_options(
+        s.host,
+        s.port,
+        wire.client_id(hall_id),
         tls=tls,
         protocol=s.protocol,
         keepalive=s.keepalive_s,
         session_expiry=s.session_expiry_s,
         connect_timeout=s.connect_timeout_s,
-        reconnect_min=s.reconnect_min_s,
-        reconnect_max=s.reconnect_max_s,
+        reconnect=Reconnect(s.reconnect_min_s, s.reconnect_max_s),
         will=will,
-        subscriptions=tuple(wire.hall_subscriptions(hall_id)),
         probe_topic=f"{wire.hall_prefix(hall_id)}/down/probe",
         max_inflight=max_inflight,
     )
@@ -95,7 +93,8 @@ class SyncService:
         # room for every event batch in flight, and for status, load, health and replies
         inflight = s.max_inflight_batches + 16
         self.link = CityLink(
-            link_options(hall_id, s, cfg.base, will=offline, max_inflight=inflight)
+            link_options(hall_id, s, cfg.base, will=offline, max_inflight=inflight),
+            subscriptions=tuple(wire.hall_subscriptions(hall_id)),
         )
         self.uplink = Uplink(self.link, hall_id, s, now=lambda: rfc3339(wall(), cfg.tz))
         self.sender = EventSender(hall_id, self.outbox, self.state, self.uplink.events, s)

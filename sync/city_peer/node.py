@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hall.mqttvalues import TlsFiles, Will
+from hall.mqttvalues import Reconnect, TlsFiles, Will
 from sync import wire
 from sync.city_peer.core import CityCore
 from sync.city_peer.pki import PLATFORM_CN
 from sync.city_peer.store import CityStore
-from sync.link import CityLink, LinkOptions
+from sync.link import CityLink, city_options
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +46,18 @@ class CityPeer:
         self.core = CityCore(self.store, self._publish, seed=seed)
         self._up = threading.Event()
         self.link = CityLink(
-            LinkOptions(
-                host=host,
-                port=port,
-                client_id=client_id,
+            city_options(
+                host,
+                port,
+                client_id,
                 tls=tls,
                 keepalive=keepalive,
-                reconnect_min=0.2,
-                reconnect_max=reconnect_max,
+                reconnect=Reconnect(0.2, reconnect_max, stable_after=5.0),
                 will=Will(wire.CLOUD_STATUS, wire.encode({"v": 1, "online": False})),
-                subscriptions=(wire.HALLS + "+/up/#",),
                 probe_topic="cityq/v1/peer/probe",
                 max_inflight=100,
-                stable_after=5.0,
-            )
+            ),
+            subscriptions=(wire.HALLS + "+/up/#",),
         )
 
     def start(self) -> CityPeer:

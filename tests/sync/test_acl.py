@@ -14,7 +14,7 @@ from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki, make_pki
-from sync.link import CityLink, LinkOptions
+from sync.link import CityLink, city_options
 from tests.sync.citykit import HALL_ID, wait_until
 
 A, B = HALL_ID, "410402-XH01"
@@ -30,15 +30,15 @@ def link(
 ) -> CityLink:
     ident = pki.client(cn)
     lk = CityLink(
-        LinkOptions(
-            host="localhost",
-            port=broker.port,
-            client_id=f"t-{cn}-{protocol}",
+        city_options(
+            "localhost",
+            broker.port,
+            f"t-{cn}-{protocol}",
             tls=TlsFiles(str(pki.ca), str(ident.cert), str(ident.key)),
-            subscriptions=subs,
             protocol=protocol,
             clean_start=True,
-        )
+        ),
+        subscriptions=subs,
     ).start(lambda t, d, r: got.append(t))
     wait_until(lambda: lk.connected)
     return lk

@@ -14,7 +14,7 @@ from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
-from sync.link import CityLink, LinkOptions
+from sync.link import CityLink, city_options
 from sync.service import SyncService
 from tests.sync.citykit import (
     DAY,
@@ -50,14 +50,10 @@ def city(pki: Pki, city_broker: CityBroker) -> Any:
     """A raw city client (the platform's certificate) that sends what a test wants."""
     got: list[tuple[str, bytes]] = []
     link = CityLink(
-        LinkOptions(
-            host="localhost",
-            port=city_broker.port,
-            client_id="evil-city",
-            tls=peer_tls(pki),
-            subscriptions=(wire.HALLS + "+/up/#",),
-            clean_start=True,
-        )
+        city_options(
+            "localhost", city_broker.port, "evil-city", tls=peer_tls(pki), clean_start=True
+        ),
+        subscriptions=(wire.HALLS + "+/up/#",),
     ).start(lambda t, d, r: got.append((t, d)))
     wait_until(lambda: link.connected)
     link.got = got  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
 from sync.cityview import NEARBY
-from sync.link import CityLink, LinkOptions
+from sync.link import CityLink, city_options
 from tests.sync.citykit import (
     DAY,
     HALL_ID,
@@ -173,10 +173,10 @@ def test_nearby_for_the_kiosk_from_directory_and_other_halls_load(
 ) -> None:
     ident = pki.client(OTHER)
     other = CityLink(
-        LinkOptions(
-            host="localhost",
-            port=city_broker.port,
-            client_id=wire.client_id(OTHER),
+        city_options(
+            "localhost",
+            city_broker.port,
+            wire.client_id(OTHER),
             tls=TlsFiles(str(pki.ca), str(ident.cert), str(ident.key)),
         )
     ).start(lambda t, d, r: None)
