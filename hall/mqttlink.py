@@ -99,6 +99,7 @@ class MqttLink:
         self._attempts = 0
         self._stopping = threading.Event()
         self._stop_by = 0.0
+        self._bye_sent = False  # DISCONNECT queued
         self._poll = min(1.0, opts.keepalive / 20) if opts.probe_topic else 1.0
         # the connection and its acks, swapped as one (another thread may be publishing)
         self._live: tuple[Transport, AckTable] = (transport(self), AckTable())
@@ -184,8 +185,7 @@ class MqttLink:
             self._goodbye(final, unsubscribe, timeout)
         self._stop_by = self._clock() + timeout
         self._stopping.set()
-        if self.state == self.UP:
-            self._conn.disconnect()
+        self._say_goodbye()
         if not on_thread:
             self._join()
 
@@ -245,10 +245,10 @@ class MqttLink:
     def _run(self) -> None:
         try:
             while True:
-                if self._stopping.is_set() and (
-                    self.state != self.UP or self._clock() > self._stop_by
-                ):
-                    break
+                if self._stopping.is_set():
+                    if self.state != self.UP or self._clock() > self._stop_by:
+                        break
+                    self._say_goodbye()  # connected while stopping
                 if self.state == self.DOWN:
                     if self._attempts and self._stopping.wait(self.backoff.next_delay()):
                         continue
@@ -343,6 +343,11 @@ class MqttLink:
         end = self._clock() + timeout
         for ack in acks:
             ack.wait(max(0.0, end - self._clock()))
+
+    def _say_goodbye(self) -> None:
+        if self.state == self.UP and not self._bye_sent:
+            self._bye_sent = True
+            self._conn.disconnect()
 
     def _join(self) -> None:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
