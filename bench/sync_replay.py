@@ -39,6 +39,8 @@ from appliance.local import LocalHall, sample_config_dir  # noqa: E402
 from hall import tomlwrite  # noqa: E402
 from hall.core import commands as c  # noqa: E402
 from hall.core.timekeeping import FixedClock  # noqa: E402
+from hall.mqtt import MqttClient  # noqa: E402
+from hall.mqttvalues import ConnectOptions, Received  # noqa: E402
 from hall.store.store import HallStore  # noqa: E402
 from sync import wire  # noqa: E402
 from sync.city_peer.broker import CityBroker  # noqa: E402
@@ -93,15 +95,18 @@ class AckWatch:
         self.target = 0
         self.done = threading.Event()
         self.status_at: float | None = None
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-spy")
-        self.client.on_message = self._on_message
-        self.client.on_socket_open = _nodelay
-        self.client.connect("127.0.0.1", port)
+        self.client = MqttClient(
+            ConnectOptions("127.0.0.1", port, "bench-spy", label="bench broker"),
+            self._on_message,
+        )
         self.client.subscribe(wire.down(HALL, "events-ack"), qos=1)
         self.client.subscribe(wire.up(HALL, "status"), qos=1)
-        self.client.loop_start()
+        self.client.start()
+        end = time.monotonic() + 5
+        while not self.client.connected and time.monotonic() < end:
+            time.sleep(0.01)
 
-    def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+    def _on_message(self, msg: Received) -> None:
         payload = json.loads(msg.payload) if msg.payload else {}
         if msg.topic.endswith("/up/status"):
             if payload.get("online") and not msg.retain:
@@ -117,8 +122,7 @@ class AckWatch:
         self.done.clear()
 
     def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
+        self.client.stop()
 
 
 def _nodelay(client: Any, userdata: Any, sock: Any) -> None:
@@ -132,7 +136,7 @@ def start_peer(db: Path, port: int) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "hall",
+            "appliance",
             "sync",
             "city-peer",
             "serve",
@@ -160,7 +164,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def floor(db: Path, port: int, watch: AckWatch, n: int) -> float:
-    """Publish every batch at once (pipelined) and wait for the city's ack of the last."""
+    """Publish every batch at once (pipelined) and wait for the city's ack of the last: bare
+    paho, no inflight limit, the floor any client on this machine can reach."""
     ob = Outbox(db)
     batches = []
     seq = 1

@@ -10,8 +10,6 @@ the hall keeps serving with its last good config; `config-reported` says why.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hall import tomlwrite
+from hall.files import write_atomic
 from hall.settings import ConfigError
 
 
@@ -56,26 +55,6 @@ def merged_config(path: Path, settings: dict[str, Any], managed: list[str]) -> d
     merged = dict(raw)
     merged.update(settings)
     return merged
-
-
-def write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dfd = os.open(str(path.parent), os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 ConfigValidator = Callable[[dict[str, Any], Path], object]
@@ -120,7 +99,7 @@ def apply_city_config(
     except OSError as exc:
         return ConfigOutcome(version, False, f"cannot write the config file: {exc.strerror}")
     try:
-        write_atomically(path, text)
+        write_atomic(path, text.encode("utf-8"))  # keeps the file's mode
     except OSError as exc:
         return ConfigOutcome(version, False, f"cannot write the config file: {exc.strerror}")
     return ConfigOutcome(version, True)

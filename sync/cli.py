@@ -161,8 +161,8 @@ def serve(
     """Run the city peer; commands on standard input (type `help`)."""
     from pathlib import Path
 
+    from hall.mqttvalues import TlsFiles
     from sync.city_peer.node import CityPeer
-    from sync.link import TlsFiles
 
     tls = None
     city_broker = None

@@ -10,6 +10,9 @@ keys (derived from the city message) make a replay act once.
 - catalog: the hub's `apply_catalog` (higher version, whole, or refused and kept as is).
 - config: `cityconfig.apply_city_config`, then `config-reported`.
 - command: `resend_events`; anything else is answered refused on `command-result`.
+
+What the applier says back to the city goes through `CityReplies` (`sync.uplink.Uplink`);
+a resend asks the event sender (`Resender`) to rewind. `ApplierLoop` runs it on a thread.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+import subprocess
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 from hall.hubapi.client import CommandRefused, HubUnreachable
 from sync import wire
 from sync.cityconfig import ConfigValidator, apply_city_config
+from sync.settings import InboundSettings
 from sync.state import InboxItem, SyncState
 
 log = logging.getLogger(__name__)
@@ -44,14 +49,20 @@ class HubPort(Protocol):
     ) -> dict[str, Any]: ...
 
 
-class Outbound(Protocol):
-    def request_sync(self, after: int, *, force: bool = False) -> None: ...
+class CityReplies(Protocol):
+    """What the applier sends to the city."""
 
-    def resend_events(self, from_seq: int) -> None: ...
+    def request_sync(self, after: int, *, force: bool = False) -> None: ...
 
     def command_result(self, result: dict[str, Any]) -> None: ...
 
     def config_reported(self, report: dict[str, Any]) -> None: ...
+
+
+class Resender(Protocol):
+    """The event sender, as the city's `resend_events` command uses it."""
+
+    def rewind_to(self, from_seq: int, why: str = ...) -> None: ...
 
 
 def digest(payload: Any) -> str:
@@ -69,23 +80,21 @@ class Applier:
         hall_id: str,
         state: SyncState,
         hub: HubPort,
-        out: Outbound,
+        out: CityReplies,
+        resender: Resender,
+        settings: InboundSettings,
         *,
         config_path: Path,
         validate_config: ConfigValidator,
-        managed_sections: list[str],
-        hub_timeout: float = 5.0,
-        on_config_applied: Callable[[int], None] | None = None,
     ) -> None:
         self.hall_id = hall_id
         self.state = state
         self.hub = hub
         self.out = out
+        self.resender = resender
+        self.s = settings
         self.config_path = config_path
         self.validate_config = validate_config
-        self.managed = managed_sections
-        self.hub_timeout = hub_timeout
-        self.on_config_applied = on_config_applied
 
     @property
     def cursor(self) -> int:
@@ -134,7 +143,7 @@ class Applier:
                     "apply_appointment",
                     {"change": ch},
                     key=appointment_key(self.hall_id, ch),
-                    timeout=self.hub_timeout,
+                    timeout=self.s.hub_timeout_s,
                 )
             except CommandRefused as r:
                 self.state.refuse("appointment", r.code, f"{ch['id']} v{ch['version']}: {r.hint}")
@@ -163,7 +172,7 @@ class Applier:
                 "apply_catalog",
                 {"version": version, "services": cat["services"]},
                 key=key,
-                timeout=self.hub_timeout,
+                timeout=self.s.hub_timeout_s,
             )
         except CommandRefused as r:
             self.state.refuse("catalog", r.code, f"version {version}")
@@ -182,7 +191,7 @@ class Applier:
         outcome = apply_city_config(
             self.config_path,
             item.payload,
-            managed=self.managed,
+            managed=list(self.s.managed_sections),
             current=current,
             validate=self.validate_config,
         )
@@ -199,8 +208,7 @@ class Applier:
         )
         if outcome.applied:
             log.warning("city config version %d written to %s", outcome.version, self.config_path)
-            if self.on_config_applied is not None:
-                self.on_config_applied(outcome.version)
+            self._reload(outcome.version)
         else:
             log.warning("city config version %d refused: %s", outcome.version, outcome.error)
         self.out.config_reported(report)
@@ -214,7 +222,7 @@ class Applier:
         if "id" in cmd:
             result["id"] = str(cmd["id"])
         if name == "resend_events" and isinstance(cmd.get("from_seq"), int):
-            self.out.resend_events(int(cmd["from_seq"]))
+            self.resender.rewind_to(int(cmd["from_seq"]), "resend_events")
         elif name == "resend_events":
             result.update(ok=False, error="resend_events needs from_seq (an integer >= 1)")
         else:
@@ -222,3 +230,41 @@ class Applier:
             self.state.count("commands_refused")
         self.state.finish_inbox(item.id, note="ok" if result["ok"] else "refused")
         self.out.command_result(result)
+
+    def _reload(self, version: int) -> None:
+        """Run the reload command after a city config was written (e.g. restart the hub)."""
+        cmd = list(self.s.reload_command)
+        if not cmd:
+            return
+        try:
+            subprocess.run(cmd, check=True, timeout=60, capture_output=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("reload command after config version %d failed: %s", version, exc)
+
+
+class ApplierLoop:
+    """The applier's thread: stored city messages applied one at a time, in arrival order.
+    `wake` is set when a message was stored; a hub that did not answer is asked again
+    within a second."""
+
+    name = "sync-applier"
+
+    def __init__(self, applier: Applier, stop: threading.Event) -> None:
+        self.applier = applier
+        self.wake = threading.Event()
+        self._stop = stop
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.applier.step():
+                    continue
+            except Exception:
+                log.exception("applying a city message failed; it stays stored")
+                self._stop.wait(2.0)
+                continue
+            if self.applier.state.pending_inbox():
+                self._stop.wait(1.0)  # the hub did not answer: try again shortly
+            else:
+                self.wake.wait(1.0)
+                self.wake.clear()

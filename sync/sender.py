@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sync.outbox import Batch, OutboxUnavailable
+from sync.settings import SenderSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,6 @@ class AckStore(Protocol):
     def add_rejected(self, items: list[dict[str, Any]]) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
-class SenderSettings:
-    batch_max_events: int = 500
-    batch_max_bytes: int = 256 * 1024
-    max_inflight: int = 8
-    backlog_inflight: int = 4  # fewer backlog batches ahead of a live one in the pipe
-    ack_timeout: float = 15.0
-    backlog_rate: int = 1000  # events per second, 0: no bound
-    gap_grace: float = 1.0
-    require_cloud_online: bool = True
-
-
 @dataclass(slots=True)
 class InFlight:
     first: int
@@ -82,6 +71,8 @@ class EventSender:
         settings: SenderSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
+        gap_grace: float = 1.0,
+        require_cloud_online: bool = True,
     ) -> None:
         self.hall_id = hall_id
         self.outbox = outbox
@@ -89,6 +80,8 @@ class EventSender:
         self._publish = publish
         self.s = settings
         self._clock = clock
+        self.gap_grace = gap_grace
+        self.require_cloud_online = require_cloud_online
         self._lock = threading.RLock()
         self.acked = store.acked
         self.connected = False
@@ -181,7 +174,7 @@ class EventSender:
         head = next((b for b in self.inflight if b.first == a + 1), None)
         if head is None or self.rewound_at == a:
             return
-        if self._clock() - head.sent_at >= self.s.gap_grace:
+        if self._clock() - head.sent_at >= self.gap_grace:
             self.stats["gap_replies"] += 1
             self._rewind(a + 1, "gap_reply")
 
@@ -197,7 +190,7 @@ class EventSender:
     def _check_timeouts(self, now: float) -> None:
         fresh: deque[InFlight] = deque()
         for b in self.inflight:
-            if now - b.sent_at < self.s.ack_timeout:
+            if now - b.sent_at < self.s.ack_timeout_s:
                 fresh.append(b)
             elif not b.ooo and b.first <= self.acked + 1:
                 self.stats["timeouts"] += 1
@@ -209,8 +202,8 @@ class EventSender:
         head = self.acked + 1
         if (
             head < self.live_next
-            and now - self._progress_at >= self.s.ack_timeout
-            and (self.cloud_online or not self.s.require_cloud_online)
+            and now - self._progress_at >= self.s.ack_timeout_s
+            and (self.cloud_online or not self.require_cloud_online)
             and not (self.next_seq <= head < self.live_floor)
             and not any(b.first <= head <= b.last for b in self.inflight)
         ):
@@ -245,9 +238,9 @@ class EventSender:
         return b
 
     def _backlog_room(self) -> bool:
-        if len(self.inflight) >= self.s.max_inflight:
+        if len(self.inflight) >= self.s.max_inflight_batches:
             return False
-        return sum(1 for b in self.inflight if b.backlog) < self.s.backlog_inflight
+        return sum(1 for b in self.inflight if b.backlog) < self.s.backlog_inflight_batches
 
     # --- the sender thread's step ---------------------------------------------------------
 
@@ -260,7 +253,7 @@ class EventSender:
             self._check_timeouts(now)
             top = self.outbox.max_seq()
             sent = False
-            while len(self.inflight) < self.s.max_inflight and self.live_next <= top:
+            while len(self.inflight) < self.s.max_inflight_batches and self.live_next <= top:
                 backlog = self.next_seq < self.live_floor
                 b = self._send(self.live_next, top, backlog, now)
                 if b is None:
@@ -269,7 +262,7 @@ class EventSender:
                 if not backlog:
                     self.next_seq = self.live_floor = self.live_next
                 sent = True
-            if self.s.require_cloud_online and not self.cloud_online:
+            if self.require_cloud_online and not self.cloud_online:
                 return sent
             self._refill(now)
             while self._backlog_room() and self.next_seq < self.live_floor:
@@ -308,3 +301,32 @@ class EventSender:
                 "cloud_online": self.cloud_online,
                 **self.stats,
             }
+
+
+class SenderLoop:
+    """The sender's thread: `pump()` until nothing more may go, then wait for the sender's
+    `wake` (an ack, a connect, the city online) or the poll interval (new events)."""
+
+    name = "sync-sender"
+
+    def __init__(self, sender: EventSender, settings: SenderSettings, stop: threading.Event):
+        self.sender = sender
+        self.s = settings
+        self.wake = sender.wake
+        self._stop = stop
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.sender.pump()
+            except OutboxUnavailable as exc:
+                log.warning("cannot read the hall's event log: %s", exc)
+                self._stop.wait(2.0)
+                continue
+            except Exception:
+                log.exception("the event sender failed; going on")
+                self._stop.wait(2.0)
+                continue
+            if not sent:
+                self.wake.wait(self.s.poll_interval_s)
+                self.wake.clear()

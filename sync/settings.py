@@ -1,4 +1,11 @@
-"""The [sync] section of the hall's config file (the city link)."""
+"""The [sync] section of the hall's config file (the city link).
+
+One flat section in the file; in code it is put together from one settings model per part
+of sync, so that each part receives the section typed as what it reads: the city link
+(`CityLinkSettings`), the event sender (`SenderSettings`), the city's messages to the hall
+(`InboundSettings`) and what the hall tells the city and its kiosks (`TelemetrySettings`).
+`SyncSection` is all of them: a part is handed `cfg.sync` itself, never a copy of fields.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +21,7 @@ MAX_BATCH_EVENTS = 500
 MAX_PAYLOAD = 256 * 1024
 
 
-class SyncSection(StrictSection):
-    id: str = Field(
-        "sync", pattern=r"^[A-Za-z0-9_.-]{1,32}$", description="Client id on the hall bus"
-    )
-    enabled: bool = Field(True, description="false: `hall sync` exits at once (no city link)")
+class CityLinkSettings(StrictSection):
     broker_url: str = Field(
         "mqtts://cityq.invalid:8883",
         description="The city broker: mqtts://host:port (TLS); mqtt:// only on loopback (tests)",
@@ -36,6 +39,41 @@ class SyncSection(StrictSection):
     connect_timeout_s: float = Field(10.0, gt=0, le=120, description="TCP + TLS + CONNACK")
     reconnect_min_s: float = Field(1.0, gt=0, le=60, description="Backoff base (full jitter)")
     reconnect_max_s: float = Field(300.0, gt=0, le=3600, description="Backoff cap (full jitter)")
+
+    @field_validator("broker_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("must look like mqtts://host:8883 (or mqtt://127.0.0.1:1883)")
+        if parts.scheme == "mqtt" and parts.hostname not in LOOPBACK:
+            raise ValueError("plain mqtt:// is allowed on loopback only; use mqtts://")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise ValueError("the port is not a number from 1 to 65535") from None
+        return v
+
+    @model_validator(mode="after")
+    def _backoff(self) -> CityLinkSettings:
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise ValueError("reconnect_max_s must be at least reconnect_min_s")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.broker_url).scheme == "mqtts"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.broker_url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.broker_url).port or (8883 if self.tls else 1883)
+
+
+class SenderSettings(StrictSection):
     backlog_rate: int = Field(
         1000, ge=0, le=1_000_000, description="Backlog events per second at most (0: no bound)"
     )
@@ -53,18 +91,12 @@ class SyncSection(StrictSection):
     poll_interval_s: float = Field(
         0.05, gt=0, le=5, description="How often the hall's event log is read for new events"
     )
+
+
+class InboundSettings(StrictSection):
     appointments_sync_timeout_s: float = Field(
         30.0, gt=0, le=600, description="Ask again when a sync answer does not close a gap"
     )
-    load_min_interval_s: float = Field(
-        10.0, ge=10, le=600, description="Live load: on change, at most this often (contract)"
-    )
-    health_interval_s: float = Field(60.0, ge=5, le=3600, description="Health: this often")
-    nearby_max_halls: int = Field(
-        30, ge=1, le=200, description="Halls in hall/v1/state/nearby (nearest first)"
-    )
-    nearby_max_km: float = Field(80.0, gt=0, le=2000, description="Farther halls are left out")
-    state_file: str = Field("sync.db", description="Sync's own SQLite, relative to this file")
     managed_sections: list[str] = Field(
         default_factory=lambda: ["queue", "hub"],
         description="Config sections the city may set through down/config",
@@ -75,20 +107,6 @@ class SyncSection(StrictSection):
     )
     hub_timeout_s: float = Field(5.0, gt=0, le=120, description="Per command to the hub")
 
-    @field_validator("broker_url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        parts = urlsplit(v)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError("must look like mqtts://host:8883 (or mqtt://127.0.0.1:1883)")
-        if parts.scheme == "mqtt" and parts.hostname not in LOOPBACK:
-            raise ValueError("plain mqtt:// is allowed on loopback only; use mqtts://")
-        try:
-            parts.port  # noqa: B018 - raises on a bad port
-        except ValueError:
-            raise ValueError("the port is not a number from 1 to 65535") from None
-        return v
-
     @field_validator("managed_sections")
     @classmethod
     def _managed(cls, v: list[str]) -> list[str]:
@@ -98,23 +116,24 @@ class SyncSection(StrictSection):
             raise ValueError(f"cannot be managed by the city: {bad} (allowed: {sorted(allowed)})")
         return v
 
-    @model_validator(mode="after")
-    def _backoff(self) -> SyncSection:
-        if self.reconnect_max_s < self.reconnect_min_s:
-            raise ValueError("reconnect_max_s must be at least reconnect_min_s")
-        return self
 
-    @property
-    def tls(self) -> bool:
-        return urlsplit(self.broker_url).scheme == "mqtts"
+class TelemetrySettings(StrictSection):
+    load_min_interval_s: float = Field(
+        10.0, ge=10, le=600, description="Live load: on change, at most this often (contract)"
+    )
+    health_interval_s: float = Field(60.0, ge=5, le=3600, description="Health: this often")
+    nearby_max_halls: int = Field(
+        30, ge=1, le=200, description="Halls in hall/v1/state/nearby (nearest first)"
+    )
+    nearby_max_km: float = Field(80.0, gt=0, le=2000, description="Farther halls are left out")
 
-    @property
-    def host(self) -> str:
-        return urlsplit(self.broker_url).hostname or ""
 
-    @property
-    def port(self) -> int:
-        return urlsplit(self.broker_url).port or (8883 if self.tls else 1883)
+class SyncSection(TelemetrySettings, InboundSettings, SenderSettings, CityLinkSettings):
+    id: str = Field(
+        "sync", pattern=r"^[A-Za-z0-9_.-]{1,32}$", description="Client id on the hall bus"
+    )
+    enabled: bool = Field(True, description="false: `hall sync` exits at once (no city link)")
+    state_file: str = Field("sync.db", description="Sync's own SQLite, relative to this file")
 
 
 class SyncConfig(HallCommon, Protocol):

@@ -43,12 +43,6 @@ DOWN: Final = {
 }
 
 
-def check_hall_id(hall_id: str) -> str:
-    if not HALL_ID.match(hall_id):
-        raise ValueError(f"invalid hall id {hall_id!r}: six digits, dash, 1–12 of A-Z0-9")
-    return hall_id
-
-
 def hall_prefix(hall_id: str) -> str:
     return f"{HALLS}{hall_id}"
 

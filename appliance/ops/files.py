@@ -1,35 +1,24 @@
 """Files written by the technician's commands: atomically, with their owner and mode.
 
-A file is written to a temporary name in its own folder with its final mode from the
-start (a key is never readable by others, not even for a moment), fsynced, given its
-owner, renamed over the old one and the folder fsynced: a power cut leaves the old file
-or the new one, never half of either.
+The writing is the library's (`hall.files`: temporary file with the final mode and owner,
+fsync, rename, fsync of the folder); here is who owns what provisioning writes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
-from dataclasses import dataclass
 from pathlib import Path
+
+from hall.files import Owner, chown, commit, discard, stage
+
+__all__ = ["Owner", "OwnerError", "commit", "discard", "ensure_dir", "resolve_owner", "stage"]
 
 SERVICE_USER = "hall"
 
 
 class OwnerError(ValueError):
     """The requested owner does not exist on this box."""
-
-
-@dataclass(frozen=True)
-class Owner:
-    name: str
-    uid: int
-    gid: int
-
-    @property
-    def is_current(self) -> bool:
-        return self.uid == os.geteuid()
 
 
 def resolve_owner(requested: str | None = None) -> Owner:
@@ -51,64 +40,8 @@ def resolve_owner(requested: str | None = None) -> Owner:
     return Owner(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 
-def _chown(fd_or_path: int | Path, owner: Owner | None) -> None:
-    if owner is None or (owner.is_current and os.geteuid() != 0):
-        return
-    if isinstance(fd_or_path, int):
-        os.fchown(fd_or_path, owner.uid, owner.gid)
-    else:
-        os.chown(fd_or_path, owner.uid, owner.gid)
-
-
 def ensure_dir(path: Path, mode: int, owner: Owner | None) -> None:
     """Create ``path`` (and parents) if missing; set its mode and owner."""
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, mode)
-    _chown(path, owner)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def stage(path: Path, data: bytes, mode: int, owner: Owner | None) -> Path:
-    """Write ``data`` to a temporary file beside ``path``; return its name (not renamed yet)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-    try:
-        os.fchmod(fd, mode)  # O_CREAT's mode is masked by the umask; this is not
-        _chown(fd, owner)
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    os.close(fd)
-    return tmp
-
-
-def commit(staged: list[tuple[Path, Path]]) -> None:
-    """Rename each staged (temporary, final) pair into place, then fsync their folders."""
-    for tmp, final in staged:
-        os.replace(tmp, final)
-    for folder in {final.parent for _tmp, final in staged}:
-        fsync_dir(folder)
-
-
-def discard(staged: list[tuple[Path, Path]]) -> None:
-    for tmp, _final in staged:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def write_atomic(path: Path, data: bytes, mode: int, owner: Owner | None = None) -> None:
-    commit([(stage(path, data, mode, owner), path)])
+    chown(path, owner)

@@ -1,7 +1,8 @@
 """The hall bus: one small interface (`Bus`), in-process and MQTT implementations.
 
-`hall.bus.mqtt` (paho) and `hall.bus.broker` (a private Mosquitto) are imported on demand so
-that code using the in-process bus never loads paho.
+`hall.bus.mqtt` (on `hall.mqtt`, the one module that imports paho) and `hall.bus.broker`
+(a private Mosquitto) are imported on demand so that code using the in-process bus never
+loads paho.
 """
 
 from hall.bus.interface import (

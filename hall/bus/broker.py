@@ -1,8 +1,11 @@
 """A private Mosquitto on a free loopback port, for tests, `hall demo` and benchmarks.
 
 On the appliance the Debian package's systemd unit runs the hall's Mosquitto; here the
-project writes its own configuration (loopback listener, anonymous, TCP_NODELAY on) into a
-directory and runs `mosquitto -c` on it.
+project writes its own configuration into a directory and runs `mosquitto -c` on it. The
+configuration is one value, `MosquittoConfig` (loopback listener, TCP_NODELAY on, anonymous
+by default; TLS with client certificates, an ACL file, a password file, persistence when
+asked), written by one function, `MosquittoConfig.text()`: the city's test broker
+(`sync.city_peer.broker`) is this broker with TLS and the contract's ACLs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -42,6 +46,69 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerTls:
+    """TLS on the listener; with `require_certificate` the client's certificate is checked
+    against `ca` and (`use_identity_as_username`) its CN becomes its username for the ACL."""
+
+    ca: Path
+    cert: Path
+    key: Path
+    require_certificate: bool = True
+    use_identity_as_username: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MosquittoConfig:
+    port: int
+    host: str = "127.0.0.1"
+    log_file: Path | None = None
+    nodelay: bool = True
+    persistence_dir: Path | None = None  # None: no persistence
+    autosave_interval: int = 1
+    anonymous: bool = True
+    tls: BrokerTls | None = None
+    acl_file: Path | None = None
+    password_file: Path | None = None
+    max_queued_messages: int | None = None  # Mosquitto's default: 1000 per client
+
+    def text(self) -> str:
+        on = {True: "true", False: "false"}
+        lines = [
+            f"user {pwd.getpwuid(os.getuid()).pw_name}",
+            "per_listener_settings false",
+            f"listener {self.port} {self.host}",
+            f"set_tcp_nodelay {on[self.nodelay]}",
+        ]
+        if self.log_file is not None:
+            lines.append(f"log_dest file {self.log_file}")
+        lines += [f"log_type {t}" for t in ("error", "warning", "notice", "information")]
+        lines.append("connection_messages true")
+        if self.max_queued_messages is not None:
+            lines.append(f"max_queued_messages {self.max_queued_messages}")
+        lines.append(f"persistence {on[self.persistence_dir is not None]}")
+        if self.persistence_dir is not None:
+            lines += [
+                f"persistence_location {self.persistence_dir}/",
+                f"autosave_interval {self.autosave_interval}",
+            ]
+        lines.append(f"allow_anonymous {on[self.anonymous]}")
+        if self.password_file is not None:
+            lines.append(f"password_file {self.password_file}")
+        if self.acl_file is not None:
+            lines.append(f"acl_file {self.acl_file}")
+        if self.tls is not None:
+            t = self.tls
+            lines += [
+                f"cafile {t.ca}",
+                f"certfile {t.cert}",
+                f"keyfile {t.key}",
+                f"require_certificate {on[t.require_certificate]}",
+                f"use_identity_as_username {on[t.use_identity_as_username]}",
+            ]
+        return "\n".join(lines) + "\n"
 
 
 class MosquittoBroker:
@@ -93,27 +160,22 @@ class MosquittoBroker:
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def config(self) -> MosquittoConfig:
+        """This broker's configuration; a subclass adds to it (`dataclasses.replace`)."""
+        return MosquittoConfig(
+            port=self.port,
+            host=self.host,
+            log_file=self.log_path,
+            nodelay=self.nodelay,
+            persistence_dir=self.directory / "data" if self.persistence else None,
+            autosave_interval=self.autosave_interval,
+        )
+
     def config_text(self) -> str:
-        data = self.directory / "data"
-        lines = [
-            f"user {pwd.getpwuid(os.getuid()).pw_name}",
-            f"listener {self.port} {self.host}",
-            "allow_anonymous true",
-            f"set_tcp_nodelay {'true' if self.nodelay else 'false'}",
-            f"log_dest file {self.log_path}",
-            "log_type error",
-            "log_type warning",
-            "log_type notice",
-            "log_type information",
-            "connection_messages true",
-            f"persistence {'true' if self.persistence else 'false'}",
-        ]
-        if self.persistence:
-            lines += [
-                f"persistence_location {data}/",
-                f"autosave_interval {self.autosave_interval}",
-            ]
-        return "\n".join(lines) + "\n"
+        return self.config().text()
+
+    def prepare(self) -> None:
+        """Write what the configuration refers to (ACL, password files) before a start."""
 
     def start(self) -> MosquittoBroker:
         if self.is_running:
@@ -121,6 +183,7 @@ class MosquittoBroker:
         self.directory.mkdir(parents=True, exist_ok=True)
         if self.persistence:
             (self.directory / "data").mkdir(exist_ok=True)
+        self.prepare()
         self.conf_path.write_text(self.config_text(), encoding="utf-8")
         with open(self.directory / "mosquitto.stderr", "ab") as err:
             self._proc = subprocess.Popen(

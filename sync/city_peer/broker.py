@@ -1,17 +1,16 @@
 """A city broker for tests and demos: Mosquitto with TLS, client certificates whose CN is the
 username (`use_identity_as_username`), and the contract's ACLs as patterns.
 
-Built on `hall.bus.broker.MosquittoBroker` (start/stop/kill/restart on a free loopback port);
-only the configuration differs. Without a `Pki` it is a plain loopback broker (benchmarks).
+It is `hall.bus.broker.MosquittoBroker` (start/stop/kill/restart on a free loopback port)
+with its configuration extended; without a `Pki` it is a plain loopback broker (benchmarks).
 """
 
 from __future__ import annotations
 
-import os
-import pwd
+from dataclasses import replace
 from pathlib import Path
 
-from hall.bus.broker import MosquittoBroker
+from hall.bus.broker import BrokerTls, MosquittoBroker, MosquittoConfig
 from sync.city_peer.pki import PLATFORM_CN, Pki
 
 ACL_TEXT = f"""# The city platform reads and writes everything under cityq/.
@@ -52,40 +51,17 @@ class CityBroker(MosquittoBroker):
     def acl_path(self) -> Path:
         return self.directory / "acl"
 
-    def config_text(self) -> str:
-        lines = [
-            f"user {pwd.getpwuid(os.getuid()).pw_name}",
-            "per_listener_settings false",
-            f"listener {self.port} {self.host}",
-            f"set_tcp_nodelay {'true' if self.nodelay else 'false'}",
-            f"log_dest file {self.log_path}",
-            "log_type error",
-            "log_type warning",
-            "log_type notice",
-            "log_type information",
-            "connection_messages true",
-            "max_queued_messages 10000",
-            f"persistence {'true' if self.persistence else 'false'}",
-        ]
-        if self.persistence:
-            data = self.directory / "data"
-            lines += [
-                f"persistence_location {data}/",
-                f"autosave_interval {self.autosave_interval}",
-            ]
+    def config(self) -> MosquittoConfig:
+        base = replace(super().config(), max_queued_messages=10000)
         if self.pki is None:
-            lines.append("allow_anonymous true")
-        else:
-            lines += [
-                "allow_anonymous false",
-                f"cafile {self.pki.ca}",
-                f"certfile {self.pki.server.cert}",
-                f"keyfile {self.pki.server.key}",
-                "require_certificate true",
-                "use_identity_as_username true",
-            ]
+            return base
+        return replace(
+            base,
+            anonymous=False,
+            tls=BrokerTls(self.pki.ca, self.pki.server.cert, self.pki.server.key),
+            acl_file=self.acl_path if self.acl else None,
+        )
+
+    def prepare(self) -> None:
         if self.acl:
-            self.directory.mkdir(parents=True, exist_ok=True)
             self.acl_path.write_text(ACL_TEXT, encoding="utf-8")
-            lines.append(f"acl_file {self.acl_path}")
-        return "\n".join(lines) + "\n"

@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hall.mqttvalues import Reconnect, TlsFiles, Will
 from sync import wire
 from sync.city_peer.core import CityCore
 from sync.city_peer.pki import PLATFORM_CN
 from sync.city_peer.store import CityStore
-from sync.link import CityLink, LinkOptions, TlsFiles, Will
+from sync.link import CityLink, city_options
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +46,22 @@ class CityPeer:
         self.core = CityCore(self.store, self._publish, seed=seed)
         self._up = threading.Event()
         self.link = CityLink(
-            LinkOptions(
-                host=host,
-                port=port,
-                client_id=client_id,
+            city_options(
+                host,
+                port,
+                client_id,
                 tls=tls,
                 keepalive=keepalive,
-                reconnect_min=0.2,
-                reconnect_max=reconnect_max,
+                reconnect=Reconnect(0.2, reconnect_max, stable_after=5.0),
                 will=Will(wire.CLOUD_STATUS, wire.encode({"v": 1, "online": False})),
-                subscriptions=(wire.HALLS + "+/up/#",),
                 probe_topic="cityq/v1/peer/probe",
                 max_inflight=100,
-                stable_after=5.0,
             ),
-            self.core.handle,
-            on_up=self._on_up,
-            on_down=self._up.clear,
+            subscriptions=(wire.HALLS + "+/up/#",),
         )
 
     def start(self) -> CityPeer:
-        self.link.start()
+        self.link.start(self.core.handle, on_up=self._on_up, on_down=self._up.clear)
         return self
 
     def wait_connected(self, timeout: float = 10.0) -> bool:

@@ -17,14 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-
 from hall.bus.base import BusBase
 from hall.bus.broker import MosquittoBroker
 from hall.bus.inproc import InProcBroker, InProcBus
 from hall.bus.interface import DEFAULT_MAX_PAYLOAD, LastMessage
 from hall.bus.mqtt import MqttBus
+from hall.mqtt import MqttClient
+from hall.mqttvalues import ConnectOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,12 +138,13 @@ class MqttEnv:
         return bus
 
     def inject(self, topic: str, data: bytes) -> None:
-        raw = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-        raw.connect("127.0.0.1", self.broker.port)
-        raw.loop_start()
-        raw.publish(topic, data, qos=1).wait_for_publish(3)
-        raw.disconnect()
-        raw.loop_stop()
+        raw = MqttClient(ConnectOptions("127.0.0.1", self.broker.port, "raw"), lambda m: None)
+        raw.start()
+        try:
+            wait_until(lambda: raw.connected)
+            assert raw.publish(topic, data, qos=1).wait(3), "no PUBACK"
+        finally:
+            raw.stop()
 
     def crash_client_with_will(self, client_id: str, will: LastMessage) -> None:
         assert will.payload == {"status": "offline"}, "the crasher sends this will"

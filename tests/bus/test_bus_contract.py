@@ -36,6 +36,22 @@ class Inbox:
         return [dict(m.payload) for m in self.messages if m.topic == topic]
 
 
+MARK = {"mark": "end of the test's messages"}
+
+
+def settle(pub: Any, marks: list[tuple[Inbox, str]]) -> None:
+    """Wait until everything `pub` sent so far has been delivered: it publishes a mark on each
+    topic after the test's messages; one publisher, one subscribing client, so once an inbox
+    has a mark, all that came before it is in too. The marks are then taken out. (A sleep
+    before "nothing else arrived" passes whatever arrives after it.)"""
+    for _inbox, topic in marks:
+        pub.publish(topic, MARK)
+    for inbox, _topic in marks:
+        wait_until(lambda inbox=inbox: any(m.payload == MARK for m in inbox.messages))
+    for inbox, _topic in marks:
+        inbox.messages = [m for m in inbox.messages if m.payload != MARK]
+
+
 def test_publish_subscribe_with_wildcards(env: BusEnv) -> None:
     pub, sub = env.make("pub"), env.make("sub")
     plus, hash_, exact = Inbox(), Inbox(), Inbox()
@@ -46,8 +62,10 @@ def test_publish_subscribe_with_wildcards(env: BusEnv) -> None:
     pub.publish("hall/v1/counter/3/extra/state", {"n": 2})
     pub.publish("hall/v1/board", {"n": 3, "text": "请 A012 号到 3 号窗口"})
     pub.publish("other/board", {"n": 4})
-    wait_until(lambda: len(hash_.messages) == 3 and exact.messages and plus.messages)
-    time.sleep(0.1)
+    settle(
+        pub,
+        [(plus, "hall/v1/counter/mark/state"), (hash_, "hall/v1/mark"), (exact, "hall/v1/board")],
+    )
     assert plus.topics() == ["hall/v1/counter/3/state"]
     assert hash_.topics() == [
         "hall/v1/counter/3/state",
@@ -66,9 +84,8 @@ def test_unsubscribe_stops_delivery(env: BusEnv) -> None:
     subscription.unsubscribe()
     subscription.unsubscribe()
     pub.publish("t/a", {"x": 1})
-    wait_until(lambda: kept.messages)
-    time.sleep(0.1)
-    assert gone.messages == []
+    settle(pub, [(kept, "t/b")])  # t/+ would have had it too
+    assert kept.topics() == ["t/a"] and gone.messages == []
 
 
 def test_retained_state_reaches_a_late_subscriber(env: BusEnv) -> None:
@@ -78,11 +95,13 @@ def test_retained_state_reaches_a_late_subscriber(env: BusEnv) -> None:
     pub.publish("hall/v1/counter/1", {"open": True}, retain=True)
     pub.publish("hall/v1/counter/2", {"open": False}, retain=True)
     pub.clear_retained("hall/v1/counter/2")
+    # The broker takes one client's packets in order: once it answered this subscription,
+    # it has stored every retained message above (a publish does not wait for that).
+    pub.subscribe("hall/v1/board", Inbox())
     late = env.make("display")
     inbox = Inbox()
     late.subscribe("hall/v1/#", inbox)
-    wait_until(lambda: len(inbox.messages) >= 2)
-    time.sleep(0.1)
+    settle(pub, [(inbox, "hall/v1/mark")])
     assert sorted(inbox.topics()) == ["hall/v1/board", "hall/v1/counter/1"]
     assert inbox.payloads("hall/v1/board") == [{"version": 2}]
     assert all(m.retained for m in inbox.messages)
@@ -137,7 +156,7 @@ def test_inline_serving_answers_in_order_and_other_handlers_still_queue(env: Bus
     wait_until(lambda: "sub" in threads)
     assert threads["sub"] == "hall-bus-hub"
     if env.name == "mqtt":
-        assert threads["serve"] != "hall-bus-hub"  # paho's network thread
+        assert threads["serve"] != "hall-bus-hub"  # the MQTT client's network thread
     else:
         assert threads["serve"] == "hall-bus-hub"
 
@@ -147,7 +166,7 @@ def test_request_times_out_clearly(env: BusEnv) -> None:
     started = time.monotonic()
     with pytest.raises(BusTimeout, match="hall/v1/cmd/issue"):
         kiosk.request("hall/v1/cmd/issue", {}, timeout=0.3)
-    assert 0.3 <= time.monotonic() - started < 1.5
+    assert time.monotonic() - started >= 0.3  # it waited its timeout (no upper wall limit)
     assert kiosk.stats["request_timeouts"] == 1
 
 
@@ -183,10 +202,8 @@ def test_a_handler_that_raises_is_counted_and_delivery_goes_on(
         pub.publish("t/1", {"n": 1})
         pub.publish("t/2", {"n": 2})
         wait_until(lambda: len(inbox.messages) == 2)
-        started = time.monotonic()
-        with pytest.raises(BusRemoteError):
+        with pytest.raises(BusRemoteError):  # answered at once: not a BusTimeout
             pub.request("cmd/fail", {}, timeout=5)
-        assert time.monotonic() - started < 1
     assert sub.stats["handler_errors"] == 3
     assert sum("boom" in r.exc_text for r in caplog.records if r.exc_text) == 2
     assert pub.request is not None and sub.is_connected
@@ -294,11 +311,11 @@ def test_reconnect_after_broker_restart(env: BusEnv) -> None:
 
 def test_pending_request_fails_fast_when_the_link_drops(env: BusEnv) -> None:
     hub, kiosk = env.make("hub"), env.make("kiosk")
-    entered = threading.Event()
+    entered, release = threading.Event(), threading.Event()
 
     def slow(topic: str, payload: dict[str, Any]) -> dict[str, Any]:
         entered.set()
-        time.sleep(1.0)
+        release.wait(10)
         return {}
 
     hub.serve("hall/v1/cmd", slow)
@@ -313,9 +330,12 @@ def test_pending_request_fails_fast_when_the_link_drops(env: BusEnv) -> None:
     asker = threading.Thread(target=ask)
     asker.start()
     assert entered.wait(3)
-    started = time.monotonic()
-    env.broker_down()
-    asker.join(5)
-    assert time.monotonic() - started < 0.8
-    assert len(outcome) == 1 and isinstance(outcome[0], BusUnavailable)
+    try:
+        env.broker_down()
+        asker.join(5)
+        # failed while the handler still held the request: on the loss, not at a timeout
+        assert not asker.is_alive() and not release.is_set()
+        assert len(outcome) == 1 and isinstance(outcome[0], BusUnavailable)
+    finally:
+        release.set()
     env.broker_up()

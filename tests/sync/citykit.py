@@ -15,10 +15,10 @@ from appliance import config as hall_config
 from appliance.local import LocalHall, sample_config_dir
 from hall import tomlwrite
 from hall.core.timekeeping import FixedClock, at_local
+from hall.mqttvalues import TlsFiles
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import PLATFORM_CN, Pki
-from sync.link import TlsFiles
 from sync.service import SyncService
 
 TZ = ZoneInfo("Asia/Shanghai")

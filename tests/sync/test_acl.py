@@ -3,19 +3,18 @@ forbidden subscription and delivers nothing; a forbidden publish looks successfu
 
 from __future__ import annotations
 
-import ssl
 import time
 from pathlib import Path
 
-import paho.mqtt.client as paho
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
+from hall.mqtt import try_connect
+from hall.mqttvalues import ConnectOptions, TlsFiles
 from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki, make_pki
-from sync.link import CityLink, LinkOptions, TlsFiles
+from sync.link import CityLink, city_options
 from tests.sync.citykit import HALL_ID, wait_until
 
 A, B = HALL_ID, "410402-XH01"
@@ -31,17 +30,16 @@ def link(
 ) -> CityLink:
     ident = pki.client(cn)
     lk = CityLink(
-        LinkOptions(
-            host="localhost",
-            port=broker.port,
-            client_id=f"t-{cn}-{protocol}",
+        city_options(
+            "localhost",
+            broker.port,
+            f"t-{cn}-{protocol}",
             tls=TlsFiles(str(pki.ca), str(ident.cert), str(ident.key)),
-            subscriptions=subs,
             protocol=protocol,
             clean_start=True,
         ),
-        lambda t, d, r: got.append(t),
-    ).start()
+        subscriptions=subs,
+    ).start(lambda t, d, r: got.append(t))
     wait_until(lambda: lk.connected)
     return lk
 
@@ -85,7 +83,12 @@ def test_a_hall_cannot_read_or_write_another_halls_topics(
         wait_until(lambda: wire.down(A, "appointments") in got_a)
         wait_until(lambda: wire.up(B, "load") in got_a)  # other halls' load: readable
         wait_until(lambda: wire.down(B, "appointments") in got_b)
-        time.sleep(0.5)
+        # A's mark, after its forged messages: what the broker let through of those reached
+        # b, a's own spy and the city peer before it (one publisher, in order).
+        mark = {"v": 1, "at": "2026-11-27T09:00:01+08:00", "open": True, "services": {}}
+        assert a.publish(wire.up(A, "load"), wire.encode(mark))
+        wait_until(lambda: wire.up(A, "load") in got_b and wire.up(A, "load") in got_a)
+        wait_until(lambda: peer.store.hall(A).get("load") == mark)
         assert all(not t.startswith(wire.hall_prefix(B) + "/down") for t in got_a)
         assert got_b.count(wire.down(B, "appointments")) == 1  # not A's forged page
         assert peer.store.event_count(B) == 0  # … and is dropped by the broker
@@ -110,37 +113,17 @@ def test_a_hall_reads_directory_and_cloud_status(
         a.stop()
 
 
-def raw_connect(broker: CityBroker, ctx: ssl.SSLContext) -> int:
-    c = paho.Client(CallbackAPIVersion.VERSION2, client_id="intruder", protocol=paho.MQTTv5)
-    c.tls_set_context(ctx)
-    try:
-        c.connect("localhost", broker.port, keepalive=5)
-    except (ssl.SSLError, OSError):
-        return -1
-    rc = -2
-    end = time.monotonic() + 3
-    while time.monotonic() < end:
-        if c.loop(0.1) != 0:
-            break
-        if c.is_connected():
-            rc = 0
-            break
-    c.disconnect()
-    return rc
+def connects(broker: CityBroker, tls: TlsFiles) -> bool:
+    """One attempt by an intruder's client; True only when the broker accepted it."""
+    return try_connect(ConnectOptions("localhost", broker.port, "intruder", tls=tls), 3).ok
 
 
 def test_no_certificate_or_a_foreign_ca_is_refused(
     pki: Pki, city_broker: CityBroker, tmp_path: Path
 ) -> None:
-    bare = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    bare.load_verify_locations(cafile=str(pki.ca))
-    assert raw_connect(city_broker, bare) != 0
+    assert not connects(city_broker, TlsFiles(str(pki.ca)))  # no client certificate
     other = make_pki(tmp_path / "other", clients=(A,))
-    forged = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    forged.load_verify_locations(cafile=str(pki.ca))
-    forged.load_cert_chain(str(other.client(A).cert), str(other.client(A).key))
-    assert raw_connect(city_broker, forged) != 0
-    good = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    good.load_verify_locations(cafile=str(pki.ca))
-    good.load_cert_chain(str(pki.client(A).cert), str(pki.client(A).key))
-    assert raw_connect(city_broker, good) == 0
+    forged = TlsFiles(str(pki.ca), str(other.client(A).cert), str(other.client(A).key))
+    assert not connects(city_broker, forged)  # the right CN from another CA
+    good = TlsFiles(str(pki.ca), str(pki.client(A).cert), str(pki.client(A).key))
+    assert connects(city_broker, good)

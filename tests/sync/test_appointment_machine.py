@@ -25,6 +25,7 @@ from sync.city_peer.core import CityCore
 from sync.city_peer.store import CityStore
 from sync.inbound import Applier
 from sync.outbox import Outbox
+from sync.settings import SyncSection
 from sync.state import SyncState
 from tests.sync.citykit import DAY, HALL_ID, hall_clock
 
@@ -44,9 +45,10 @@ class AppointmentRaces(RuleBasedStateMachine):
             self.state,
             self.client,
             self,
+            self,
+            SyncSection(managed_sections=[]),
             config_path=self.hall.config_path,
             validate_config=parse,
-            managed_sections=[],
         )
         self.city = CityCore(CityStore(self.tmp / "city.db"), self._city_out, seed=0)
         self.outbox = Outbox(self.hall.cfg.database_path)
@@ -67,7 +69,7 @@ class AppointmentRaces(RuleBasedStateMachine):
             (wire.up(HALL_ID, "appointments-sync"), wire.encode({"v": 1, "after": after}))
         )
 
-    def resend_events(self, from_seq: int) -> None: ...
+    def rewind_to(self, from_seq: int, why: str = "command") -> None: ...
 
     def command_result(self, result: dict[str, Any]) -> None: ...
 

@@ -14,7 +14,7 @@ from sync import wire
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
-from sync.link import CityLink, LinkOptions
+from sync.link import CityLink, city_options
 from sync.service import SyncService
 from tests.sync.citykit import (
     DAY,
@@ -50,16 +50,11 @@ def city(pki: Pki, city_broker: CityBroker) -> Any:
     """A raw city client (the platform's certificate) that sends what a test wants."""
     got: list[tuple[str, bytes]] = []
     link = CityLink(
-        LinkOptions(
-            host="localhost",
-            port=city_broker.port,
-            client_id="evil-city",
-            tls=peer_tls(pki),
-            subscriptions=(wire.HALLS + "+/up/#",),
-            clean_start=True,
+        city_options(
+            "localhost", city_broker.port, "evil-city", tls=peer_tls(pki), clean_start=True
         ),
-        lambda t, d, r: got.append((t, d)),
-    ).start()
+        subscriptions=(wire.HALLS + "+/up/#",),
+    ).start(lambda t, d, r: got.append((t, d)))
     wait_until(lambda: link.connected)
     link.got = got  # type: ignore[attr-defined]
     yield link
@@ -126,7 +121,7 @@ def test_invalid_oversized_and_foreign_messages_are_refused_and_counted(
         down(city, "command", wire.encode({"v": 1}))
         bad = {**change("AP9", 1), "date": "27/11/2026"}
         down(city, "appointments", page(2, bad, change("AP8", 1)))  # one bad change of two
-        sync._on_city_message(
+        sync.city.on_message(
             wire.down("410402-XH01", "appointments"), page(1, change("X", 1)), False
         )
         down(city, "appointments", page(3, change("AP7", 1)))  # the stream goes on

@@ -11,8 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from hall import tomlwrite
+from hall.backoff import Backoff
 from sync import telemetry, wire
-from sync.backoff import Backoff
 
 ROOT = Path(__file__).resolve().parents[2]
 H = "410411-ZH01"
@@ -197,6 +197,18 @@ def test_full_jitter_bounds_cap_and_reset() -> None:
     assert b.ceiling() == 1.0
     zero = Backoff(1.0, 30.0, rand=lambda: 0.0)
     assert zero.next_delay() == 0.0
+
+
+def test_the_first_retry_after_a_connection_that_held_is_quick() -> None:
+    b = Backoff(1.0, 300.0, first=0.1, rand=lambda: 0.999999, stable_after=60.0)
+    for _ in range(5):
+        b.next_delay()
+    b.connected_for(120.0)  # held: dropped, then
+    assert b.next_delay() == pytest.approx(0.1, rel=1e-5)  # quick
+    assert b.next_delay() == pytest.approx(2.0, rel=1e-5)  # then backing off again
+    b.connected_for(1.0)  # a flapping broker: no quick retry
+    assert b.next_delay() == pytest.approx(4.0, rel=1e-5)
+    assert Backoff(1.0, 30.0, first=5.0).first == 1.0  # never slower than the base
 
 
 def test_full_jitter_spreads_a_crowd() -> None:

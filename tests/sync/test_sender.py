@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.outbox import Batch, event_json
-from sync.sender import EventSender, SenderSettings
+from sync.sender import EventSender
+from sync.settings import SenderSettings
 
 HALL = "410411-ZH01"
 
@@ -70,7 +71,7 @@ class City:
 
 
 class Rig:
-    def __init__(self, n: int = 0, **settings: Any) -> None:
+    def __init__(self, n: int = 0, gap_grace: float = 1.0, **settings: Any) -> None:
         self.t = 100.0
         self.outbox = FakeOutbox(n)
         self.store = FakeStore()
@@ -83,6 +84,7 @@ class Rig:
             self._publish,
             SenderSettings(**{"backlog_rate": 0, **settings}),
             clock=lambda: self.t,
+            gap_grace=gap_grace,
         )
 
     def _publish(self, data: bytes) -> bool:
@@ -106,7 +108,7 @@ class Rig:
 
 
 def test_backlog_goes_in_batches_within_limits_and_is_done_only_on_ack() -> None:
-    rig = Rig(1234, batch_max_events=500, max_inflight=2)
+    rig = Rig(1234, batch_max_events=500, max_inflight_batches=2)
     rig.sender.on_cloud_status(True)
     rig.sender.on_connected()
     rig.sender.pump()
@@ -148,7 +150,7 @@ def test_live_lane_goes_ahead_of_the_backlog_and_the_lanes_merge() -> None:
 
 
 def test_backlog_rate_is_bounded() -> None:
-    rig = Rig(10_000, batch_max_events=500, backlog_rate=1000, max_inflight=64)
+    rig = Rig(10_000, batch_max_events=500, backlog_rate=1000, max_inflight_batches=64)
     rig.sender.on_cloud_status(True)
     rig.sender.on_connected()
     sent = 0
@@ -161,7 +163,7 @@ def test_backlog_rate_is_bounded() -> None:
 
 
 def test_a_lost_batch_is_sent_again_after_the_gap_reply() -> None:
-    rig = Rig(1000, batch_max_events=100, max_inflight=4, gap_grace=0.5)
+    rig = Rig(1000, batch_max_events=100, max_inflight_batches=4, gap_grace=0.5)
     rig.sender.on_cloud_status(True)
     rig.sender.on_connected()
     rig.sender.pump()
@@ -174,7 +176,7 @@ def test_a_lost_batch_is_sent_again_after_the_gap_reply() -> None:
 
 
 def test_a_lost_last_batch_is_sent_again_after_the_ack_timeout() -> None:
-    rig = Rig(150, batch_max_events=100, ack_timeout=5.0)
+    rig = Rig(150, batch_max_events=100, ack_timeout_s=5.0)
     rig.sender.on_cloud_status(True)
     rig.sender.on_connected()
     rig.sender.pump()
@@ -237,7 +239,7 @@ def test_rejected_events_are_kept_and_do_not_block() -> None:
 
 @pytest.mark.parametrize("dup_every", [1, 2, 3])
 def test_duplicated_acks_never_lose_events(dup_every: int) -> None:
-    rig = Rig(2000, batch_max_events=50, max_inflight=8, gap_grace=0.0)
+    rig = Rig(2000, batch_max_events=50, max_inflight_batches=8, gap_grace=0.0)
     rig.sender.on_cloud_status(True)
     rig.sender.on_connected()
     for i in range(500):
@@ -255,7 +257,7 @@ def test_duplicated_acks_never_lose_events(dup_every: int) -> None:
 
 
 def test_a_lost_live_batch_is_sent_again_after_the_lanes_merge() -> None:
-    rig = Rig(1000, batch_max_events=500, ack_timeout=5.0)
+    rig = Rig(1000, batch_max_events=500, ack_timeout_s=5.0)
     rig.sender.on_cloud_status(True)
     rig.sender.on_connected()
     rig.outbox.top = 1010  # live events while the backlog is out
@@ -283,9 +285,9 @@ def test_the_sender_always_gets_everything_acked_once_the_faults_stop(
     rig = Rig(
         700,
         batch_max_events=100,
-        max_inflight=4,
-        backlog_inflight=2,
-        ack_timeout=5.0,
+        max_inflight_batches=4,
+        backlog_inflight_batches=2,
+        ack_timeout_s=5.0,
         gap_grace=0.5,
         backlog_rate=300,
     )
