@@ -20,7 +20,7 @@ from sync import wire
 from sync.settings import TelemetrySettings
 from sync.state import SyncState
 
-NEARBY = p.PREFIX + "state/nearby"
+NEARBY = p.NEARBY
 """Retained on the hall bus: other halls, their services and load, for the kiosk."""
 
 

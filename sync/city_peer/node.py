@@ -37,10 +37,9 @@ class CityPeer:
         online: bool = True,
         directory: dict[str, Any] | None = None,
         seed: int | None = None,
-        synchronous: str = "FULL",
         reconnect_max: float = 2.0,
     ) -> None:
-        self.store = CityStore(db, synchronous=synchronous)
+        self.store = CityStore(db)
         self.online = online
         self.directory = directory
         self.core = CityCore(self.store, self._publish, seed=seed)
