@@ -87,13 +87,13 @@ def restarted(journal: Path, hall: LocalHall, port: int) -> Ticketing:
 
 def test_killed_while_the_printer_hangs_mid_ticket(mqtt_hall: LocalHall, tmp_path: Path) -> None:
     sim = SimulatedPrinter()
-    sim.faults.stall_after = 500  # the printer takes 500 bytes of the job, then hangs
+    sim.faults.stall_after = 300  # the printer takes 300 bytes of the job, then hangs
     journal = tmp_path / "kiosk" / "journal.json"
     with SimulatorServer(sim, port=0) as server:
         # The whole job fits in the socket buffers: the kiosk believes it "sent" it and
         # waits for the printer's answer when it is killed.
         run_and_kill(journal, mqtt_hall, server.port, until="sent")
-        assert sim.tickets() == [] and len(sim.received) == 500
+        assert sim.tickets() == [] and len(sim.received) == 300
         assert ticket_states(mqtt_hall) == {"A001": "printing"}
         sim.faults.stall_after = None  # the technician clears the jam; the kiosk restarts
         sim.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Callable
@@ -230,3 +231,74 @@ def test_a_failing_operation_never_leaves_the_screen_busy(clock: FixedClock) -> 
     assert m.router.busy
     m.op_failed(RuntimeError("bug"))
     assert not m.router.busy and m.screen is Screen.REFUSED
+
+
+def _polls(ops: FakeOps) -> int:
+    return sum(1 for c in ops.calls if c[0] == "printer_status")
+
+
+def test_the_printer_is_watched_only_while_idle(clock: FixedClock) -> None:
+    m, ops = make(clock, printer_poll_s=30)
+    m.tick()
+    assert _polls(ops) == 1 and m.printer.paused is None
+    m.tick()
+    clock.advance(29)
+    m.tick()
+    assert _polls(ops) == 1  # not before poll_seconds
+    m.tickets.pick_service("SB-001")  # a citizen at the kiosk: no status queries
+    clock.advance(20)
+    m.tick()
+    assert _polls(ops) == 1 and m.screen is Screen.PRIORITY
+    m.home()
+    ops.printer_state = PrinterState.PAPER_OUT
+    m.tick()
+    assert _polls(ops) == 2 and m.printer.paused == "paper_out"
+    m.tickets.pick_service("SB-001")  # 暂停取号: refused at once, no question, no ticket
+    assert m.screen is Screen.REFUSED and not [c for c in ops.calls if c[0] == "issue"]
+    notice = m.results.notice
+    assert notice is not None and notice.message == "打印机暂停服务（缺纸），请联系工作人员"
+    m.home()
+    ops.printer_state = PrinterState.OK
+    clock.advance(5)  # paused: asked again within seconds
+    m.tick()
+    assert _polls(ops) == 3 and m.printer.paused is None
+
+
+def test_issuing_teaches_the_watch(clock: FixedClock) -> None:
+    m, ops = make(clock, printer_poll_s=3600)
+    ops.outcome = PrinterDown("cover_open")
+    m.tickets.pick_service("SB-001")
+    m.tickets.pick_priority("normal")
+    assert m.printer.paused == "cover_open"
+    m.home()
+    m.checkin.open()
+    for k in "482913":
+        m.checkin.key(k)
+    m.checkin.submit()  # check-in prints too: refused while the printer is down
+    assert m.screen is Screen.REFUSED and ("check_in", {"code": "482913"}) not in ops.calls
+
+
+def test_the_screens_words(clock: FixedClock) -> None:
+    from kiosk import present
+    from kiosk.ticketing import PrintFailed
+
+    m, _ = make(clock)
+    first = present.ticket(m.router, dataclasses.replace(INFO, waiting_ahead=0, est_wait_min=0))
+    assert (first.ahead, first.wait) == ("前面没有人等候", "")
+    shown = present.ticket(m.router, INFO)
+    assert (shown.ahead, shown.wait) == ("前面还有 3 人等候", "预计等待约 9 分钟")
+    void = present.failed(m.router, PrintFailed(INFO, "paper_out", voided=True))
+    assert (void.title, void.number) == ("此号已作废", "作废号码：A007（不会叫到）")
+    kept = present.failed(m.router, PrintFailed(INFO, "paper_out", voided=False))
+    assert (kept.title, kept.number) == ("号票没有打印好", "A007")
+    assert present.nearby_status(m.router, m.hall, False) == "暂无其他网点的信息"
+
+
+def test_next_citizen_forgets_every_flow(clock: FixedClock) -> None:
+    m, _ = make(clock, idle_s=30)
+    m.tickets.pick_category("社会保障")
+    m.nearby.open("SB-001")
+    m.nearby.set_mode("fastest")
+    clock.advance(31)
+    m.tick()
+    assert (m.screen, m.tickets.category, m.nearby.mode) == (Screen.HOME, None, "best")

@@ -91,7 +91,7 @@ def test_cover_open_and_silent_printer(
 def test_stall_mid_ticket_voids(
     make_ticketing: MakeTicketing, hall: LocalHall, sim: SimulatedPrinter
 ) -> None:
-    sim.faults.stall_after = 400
+    sim.faults.stall_after = 300
     outcome = make_ticketing().issue("SB-001")
     assert isinstance(outcome, PrintFailed) and outcome.reason == "timeout" and outcome.voided
     assert ticket_states(hall) == {"A001": "cancelled"}
