@@ -117,12 +117,13 @@ GUIDANCE: dict[str, str] = {
     "nearby": "以下是附近可以办理的网点",
 }
 """What elder mode says on each screen (by kiosk.flow.router.Screen value)."""
+PAUSED = "暂停取号。打印机暂停服务，工作人员正在处理，请稍候，或到服务台咨询"
 
 
 def sentence_for(screen: str, outcome: Any, notice: Any, busy_key: str) -> Sentence | None:
     """The guidance for a screen: the ticket's number and wait, the refusal's words, or the
     screen's fixed sentence."""
-    from kiosk.ticketing import Issued, PrintFailed
+    from kiosk.outcomes import Issued, PrintFailed
 
     if screen == "ticket" and isinstance(outcome, Issued):
         tk = outcome.ticket

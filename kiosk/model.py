@@ -60,7 +60,9 @@ class KioskModel:
             self.hall,
             lambda: self.tickets.service.code if self.tickets.service else None,
         )
-        self.access = Accessibility(self.router, self.results, guide)
+        self.access = Accessibility(
+            self.router, self.results, guide, paused=lambda: self.printer.paused
+        )
         self.tech = Technician(self.router, ops, keys)
 
     @property

@@ -9,9 +9,9 @@ from datetime import datetime
 from kiosk import navigation
 from kiosk.flow.hall import HallState
 from kiosk.flow.router import Router
+from kiosk.outcomes import PrintFailed, TicketInfo, Void
 from kiosk.services import ServiceEntry
 from kiosk.texts import category_text, state_text
-from kiosk.ticketing import PrintFailed, TicketInfo, Void
 
 
 def service_name(r: Router, e: ServiceEntry) -> str:

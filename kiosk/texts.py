@@ -69,11 +69,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wait_unknown": ("预计等待：暂无估计", "Estimated wait: not known yet"),
     "watch_calls": (
         "请留意大厅叫号，过号请到服务台咨询",
-        "Please watch the calling display; if you miss your call, ask at the service desk",
+        "Watch the display. Missed your call? Ask at the service desk",
     ),
     "timing_early": (
         "预约签到成功，请在预约时段前后留意叫号",
-        "Checked in early: you will be called around your time slot",
+        "Checked in early: you are called near your time slot",
     ),
     "timing_on_time": ("预约签到成功，您将优先办理", "Checked in: you will be served first"),
     "timing_late": (

@@ -26,10 +26,21 @@ from drivers.printer import Printer, PrinterStatus, PrintResult, TicketPrint
 from hall.core.model import PRIORITY_LABELS, Priority
 from hall.hubapi.client import CommandRefused, HubUnreachable
 from kiosk.journal import Journal
+from kiosk.outcomes import (
+    Issued,
+    Outcome,
+    PrinterDown,
+    PrintFailed,
+    Refusal,
+    TicketInfo,
+    Unreachable,
+    Void,
+)
 
 log = logging.getLogger(__name__)
 
 SLOT_LABEL = "预约时段"  # the screen says the same (kiosk.texts "slot")
+RECENT_VOIDS = 10
 
 
 class HubPort(Protocol):
@@ -45,68 +56,6 @@ class HubPort(Protocol):
         key: str | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class TicketInfo:
-    """What the screen shows of an issued ticket (no personal data)."""
-
-    ticket_id: str
-    number: str
-    service: str
-    service_name: str
-    waiting_ahead: int
-    est_wait_min: int | None
-    priority: str
-    issued_at: float
-    qr_url: str  # "" when the hall has no ticket status page
-    timing: str | None = None  # check-in: early, on_time, late
-    slot: str | None = None  # check-in: "09:00-09:30"
-
-
-@dataclass(frozen=True)
-class Issued:
-    ticket: TicketInfo
-
-
-@dataclass(frozen=True)
-class PrintFailed:
-    ticket: TicketInfo
-    reason: str  # drivers.printer.FailureReason value
-    voided: bool  # False: kept for a reprint
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: str
-    message: str
-    hint: str = ""
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    """The hub did not answer. Nothing was issued to the citizen."""
-
-
-@dataclass(frozen=True)
-class PrinterDown:
-    state: str  # drivers.printer.PrinterState value
-
-
-Outcome = Issued | PrintFailed | Refusal | Unreachable | PrinterDown
-
-
-@dataclass(frozen=True)
-class Void:
-    """A number voided because its ticket did not print whole (for the technician screen;
-    the hub has it as ``ticket.cancelled``, and the printer's fault report names it)."""
-
-    number: str
-    reason: str
-    at: float
-
-
-RECENT_VOIDS = 10
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,26 @@ every screen (kiosk.guide); English for visitors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kiosk import guide as g
 from kiosk.flow.results import Results
 from kiosk.flow.router import Router, Screen
 
 
 class Accessibility:
-    def __init__(self, router: Router, results: Results, guide: g.Guide | None) -> None:
+    def __init__(
+        self,
+        router: Router,
+        results: Results,
+        guide: g.Guide | None,
+        paused: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        """``paused``: the printer's state while ticketing is paused (home says so aloud)."""
         self.r = router
         self.results = results
         self.guide = guide
+        self._paused = paused
         router.on_enter(self._entered)
 
     def toggle_elder(self) -> None:
@@ -37,6 +47,9 @@ class Accessibility:
         if self.guide is None or not self.r.elder:
             return
         res = self.results
+        if screen is Screen.HOME and self._paused() is not None:
+            self.say(g.phrase(g.PAUSED))
+            return
         sentence = g.sentence_for(screen.value, res.outcome, res.notice, self.r.busy_key)
         if sentence is not None:
             self.say(sentence)

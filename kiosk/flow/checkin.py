@@ -10,8 +10,8 @@ from kiosk.checkin import CheckInRequest, Keys, Problem, classify
 from kiosk.flow.printer import PrinterWatch
 from kiosk.flow.results import Results
 from kiosk.flow.router import Router, Screen
+from kiosk.outcomes import Outcome
 from kiosk.texts import refusal_text
-from kiosk.ticketing import Outcome
 
 CODE_LENGTH = 6
 

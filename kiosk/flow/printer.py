@@ -14,7 +14,7 @@ from typing import Protocol
 
 from drivers.printer import PrinterStatus
 from kiosk.flow.router import RESTING, Router
-from kiosk.ticketing import Issued, Outcome, PrinterDown, PrintFailed
+from kiosk.outcomes import Issued, Outcome, PrinterDown, PrintFailed
 
 PAUSED_POLL_S = 5.0
 DEVICE_FAULTS = ("paper_out", "cover_open", "offline", "error", "unknown", "timeout")

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.flow.router import Router, Screen
+from kiosk.outcomes import Issued, Outcome, PrinterDown, PrintFailed, Refusal, Unreachable
 from kiosk.texts import refusal_text, state_text
-from kiosk.ticketing import Issued, Outcome, PrinterDown, PrintFailed, Refusal, Unreachable
 
 log = logging.getLogger(__name__)
 

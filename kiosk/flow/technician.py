@@ -10,8 +10,8 @@ from typing import Any, Protocol
 from drivers.printer import PrinterStatus, PrintResult
 from kiosk.checkin import Keys, describe
 from kiosk.flow.router import RESTING, Router, Screen
+from kiosk.outcomes import Issued, Outcome, PrintFailed, Refusal, Void
 from kiosk.texts import state_text
-from kiosk.ticketing import Issued, Outcome, PrintFailed, Refusal, Void
 
 TAPS = 5
 TAP_WINDOW_S = 3.0

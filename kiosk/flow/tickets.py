@@ -9,9 +9,9 @@ from kiosk.flow.hall import HallState
 from kiosk.flow.printer import PrinterWatch
 from kiosk.flow.results import Results
 from kiosk.flow.router import Router, Screen
+from kiosk.outcomes import Outcome
 from kiosk.services import ServiceEntry
 from kiosk.texts import refusal_text
-from kiosk.ticketing import Outcome
 
 GREEN_CHANNEL = ("elderly", "disability", "pregnancy")
 QUERY_MAX = 20

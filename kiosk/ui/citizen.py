@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout,
 
 from kiosk import present
 from kiosk.model import KioskModel
+from kiosk.outcomes import Issued, PrintFailed
 from kiosk.services import hours_lines
-from kiosk.ticketing import Issued, PrintFailed
 from kiosk.ui.home import View
 from kiosk.ui.style import Look
 from kiosk.ui.widgets import Keypad, TextButton, button, label

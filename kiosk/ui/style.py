@@ -12,7 +12,7 @@ FONT = '"Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", sans-serif'
 BASE_PX = 24
 DESIGN = (1440, 1080)  # the narrowest landscape screen the layouts are made for (4:3)
 FIT_RANGE = (0.5, 2.0)
-NUMBER_SCALE_MAX = 1.25  # the ticket number is huge already: elder mode grows it less
+NUMBER_SCALE_MAX = 1.15  # the ticket number is huge already: elder mode grows it less
 
 
 def fit_for(width: int, height: int) -> float:

@@ -13,7 +13,7 @@ from hall.core.timekeeping import FixedClock
 from kiosk.checkin import Keys
 from kiosk.flow.router import ModelOptions, Screen
 from kiosk.model import KioskModel
-from kiosk.ticketing import Issued, PrinterDown, PrintFailed, Refusal, TicketInfo, Void
+from kiosk.outcomes import Issued, PrinterDown, PrintFailed, Refusal, TicketInfo, Void
 from tests.kiosk.conftest import TZ, at
 
 ROOT = Path(__file__).resolve().parents[2]

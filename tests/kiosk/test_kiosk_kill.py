@@ -24,7 +24,8 @@ from drivers.printer.decode import Cut
 from hall.core.timekeeping import FixedClock
 from hall.hubapi.client import HallClient
 from kiosk.journal import Journal
-from kiosk.ticketing import Issued, Ticketing
+from kiosk.outcomes import Issued
+from kiosk.ticketing import Ticketing
 from tests.kiosk.conftest import FAST, db_rows, options, ticket_states
 
 pytestmark = pytest.mark.timeout(90)

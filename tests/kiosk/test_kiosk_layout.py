@@ -1,6 +1,7 @@
 """Every kiosk screen, in the standard and the elder mode (and in English), at 1920×1080,
-1366×768, 1280×1024 and standing 1080×1920: every widget inside the window and its parent,
-no text cut off, no line broken inside a word. A screenshot of each is saved.
+1366×768, 1280×1024, standing 1080×1920 and in the desktop demo's 1080×800 window: every
+widget inside the window and its parent, no text cut off, no line broken inside a word, the
+category tabs whole. A screenshot of each is saved (KIOSK_SHOTS=folder keeps them).
 
 Measured with QFontMetrics against each widget's rect (tests/kiosk/layout.py).
 """
@@ -26,7 +27,7 @@ from tests.kiosk.layout import breaks_ok, problems
 from tests.kiosk.screens import SCREENS, StandIn, make_model, reset
 
 pytestmark = pytest.mark.timeout(240)
-SIZES = [(1920, 1080), (1366, 768), (1280, 1024), (1080, 1920)]
+SIZES = [(1920, 1080), (1366, 768), (1280, 1024), (1080, 1920), (1080, 800)]  # (desktop demo)
 SHOTS = os.environ.get("KIOSK_SHOTS")  # a folder to keep the screenshots in
 
 

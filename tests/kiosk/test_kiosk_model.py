@@ -14,7 +14,7 @@ from drivers.printer import PrinterState, PrinterStatus
 from hall.core.timekeeping import FixedClock
 from kiosk.checkin import Keys
 from kiosk.model import KioskModel, ModelOptions, Screen
-from kiosk.ticketing import Issued, PrinterDown, Refusal, TicketInfo, Unreachable
+from kiosk.outcomes import Issued, PrinterDown, Refusal, TicketInfo, Unreachable
 from tests.kiosk.conftest import TZ, at
 from tests.kiosk.test_kiosk_pure import BOARD, CATALOG
 
@@ -280,7 +280,7 @@ def test_issuing_teaches_the_watch(clock: FixedClock) -> None:
 
 def test_the_screens_words(clock: FixedClock) -> None:
     from kiosk import present
-    from kiosk.ticketing import PrintFailed
+    from kiosk.outcomes import PrintFailed
 
     m, _ = make(clock)
     first = present.ticket(m.router, dataclasses.replace(INFO, waiting_ahead=0, est_wait_min=0))

@@ -12,7 +12,7 @@ from drivers.printer import SimulatedPrinter
 from drivers.printer.decode import QrCode, texts
 from hall.core.timekeeping import FixedClock
 from kiosk.journal import Journal
-from kiosk.ticketing import Issued, PrinterDown, PrintFailed, Refusal, Unreachable
+from kiosk.outcomes import Issued, PrinterDown, PrintFailed, Refusal, Unreachable
 from tests.kiosk.conftest import (
     HALL_NAME,
     MakeTicketing,

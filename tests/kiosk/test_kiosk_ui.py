@@ -94,6 +94,15 @@ class Screen_:
         buttons = [b.text() for b in self.k.window.findChildren(QPushButton) if b.isVisible()]
         return "\n".join(self.labels() + buttons)
 
+    def technician_login(self, pin: str = "2468") -> None:
+        """Five taps on the hall's name, the PIN, OK: the technician's screen."""
+        for _ in range(5):
+            self.click("title")
+        for digit in pin:
+            self.click(f"pin-{digit}")
+        self.click("pin-ok")
+        self.wait_for(Screen.TECH)
+
     def shot(self, name: str) -> Path:
         path = self.shots / f"{name}.png"
         self.k.window.grab().save(str(path))
@@ -600,12 +609,7 @@ def test_reprint_mode_from_the_technician_screen(
     sim.faults.paper_out = False
     sim.faults.paper_out_after = None
     s.click("home")
-    for _ in range(5):
-        s.click("title")
-    for digit in "2468":
-        s.click(f"pin-{digit}")
-    s.click("pin-ok")
-    s.wait_for(Screen.TECH)
+    s.technician_login()
     s.qtbot.waitUntil(lambda: "补打 A001" in s.shown())
     s.click("tech-reprint-A001")
     s.qtbot.waitUntil(lambda: "A001 已补打" in s.labels())
@@ -702,12 +706,7 @@ def test_a_failed_print_says_void_first_aloud_and_staff_see_it(
     assert seen.status == "warn" and "kiosk-1.printer timeout" in seen.summary
     sim.faults.stall_after = None
     s.click("home")
-    for _ in range(5):
-        s.click("title")
-    for digit in "2468":
-        s.click(f"pin-{digit}")
-    s.click("pin-ok")
-    s.wait_for(Screen.TECH)
+    s.technician_login()
     assert any(t.startswith("最近作废：A001（超时，") for t in s.labels())
 
 
