@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from hall.bus.base import BusBase
 from hall.bus.inproc import InProcBroker, InProcBus
 from hall.core.timekeeping import Clock
@@ -49,6 +51,7 @@ class LocalHall:
         clock: Clock | None = None,
         config_path: Path | None = None,
         tick_seconds: float | None = None,
+        city: Ed25519PrivateKey | None = None,
     ) -> None:
         from appliance import config
         from hall.system import SystemClock
@@ -78,6 +81,8 @@ class LocalHall:
             self._inproc = InProcBroker()
             self.broker = self._inproc
         self._buses: list[BusBase] = []
+        # The simulated city's token key: the hub checks QR tokens signed with it.
+        self.city = city or Ed25519PrivateKey.generate()
         # Every role connected through `bus()` is a device the hub knows; pads serve all.
         self.devices = DeviceRegistry([Device("tool-local", "tool")])
         self.hub_bus = self.bus("hub", "hub")
@@ -88,6 +93,7 @@ class LocalHall:
             notice=self.cfg.hub.notice,
             masked_names=self.cfg.hub.masked_names,
             devices=self.devices,
+            city_key=self.city.public_key(),
         )
         self.hub.start()
         self._stop = threading.Event()

@@ -91,7 +91,7 @@ def child(config: str, tickets: int, out: str) -> None:
         wait(lambda: bool(visible(name)), 2.0)  # new tiles are shown from the event loop
         QTest.mouseClick(visible(name)[0], Qt.MouseButton.LeftButton)
 
-    wait(lambda: model.link_up and bool(model.entries))
+    wait(lambda: model.hall.link_up and bool(model.hall.entries))
     touches: list[float] = []
     screens: list[float] = []
     for i in range(tickets):
@@ -103,7 +103,7 @@ def child(config: str, tickets: int, out: str) -> None:
         wait(lambda: model.screen in (Screen.TICKET, Screen.FAILED, Screen.REFUSED))
         screens.append(time.monotonic() - t0)
         if model.screen is not Screen.TICKET:
-            raise SystemExit(f"ticket {i}: {model.screen} {model.notice}")
+            raise SystemExit(f"ticket {i}: {model.screen} {model.results.notice}")
         touches.append(t0)
         click("home")
         wait(lambda: model.screen is Screen.HOME)

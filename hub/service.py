@@ -164,10 +164,10 @@ class Hub:
         if denied is not None:
             return self._deny(device_id, name, denied)
         if name == "check_in" and "token" in args:
-            verified = self._verify_token(args["token"])
-            if isinstance(verified, dict):  # the error reply
-                return verified
-            args["token"] = verified
+            claims, refusal = self._verify_token(args["token"])
+            if refusal is not None:
+                return refusal
+            args["token"] = claims
         payload = {**payload, "args": args}
         cmd = p.build_command(name, payload["args"])
         try:
@@ -209,20 +209,20 @@ class Hub:
                 log.error("the refusal of %s from %s was not recorded: %s", name, device_id, exc)
         return p.error_reply(p.FORBIDDEN, denied.message, denied.reason)
 
-    def _verify_token(self, raw: object) -> dict[str, Any] | JsonObject:
+    def _verify_token(self, raw: object) -> tuple[dict[str, Any], JsonObject | None]:
         """The claims of a signed QR token (the kiosk sends its text; the hub believes only
         what it has checked itself), or the error reply."""
         if not isinstance(raw, str):
-            return p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "args/token: the QR text")
+            return {}, p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "args/token: QR text")
         if self.city_key is None:
-            return p.error_reply(
+            return {}, p.error_reply(
                 "token_unverifiable", "暂不能识别预约二维码", "请输入预约码或刷身份证签到"
             )
         try:
             token = tokens.verify_token(raw, self.city_key, now=self.store.now().ts)
         except tokens.TokenError as exc:
-            return p.error_reply(exc.code, exc.message, "请出示预约码或刷身份证")
-        return dict(token.claims)
+            return {}, p.error_reply(exc.code, exc.message, "请出示预约码或刷身份证")
+        return dict(token.claims), None
 
     def _after(self, events: list[ev.Event]) -> None:
         # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a

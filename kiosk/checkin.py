@@ -49,11 +49,12 @@ def classify(text: str, keys: Keys, *, now: float) -> CheckInRequest | Problem:
     if tokens.looks_like_token(line):
         if keys.public_key is None:
             return Problem("no_token_key")
-        try:
-            token = tokens.verify_token(line, keys.public_key, now=now)
+        try:  # checked here too, to say at once what is wrong with a bad scan
+            tokens.verify_token(line, keys.public_key, now=now)
         except tokens.TokenError as exc:
             return Problem("token", exc.code, exc.message)
-        return CheckInRequest("token", {"token": token.claims})
+        # The hub believes only what it checks itself: it gets the signed text, not claims.
+        return CheckInRequest("token", {"token": line})
     if tokens.is_identity_number(line):
         if not keys.hash_key:
             return Problem("no_identity_key")

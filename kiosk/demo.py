@@ -2,15 +2,18 @@
 
     paths = capture(out, bus_factory, cfg)            # against a running hub
 
-writes ``out/screens/kiosk-*.png`` (the screens a citizen and a technician see) and
-``out/tickets/NNN-<number>.png`` with the raw ESC/POS bytes beside each as ``.bin`` (what the
-simulated printer printed), and returns their paths. It takes a few seconds (at most ~20).
+writes ``out/screens/kiosk-<screen>.png`` and ``kiosk-<screen>-elder.png``: every screen a
+citizen and a technician see, in the standard and the elder mode (长辈模式), at 1920×1080;
+and ``out/tickets/NNN-<number>.png`` with the raw ESC/POS bytes beside each as ``.bin`` (what
+the simulated printer printed; the technician's test page is ``NNN-page``), and returns
+their paths. It takes about half a minute.
 
 The hub's clock decides what is open: pass ``clock`` (the hub's ``FixedClock.wall``) so the
 kiosk's own opening-hours check agrees with it; without one the kiosk leaves that check to
 the hub. The appointment QR code is signed with a key made for this run, which this kiosk
 alone trusts. One ticket's print fails on purpose (paper runs out mid-ticket): it is voided
-in the hub as in real life.
+in the hub as in real life, and the paper runs out while the kiosk is idle (暂停取号 on
+the home screen until a new roll is in).
 """
 
 from __future__ import annotations
@@ -25,12 +28,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hall import tokens
 from hall.bus.interface import Bus
+from kiosk.flow.router import Screen
 from kiosk.settings import KioskConfig
 
 log = logging.getLogger(__name__)
 
-BUDGET_S = 18.0
+BUDGET_S = 75.0
+PRINT_DEADLINE_S = 2.5  # the stalled printer's write deadline: the busy screen's time
 SAMPLE_NEARBY: dict[str, Any] = {
     "online": True,
     "halls": [
@@ -71,6 +79,7 @@ class _Driver:
     def __init__(self, app: Any, kiosk: Any, screens: Path) -> None:
         self.app = app
         self.k = kiosk
+        self.m = kiosk.model
         self.screens = screens
         self.started = time.monotonic()
         self.paths: list[Path] = []
@@ -90,9 +99,7 @@ class _Driver:
         end = time.monotonic() + timeout
         while not cond():
             if time.monotonic() > end:
-                log.warning(
-                    "demo: kiosk did not reach the expected state (%s)", self.k.model.screen
-                )
+                log.warning("demo: kiosk did not reach the expected state (%s)", self.m.screen)
                 return False
             self.pump(0.01)
         self.pump(0.03)
@@ -105,7 +112,11 @@ class _Driver:
 
         def visible() -> list[Any]:
             for root in (self.k.window.view(), self.k.window):
-                found = [b for b in root.findChildren(QPushButton, name) if b.isVisible()]
+                found = [
+                    b
+                    for b in root.findChildren(QPushButton, name)
+                    if b.isVisible() and b.isEnabled()
+                ]
                 if found:
                     return found
             return []
@@ -117,13 +128,20 @@ class _Driver:
         return True
 
     def screen(self, screen: Any) -> bool:
-        return self.wait(lambda: self.k.model.screen is screen)
+        return self.wait(lambda: self.m.screen is screen)
 
     def shot(self, name: str) -> None:
         path = self.screens / f"kiosk-{name}.png"
         self.pump(0.02)
         self.k.window.grab().save(str(path))
         self.paths.append(path)
+
+    def both(self, name: str) -> None:
+        """The screen shown in the standard mode, then in the elder mode (长辈模式)."""
+        self.shot(name)
+        if self.click("elder"):
+            self.shot(f"{name}-elder")
+            self.click("elder")
 
 
 def capture(
@@ -132,16 +150,17 @@ def capture(
     cfg: KioskConfig,
     *,
     clock: Callable[[], float] | None = None,
+    city: Ed25519PrivateKey | None = None,
 ) -> list[Path]:
-    """Drive the kiosk through its flows offscreen; return the screenshots and tickets."""
+    """Drive the kiosk through its flows offscreen; return the screenshots and tickets.
+
+    `city`: the key the simulated city signs appointment tokens with; the hub must know its
+    public half (LocalHall's `city`) to accept the check-in by QR."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from PySide6.QtWidgets import QApplication
 
     from drivers.printer import SimulatedPrinter, get_profile
-    from hall import tokens
     from kiosk.checkin import Keys
-    from kiosk.model import Screen
     from kiosk.settings import KioskSection
     from kiosk.ui.app import start_kiosk
 
@@ -149,12 +168,12 @@ def capture(
     screens.mkdir(parents=True, exist_ok=True)
     tickets.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
-    kiosk_cfg = KioskSection.model_validate(
-        {**cfg.kiosk.model_dump(), "technician_pin": cfg.kiosk.technician_pin or "2468"}
-    )
-    cfg = cfg.model_copy(update={"kiosk": kiosk_cfg})
+    raw = cfg.kiosk.model_dump()
+    raw["technician_pin"] = cfg.kiosk.technician_pin or "2468"
+    raw["printer"] = {**raw["printer"], "write_s": PRINT_DEADLINE_S}
+    cfg = cfg.model_copy(update={"kiosk": KioskSection.model_validate(raw)})
     sim = SimulatedPrinter(get_profile(cfg.kiosk.printer.profile), archive=tickets)
-    city = Ed25519PrivateKey.generate()
+    city = city or Ed25519PrivateKey.generate()
     keys = Keys(city.public_key(), os.urandom(32))
     now = clock or time.time
     bus = bus_factory(cfg.kiosk.id, "kiosk")
@@ -174,117 +193,167 @@ def capture(
         try:
             kiosk.window.resize(1920, 1080)
             kiosk.window.show()
-            d.wait(lambda: kiosk.model.link_up and bool(kiosk.model.entries), 5.0)
-            _flows(d, Screen, sim, tokens, city, cfg, now)
+            d.wait(lambda: kiosk.model.hall.link_up and bool(kiosk.model.hall.entries), 5.0)
+            for flow in FLOWS:
+                if d.out_of_time():
+                    log.warning("demo: kiosk out of time before %s", flow.__name__)
+                    break
+                flow(d, sim, city, cfg, now)
+                d.m.home()
         finally:
             kiosk.close()
     return d.paths + sorted(tickets.glob("*.png")) + sorted(tickets.glob("*.bin"))
 
 
-def _flows(
-    d: _Driver,
-    Screen: Any,
-    sim: Any,
-    tokens: Any,
-    city: Any,
-    cfg: KioskConfig,
-    now: Callable[[], float],
-) -> None:
-    m = d.k.model
-    d.shot("home")
-    # 取号: service, 绿色通道 question, printing, 请取走您的号票
+# --- the flows, in the order a day might see them ------------------------------------------
+
+Flow = Callable[[_Driver, Any, Any, KioskConfig, Callable[[], float]], None]
+
+
+def _take_a_ticket(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """取号: home, the 绿色通道 question, 请取走您的号票."""
+    d.both("home")
     if d.click("service-SB-001") and d.screen(Screen.PRIORITY):
-        d.shot("priority")
+        d.both("priority")
         d.click("priority-normal")
-        if d.wait(lambda: m.screen is not Screen.BUSY):
-            d.shot("ticket" if m.screen is Screen.TICKET else "refused")
-    d.click("home")
-    # search by pinyin initials
-    if not d.out_of_time() and d.click("open-search"):
+        if d.wait(lambda: d.m.screen is not Screen.BUSY):
+            d.both("ticket" if d.m.screen is Screen.TICKET else "refused")
+
+
+def _search(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """Search by the pinyin initials of an everyday word: GJJ (公积金)."""
+    if d.click("open-search"):
         for letter in "GJJ":
             d.click(f"letter-{letter}")
-        d.shot("search")
-        d.click("back")
-    # 长辈模式
-    if not d.out_of_time() and d.click("elder"):
-        d.shot("home-elder")
-        if d.click("service-YB-001") and d.screen(Screen.PRIORITY):
-            d.click("priority-elderly")
-            d.wait(lambda: m.screen is not Screen.BUSY)
-            d.shot("ticket-elder")
-        d.click("home")
+        d.both("search")
+
+
+def _elder_ticket(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """A ticket taken in elder mode, 70 岁以上老人 (its print is in the tickets folder)."""
+    if d.click("elder") and d.click("service-YB-001") and d.screen(Screen.PRIORITY):
+        d.click("priority-elderly")
+        d.wait(lambda: d.m.screen is not Screen.BUSY)
         d.click("elder")
-    # English
-    if not d.out_of_time() and d.click("lang"):
-        d.shot("home-english")
+
+
+def _english(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    if d.click("lang"):
+        d.both("home-english")
         d.click("lang")
-    # appointment check-in: the keypad, a code nobody booked, then the QR code of a booking
-    if not d.out_of_time() and d.click("open-checkin"):
+
+
+def _check_in(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """预约签到: the keypad and a code nobody booked, then the QR code of a booking."""
+    if d.click("open-checkin"):
         for digit in "482913":
             d.click(f"code-{digit}")
-        d.shot("checkin")
+        d.both("checkin")
         d.click("code-submit")
-        d.wait(lambda: m.screen is not Screen.BUSY)
-        d.shot("checkin-refused")
+        d.wait(lambda: d.m.screen is not Screen.BUSY)
+        d.both("checkin-refused")
         d.click("home")
-    if not d.out_of_time():
-        local = datetime.fromtimestamp(now(), cfg.tz)
-        slot = local.replace(second=0, microsecond=0)
-        claims = {
-            "id": f"AP-DEMO-{local:%H%M%S}",
-            "hall": cfg.hall.id,
-            "service": "SB-002",
-            "date": local.date().isoformat(),
-            "slot_start": f"{slot:%H:%M}",
-            "slot_end": f"{slot + timedelta(minutes=30):%H:%M}",
-            "exp": (local + timedelta(hours=12)).isoformat(),
-        }
-        m.scanned(tokens.sign_token(claims, city))  # as the scanner delivers it
-        d.wait(lambda: m.screen is not Screen.BUSY)
-        d.shot("checked-in-qr" if m.screen is Screen.TICKET else "checkin-qr-refused")
-        d.click("home")
-    # the paper runs out in the middle of a ticket
-    if not d.out_of_time():
-        sim.faults.paper_out_after = len(sim.received) + 300
-        if d.click("service-GJJ-001") and d.screen(Screen.PRIORITY):
-            d.click("priority-normal")
-            d.wait(lambda: m.screen is not Screen.BUSY)
-            d.shot("print-failed")
-        sim.faults.paper_out = False
-        sim.faults.paper_out_after = None
-        d.click("home")
-    # 智能导航 (the city-sync helper's retained data, or a sample)
-    if not d.out_of_time():
-        if m.nearby is None:
-            at = datetime.fromtimestamp(now(), cfg.tz).isoformat(timespec="seconds")
-            m.set_nearby({**SAMPLE_NEARBY, "at": at})
-        if d.click("open-nearby"):
-            d.shot("nearby")
-            d.click("back")
-    # the closed screen, the hub out of reach (the model is told, as the bus would tell it)
-    if not d.out_of_time():
-        evening = datetime.fromtimestamp(now(), cfg.tz).replace(hour=20, minute=0).timestamp()
-        options, clock = m.opt, m.clock
-        m.opt, m.clock = dataclasses.replace(options, hours_check=True), lambda: evening
-        m.tick()
-        if d.screen(Screen.CLOSED):
-            d.shot("closed")
-        m.opt, m.clock = options, clock
-        m.tick()
-        m.set_link(False)
-        d.shot("offline")
-        m.set_link(True)
-        d.screen(Screen.HOME)
-    # the technician: five taps on the hall's name, the PIN, status and a test page
-    if not d.out_of_time():
-        for _ in range(5):
-            d.click("title")
-        if d.screen(Screen.PIN):
-            for digit in d.k.cfg.kiosk.technician_pin or "":
-                d.click(f"pin-{digit}")
-            d.click("pin-ok")
-            if d.screen(Screen.TECH):
-                d.click("tech-test-print")
-                d.wait(lambda: bool(m.tech.message))
-                d.shot("technician")
-            d.click("tech-exit")
+    local = datetime.fromtimestamp(now(), cfg.tz)
+    slot = local.replace(second=0, microsecond=0)
+    claims = {
+        "id": f"AP-DEMO-{local:%H%M%S}",
+        "hall": cfg.hall.id,
+        "service": "SB-002",
+        "date": local.date().isoformat(),
+        "slot_start": f"{slot:%H:%M}",
+        "slot_end": f"{slot + timedelta(minutes=30):%H:%M}",
+        "exp": (local + timedelta(hours=12)).isoformat(),
+    }
+    d.m.scanned(tokens.sign_token(claims, city))  # as the scanner delivers it
+    d.wait(lambda: d.m.screen is not Screen.BUSY)
+    d.both("checked-in-qr" if d.m.screen is Screen.TICKET else "checkin-qr-refused")
+
+
+def _printer_stalls(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """The printer hangs mid-ticket: 正在出票 while the write deadline runs, then 此号已作废
+    (voided in the hub, the printer's fault reported), and 暂停取号 at home until the
+    printer answers again."""
+    sim.faults.stall_after = len(sim.received) + 300
+    if not (d.click("service-GJJ-001") and d.screen(Screen.PRIORITY)):
+        return
+    d.click("priority-normal")
+    if d.screen(Screen.BUSY):
+        d.both("busy")
+    d.wait(lambda: d.m.screen is not Screen.BUSY, PRINT_DEADLINE_S + 4)
+    d.both("print-failed")
+    sim.faults.stall_after = None
+
+
+def _paper_out_while_idle(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """The paper runs out while nobody is at the kiosk: the idle status check (every
+    kiosk.printer.poll_seconds) finds it, home says 暂停取号 before anyone taps."""
+    sim.faults.paper_out = True
+    d.m.home()
+    d.m.printer.poll()  # as the timer does after poll_seconds
+    if d.wait(lambda: d.m.printer.paused == "paper_out"):
+        d.both("home-paused")
+    sim.faults.paper_out = False
+    d.m.printer.poll()
+    d.wait(lambda: d.m.printer.paused is None)
+
+
+def _nearby(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """智能导航, without the city's data and with it (the city-sync role's, or a sample)."""
+    if d.m.hall.nearby is None and d.click("open-nearby"):
+        d.both("nearby-empty")
+        d.click("back")
+        at = datetime.fromtimestamp(now(), cfg.tz).isoformat(timespec="seconds")
+        d.m.hall.set_nearby({**SAMPLE_NEARBY, "at": at})
+    if d.click("open-nearby"):
+        d.both("nearby")
+
+
+def _closed_and_offline(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """The closed screen in the evening, the hub out of reach (told as the bus would)."""
+    r = d.m.router
+    evening = datetime.fromtimestamp(now(), cfg.tz).replace(hour=20, minute=0).timestamp()
+    options, clock = r.opt, r.clock
+    r.opt, r.clock = dataclasses.replace(options, hours_check=True), lambda: evening
+    d.m.tick()
+    if d.screen(Screen.CLOSED):
+        d.both("closed")
+    r.opt, r.clock = options, clock
+    d.m.tick()
+    d.m.hall.set_link(False)
+    if d.screen(Screen.OFFLINE):
+        d.both("offline")
+    d.m.hall.set_link(True)
+    d.screen(Screen.HOME)
+
+
+def _technician(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    """Five taps on the hall's name, the PIN, status, the voided number, a test page."""
+    for _ in range(5):
+        d.click("title")
+    if not d.screen(Screen.PIN):
+        return
+    for digit in "13":
+        d.click(f"pin-{digit}")
+    d.both("pin")
+    d.click("pin-clear")
+    for digit in cfg.kiosk.technician_pin or "":
+        d.click(f"pin-{digit}")
+    d.click("pin-ok")
+    if d.screen(Screen.TECH):
+        d.click("tech-test-print")
+        d.wait(lambda: bool(d.m.tech.message))
+        d.both("technician")
+    d.click("tech-exit")
+
+
+FLOWS: tuple[Flow, ...] = (
+    _take_a_ticket,
+    _search,
+    _elder_ticket,
+    _english,
+    _check_in,
+    _printer_stalls,
+    _paper_out_while_idle,
+    _nearby,
+    _closed_and_offline,
+    _technician,
+)

@@ -97,33 +97,39 @@ def phrase_ticket(number: str, ahead: int, est: int | None) -> Sentence:
     return Sentence(tuple(parts))
 
 
-def phrase_failed(number: str) -> Sentence:
-    return Sentence(("号票未能打印，您的号码是", TicketNo(number), "号，请联系工作人员"))
+def phrase_failed(number: str, voided: bool) -> Sentence:
+    """作废 first: a voided number is never read out as if it were valid."""
+    if voided:
+        return Sentence(("此号已作废，号票没有打印好，请不要使用。请到服务台，工作人员为您办理",))
+    return Sentence(
+        ("号票没有打印好。您的号码是", TicketNo(number), "号，请记下号码，到服务台补打号票")
+    )
 
 
 GUIDANCE: dict[str, str] = {
     "home": "请选择您要办理的业务，预约过的请点预约签到",
-    "search": "请输入业务名称的拼音首字母",
+    "search": "请按业务名称的拼音首字母查找",
     "priority": "七十岁以上老人、残疾人、孕妇请选择绿色通道，其他请点普通取号",
     "busy": "正在处理，请稍候",
     "checkin": "请扫描手机上的预约二维码，或输入六位预约码",
     "closed": "现在不在办理时间",
-    "offline": "系统暂时无法连接，请咨询工作人员",
+    "offline": "系统暂时无法连接，请稍后再试，或咨询工作人员",
     "nearby": "以下是附近可以办理的网点",
 }
-"""What elder mode says on each screen (by kiosk.model.Screen value)."""
+"""What elder mode says on each screen (by kiosk.flow.router.Screen value)."""
+PAUSED = "暂停取号。打印机暂停服务，工作人员正在处理，请稍候，或到服务台咨询"
 
 
 def sentence_for(screen: str, outcome: Any, notice: Any, busy_key: str) -> Sentence | None:
     """The guidance for a screen: the ticket's number and wait, the refusal's words, or the
     screen's fixed sentence."""
-    from kiosk.ticketing import Issued, PrintFailed
+    from kiosk.outcomes import Issued, PrintFailed
 
     if screen == "ticket" and isinstance(outcome, Issued):
         tk = outcome.ticket
         return phrase_ticket(tk.number, tk.waiting_ahead, tk.est_wait_min)
     if screen == "failed" and isinstance(outcome, PrintFailed):
-        return phrase_failed(outcome.ticket.number)
+        return phrase_failed(outcome.ticket.number, outcome.voided)
     if screen == "refused" and notice is not None:
         return phrase(f"{notice.message}，{notice.hint}")
     if screen == "busy":

@@ -52,6 +52,23 @@ log = logging.getLogger(__name__)
 PHASES = ("issuing", "printing", "sent", "printed", "voiding")
 
 
+def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """``path`` now holds ``data``, or (after a crash at any instant) what it held before:
+    a temporary file beside it, fsynced, renamed over it, and the folder fsynced."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -83,20 +100,7 @@ class Journal:
         }
 
     def _save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        data = json.dumps(self._data, ensure_ascii=False).encode("utf-8")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        replace_file(self.path, json.dumps(self._data, ensure_ascii=False).encode("utf-8"))
 
     @property
     def inflight(self) -> dict[str, Any] | None:

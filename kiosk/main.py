@@ -54,7 +54,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | N
 
     def check_ready(_aspects: frozenset[str]) -> None:
         nonlocal ready
-        if not ready and kiosk.model.link_up and kiosk.model.entries:
+        if not ready and kiosk.model.hall.link_up and kiosk.model.hall.entries:
             ready = True
             log.info("kiosk ready in %.2f s (%s)", time.monotonic() - started, cfg.kiosk.id)
 

@@ -12,36 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from drivers.input import InputConfig
-from drivers.printer import Deadlines, PrinterConfig
 from hall import __version__, tokens
 from kiosk.checkin import Keys
+from kiosk.flow.router import ModelOptions
 from kiosk.guide import Guide
-from kiosk.model import ModelOptions
-from kiosk.settings import KioskConfig, KioskSection, PrinterSection
+from kiosk.settings import KioskConfig, KioskSection
 from kiosk.ticketing import TicketingOptions
 
 log = logging.getLogger(__name__)
 
-PRINTER_ALIASES = {"sim": "simulator"}
-
 
 class StartupError(Exception):
     """The kiosk cannot start with this configuration; the message says why."""
-
-
-def printer_config(section: PrinterSection, kind: str | None = None) -> PrinterConfig:
-    chosen = PRINTER_ALIASES.get(kind or "", kind) or section.kind
-    return PrinterConfig(
-        kind=chosen,
-        profile=section.profile,
-        host=section.host,
-        port=section.port,
-        serial_port=section.serial_port,
-        baudrate=section.baudrate,
-        usb_vendor=section.usb_vendor,
-        usb_product=section.usb_product,
-        deadlines=Deadlines(section.connect_s, section.write_s, section.status_s),
-    )
 
 
 def resolve(cfg: KioskConfig, path: str) -> Path:
@@ -142,5 +124,6 @@ def model_options(cfg: KioskConfig, *, hours_check: bool, printer: str) -> Model
         navigation=k.navigation,
         hours_check=hours_check,
         elder_scale=k.elder_scale,
+        printer_poll_s=k.printer.poll_seconds,
         versions=versions(printer),
     )

@@ -1,27 +1,22 @@
-"""The home screen's services: catalog + board joined, grouped, searched, open or closed.
+"""The home screen's services: catalog + board joined, grouped, open or closed. Pure.
 
-Pure: built from the hub's retained ``catalog`` and ``board`` payloads (hall.hubapi.protocol)
-and a local time. Search matches the name, the service code, the full pinyin or the pinyin
-initials (社会保障卡申领 is "shbzksl"), so a citizen can type "SBK" on the letter keys.
+Built from the hub's retained ``catalog`` and ``board`` payloads (hall.hubapi.protocol).
+Opening hours are the queue core's own (``hall.core.model.Service.is_open`` and
+``hours_text``, read by ``hall.core.catalog.parse_hours``), so the kiosk and the hub never
+disagree on whether a service is open.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
+from hall.core.catalog import CatalogError, parse_hours
+from hall.core.model import OpeningHours, Service, ServiceCode
 
-@dataclass(frozen=True)
-class Span:
-    days: frozenset[int]  # 1 = Monday
-    start: time
-    end: time
-
-    def covers(self, at: datetime) -> bool:
-        return at.isoweekday() in self.days and self.start <= at.time() < self.end
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,82 +24,50 @@ class ServiceEntry:
     code: str
     name: str
     category: str
-    hours: tuple[Span, ...]
-    hours_text: str
+    service: Service
     waiting: int = 0
     est_wait_min: int | None = None
     open_counters: int = 0
+    name_en: str = ""
+
+    @property
+    def hours_text(self) -> str:
+        return self.service.hours_text()
 
     def is_open(self, at: datetime) -> bool:
-        return any(span.covers(at) for span in self.hours)
+        return self.service.is_open(at.isoweekday(), at.time())
+
+    def shown_name(self, lang: str) -> str:
+        """The name in ``lang``: the catalog's English name where it gives one."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
-_HANZI_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+def service_from_view(raw: dict[str, Any]) -> Service:
+    """A core ``Service`` from one service of the hub's catalog view (``days`` there is a
+    list of weekday numbers, the contract's "1-5" is read too). Raises ``CatalogError``.
 
-
-@functools.cache
-def pinyin_keys(name: str) -> tuple[str, str]:
-    """(initials, full pinyin) of ``name`` in lower case; letters and digits kept.
-
-    The readings are the speech driver's (drivers.speech.pinyin: pypinyin, phrase-aware, run
-    in a short-lived helper process and cached), so the kiosk does not carry pypinyin's 55 MB
-    of dictionaries. ``warm_up`` reads a catalog's names in one helper run, off the GUI thread.
-    """
-    from drivers.speech.pinyin import NAMES
-
-    initials, full = [], []
-    for part in re.finditer(_HANZI_RUN.pattern + r"|[A-Za-z0-9]+", name):
-        text = part.group()
-        if _HANZI_RUN.fullmatch(text):
-            syllables = [s.rstrip("012345") for s in NAMES.read(text)]
-            initials += [s[:1] for s in syllables]
-            full += syllables
-        else:
-            initials.append(text)
-            full.append(text)
-    return _letters("".join(initials)), _letters("".join(full))
-
-
-def warm_up(entries: list[ServiceEntry]) -> None:
-    """Read the names' pinyin ahead of the first search (call it off the GUI thread)."""
-    from drivers.speech.pinyin import warm
-
-    warm(e.name for e in entries)
-    for e in entries:
-        pinyin_keys(e.name)
-
-
-def _letters(text: str) -> str:
-    return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
-
-
-def _days(value: Any) -> frozenset[int]:
-    if isinstance(value, list):
-        return frozenset(int(d) for d in value if isinstance(d, int) and 1 <= d <= 7)
-    from hall.core.catalog import CatalogError, parse_days
-
-    try:
-        return parse_days(str(value))
-    except CatalogError:
-        return frozenset()
-
-
-def _hhmm(value: Any) -> time | None:
-    try:
-        return datetime.strptime(str(value), "%H:%M").time()
-    except ValueError:
-        return None
-
-
-def _spans(raw: Any) -> tuple[Span, ...]:
-    spans: list[Span] = []
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict):
-            continue
-        start, end = _hhmm(item.get("from")), _hhmm(item.get("to"))
-        if start is not None and end is not None:
-            spans.append(Span(_days(item.get("days")), start, end))
-    return tuple(spans)
+    The core reads the contract's shape (``parse_service``) but not the hub's view of it;
+    this is the kiosk's adapter until the core has one."""
+    code = raw.get("code")
+    if not isinstance(code, str) or not code:
+        raise CatalogError("service without a code")
+    spans = []
+    for span in raw.get("hours") or []:
+        if isinstance(span, dict) and isinstance(span.get("days"), list):
+            days = ",".join(str(d) for d in span["days"])
+            span = {**span, "days": days}
+        spans.append(span)
+    hours: tuple[OpeningHours, ...] = parse_hours(spans, f"service {code}.hours")
+    return Service(
+        code=ServiceCode(code),
+        name=str(raw.get("name") or code),
+        category=str(raw.get("category") or ""),
+        prefix=str(raw.get("prefix") or ""),
+        appointable=bool(raw.get("appointable", False)),
+        daily_quota=int(raw.get("daily_quota") or 0),
+        avg_minutes=float(raw.get("avg_minutes") or 10),
+        hours=hours,
+    )
 
 
 def build_entries(
@@ -119,18 +82,24 @@ def build_entries(
     for raw in (catalog or {}).get("services", []) or []:
         if not isinstance(raw, dict) or not isinstance(raw.get("code"), str):
             continue
+        try:
+            service = service_from_view(raw)
+        except (CatalogError, TypeError, ValueError) as exc:
+            log.warning("catalog service %s left out: %s", raw.get("code"), exc)
+            continue
         load = loads.get(raw["code"], {})
         est = load.get("est_wait_min")
+        name_en = raw.get("name_en")
         entries.append(
             ServiceEntry(
                 code=raw["code"],
-                name=str(raw.get("name", raw["code"])),
-                category=str(raw.get("category", "")),
-                hours=_spans(raw.get("hours")),
-                hours_text=str(raw.get("hours_text", "")),
+                name=service.name,
+                category=service.category,
+                service=service,
                 waiting=int(load.get("waiting", 0) or 0),
                 est_wait_min=int(est) if isinstance(est, int | float) else None,
                 open_counters=int(load.get("open_counters", 0) or 0),
+                name_en=name_en.strip() if isinstance(name_en, str) else "",
             )
         )
     return entries
@@ -144,35 +113,6 @@ def categories(entries: list[ServiceEntry]) -> list[str]:
     return [c for c in seen if c]
 
 
-def _subsequence(needle: str, hay: str) -> bool:
-    it = iter(hay)
-    return all(c in it for c in needle)
-
-
-def search(entries: list[ServiceEntry], query: str) -> list[ServiceEntry]:
-    """Entries whose name, code, pinyin initials or full pinyin contain ``query``.
-
-    From three letters on, the letters may also be initials in order with gaps, as people
-    abbreviate: "sbk" finds 社会保障卡申领 (shbzksl).
-    """
-    q = query.strip()
-    if not q:
-        return list(entries)
-    warm_up(entries)  # one helper run at most, when the background warm-up has not run yet
-    letters = _letters(q)
-    found = []
-    for e in entries:
-        initials, full = pinyin_keys(e.name)
-        if (
-            q in e.name
-            or q.upper() in e.code
-            or (letters and (letters in initials or letters in full))
-            or (len(letters) >= 3 and _subsequence(letters, initials))
-        ):
-            found.append(e)
-    return found
-
-
 def open_now(entries: list[ServiceEntry], at: datetime) -> bool:
     """True when at least one service takes tickets at ``at``."""
     return any(e.is_open(at) for e in entries)
@@ -182,6 +122,6 @@ def hours_lines(entries: list[ServiceEntry]) -> list[str]:
     """The distinct opening hours texts, for the closed screen."""
     seen: dict[str, None] = {}
     for e in entries:
-        if e.hours_text:
+        if e.service.hours:
             seen.setdefault(e.hours_text, None)
     return list(seen)

@@ -51,7 +51,13 @@ class PrinterSection(StrictSection):
     write_s: float = Field(5.0, gt=0, le=60, description="Deadline to send one ticket, seconds")
     status_s: float = Field(1.0, gt=0, le=10, description="Deadline of a DLE EOT status query")
     poll_seconds: int = Field(
-        30, ge=5, le=3600, description="Status check while idle (reports faults, recoveries)"
+        30,
+        ge=5,
+        le=3600,
+        description="Status check while idle: reports faults and recoveries, pauses ticketing",
+    )
+    cut: Literal["full", "partial"] = Field(
+        "full", description="Cut after each ticket: full, or partial (the ticket hangs on a tab)"
     )
     sim_folder: str = Field(
         "",
@@ -131,11 +137,14 @@ class KioskSection(StrictSection):
         default_factory=list, description="Services that ask it; empty: every service"
     )
     ticket_url: str = Field(
-        "https://hall.example.cn/q/{hall_id}/{ticket_id}",
-        description="The ticket's status page (QR code); {hall_id} {ticket_id} {number}",
+        "",
+        description=(
+            "The ticket's status page, printed as a QR code; {hall_id} {ticket_id} {number}. "
+            "Empty: no QR code on tickets"
+        ),
     )
     notice: str = Field(
-        "请留意叫号，过号请咨询工作人员。本票当日有效。",
+        "请留意叫号，过号请到服务台咨询。本票当日有效。",
         max_length=120,
         description="Printed at the foot of each ticket",
     )
@@ -159,8 +168,10 @@ class KioskSection(StrictSection):
     @field_validator("ticket_url")
     @classmethod
     def _url(cls, v: str) -> str:
+        if not v:
+            return v
         if "{ticket_id}" not in v or not v.isascii():
-            raise ValueError("must be an ASCII URL containing {ticket_id}")
+            raise ValueError("must be empty or an ASCII URL containing {ticket_id}")
         try:
             v.format(hall_id="x", ticket_id="x", number="x")
         except (KeyError, IndexError, ValueError):

@@ -1,8 +1,13 @@
-"""Every word the kiosk shows, in Chinese and English. Pure data and one lookup function.
+"""Every word the kiosk shows, in Chinese and English. Pure data and a few lookups.
 
-Service and hall names come from the catalog and stay as they are (Chinese). The hub's
-refusal messages are Chinese; in English the kiosk shows its own text for the codes it knows
-and the hub's Chinese words for the rest.
+Service and hall names come from the catalog: English names where the catalog gives them
+(``name_en``; the hall bus's catalog has none yet, so the English screen says names are in
+Chinese), the usual categories from ``CATEGORIES_EN``. The hub's refusal messages are
+Chinese; in English the kiosk shows its own text for the codes it knows and the hub's
+Chinese words for the rest.
+
+Wording shared with the printed ticket and the waiting-hall display: "预约时段" (ticket and
+screen), "过号请到服务台咨询" (ticket notice, ticket screen; the display says "过号请到服务台").
 """
 
 from __future__ import annotations
@@ -18,12 +23,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "all_categories": ("全部", "All"),
     "search": ("搜索", "Search"),
     "search_hint": (
-        "输入业务名称或拼音首字母，如 SBK",
-        "Type a service name or pinyin initials, e.g. SBK",
+        "按业务名称的拼音首字母查找，如 SBK（社保卡）、HZ（护照）",
+        "Type the pinyin initials of a service, e.g. SBK (社保卡), HZ (护照)",
     ),
+    "search_empty": ("请按下方字母键", "Use the letter keys below"),
     "search_none": ("没有找到相关业务", "No matching service"),
     "check_in": ("预约签到", "Appointment check-in"),
     "nearby": ("智能导航", "Where else"),
+    "names_zh_only": (
+        "",
+        "Service names are shown in Chinese: the catalog has no English names. Staff can help.",
+    ),
     "elder_on": ("长辈模式", "Large text"),
     "elder_off": ("标准模式", "Standard"),
     "language": ("English", "中文"),
@@ -53,14 +63,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     # ticket
     "take_your_ticket": ("请取走您的号票", "Please take your ticket"),
     "your_number": ("您的号码", "Your number"),
-    "ahead": ("前面还有 {n} 人", "{n} ahead of you"),
+    "ahead": ("前面还有 {n} 人等候", "{n} ahead of you"),
     "ahead_none": ("前面没有人等候", "Nobody ahead of you"),
     "wait_about": ("预计等待约 {m} 分钟", "Estimated wait about {m} min"),
     "wait_unknown": ("预计等待：暂无估计", "Estimated wait: not known yet"),
-    "watch_calls": ("请留意大厅叫号", "Please watch the calling display"),
+    "watch_calls": (
+        "请留意大厅叫号，过号请到服务台咨询",
+        "Watch the display. Missed your call? Ask at the service desk",
+    ),
     "timing_early": (
         "预约签到成功，请在预约时段前后留意叫号",
-        "Checked in early: you will be called around your time slot",
+        "Checked in early: you are called near your time slot",
     ),
     "timing_on_time": ("预约签到成功，您将优先办理", "Checked in: you will be served first"),
     "timing_late": (
@@ -69,24 +82,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "slot": ("预约时段 {start}-{end}", "Time slot {start}-{end}"),
     # print failure
-    "print_failed_title": ("号票未能打印", "The ticket could not be printed"),
-    "print_failed_void": (
-        "此号已作废，请联系工作人员为您办理",
-        "This number has been cancelled. Please ask the staff for help",
+    "void_title": ("此号已作废", "This number is cancelled"),
+    "void_text": (
+        "号票没有打印好，这个号码不能使用。请到服务台，工作人员为您办理。",
+        "The ticket did not print properly, so this number cannot be used. "
+        "Please go to the service desk: the staff will help you.",
     ),
-    "print_failed_reprint": (
-        "请记下您的号码，并联系工作人员补打号票",
-        "Please note your number and ask the staff to reprint the ticket",
+    "void_number": ("作废号码：{number}（不会叫到）", "Cancelled number: {number} (never called)"),
+    "reprint_title": ("号票没有打印好", "Your ticket did not print"),
+    "reprint_number": ("您的号码", "Your number"),
+    "reprint_text": (
+        "请记下您的号码，到服务台补打号票",
+        "Please note your number and ask at the service desk for a reprint",
     ),
     "ask_staff": ("请联系工作人员", "Please ask the staff"),
-    "scan_to_follow": ("手机扫码查看排队进度", "Scan to follow the queue on your phone"),
+    # the printer watched while idle
+    "paused_title": ("暂停取号", "Tickets paused"),
+    "paused_text": (
+        "打印机暂停服务（{state}），工作人员正在处理。请稍候，或到服务台咨询。",
+        "The printer is not working ({state}). Please wait, or ask at the service desk.",
+    ),
     # refusals of the kiosk itself
     "refused_title": ("暂时无法取号", "No ticket right now"),
     "checkin_refused_title": ("暂时无法签到", "Check-in not possible"),
     "offline_title": ("系统暂时无法连接", "The system cannot be reached"),
     "offline_text": (
-        "请稍候再试，或咨询工作人员。您没有取到号，也没有被扣号。",
-        "Please try again shortly or ask the staff. No ticket was taken.",
+        "这次没有出号。请稍后再试，或咨询工作人员。",
+        "No ticket was issued. Please try again shortly, or ask the staff.",
     ),
     "printer_down": (
         "打印机暂停服务（{state}），请联系工作人员",
@@ -116,6 +138,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nearby_fastest": ("最快办", "Fastest"),
     "nearby_best": ("最优办", "Best"),
     "nearby_none": ("暂无其他网点的信息", "No information about other halls yet"),
+    "nearby_none_service": (
+        "暂无其他网点办理此业务的信息",
+        "No information about other halls for this service",
+    ),
     "nearby_offline": (
         "城市平台暂时离线，以下为 {at} 的信息",
         "City platform offline; information from {at}",
@@ -130,18 +156,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pin_disabled": ("未配置技术人员密码", "No technician PIN configured"),
     "ok": ("确定", "OK"),
     "tech_title": ("技术人员模式", "Technician mode"),
-    "tech_printer": ("打印机", "Printer"),
+    "tech_printer": ("打印机：{state}", "Printer: {state}"),
     "tech_refresh": ("刷新状态", "Refresh status"),
-    "tech_test_print": ("打印测试页", "Print test page"),
+    "tech_test_print": ("打印测试样张", "Print test page"),
+    "tech_voids": ("最近作废：{list}", "Cancelled lately: {list}"),
+    "tech_void": ("{number}（{reason}，{time}）", "{number} ({reason}, {time})"),
     "tech_scanner": ("扫描测试：请扫描任意条码", "Scanner test: scan any code"),
-    "tech_inputs": ("输入设备", "Input devices"),
-    "tech_versions": ("版本信息", "Versions"),
+    "tech_inputs": ("输入设备：{list}", "Input devices: {list}"),
+    "tech_versions": ("版本信息：{list}", "Versions: {list}"),
     "tech_reprints": ("待补打号票", "Tickets to reprint"),
     "tech_reprint": ("补打 {number}", "Reprint {number}"),
     "tech_exit": ("退出", "Exit"),
-    "tech_test_ok": ("测试页已打印", "Test page printed"),
-    "tech_test_failed": ("测试页打印失败：{reason}", "Test page failed: {reason}"),
+    "tech_test_ok": ("测试样张已打印，请检查字迹和切纸", "Test page printed: check text and cut"),
+    "tech_test_failed": ("测试样张打印失败：{reason}", "Test page failed: {reason}"),
     "tech_reprinted": ("{number} 已补打", "{number} reprinted"),
+    "tech_reprint_failed": ("补打失败：{reason}", "Reprint failed: {reason}"),
     "scan_token_ok": ("预约二维码：签名有效", "Appointment QR: signature valid"),
     "scan_token_bad": ("预约二维码：{reason}", "Appointment QR: {reason}"),
     "scan_identity": ("身份证号（18 位，校验正确，内容不显示）", "ID number (18, valid, hidden)"),
@@ -174,6 +203,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "state_error": ("故障", "error"),
     "state_unknown": ("无应答", "not answering"),
     "state_timeout": ("超时", "timed out"),
+    "state_print_interrupted": ("打印中断", "print interrupted"),
+    "state_unconfirmed": ("未确认", "not confirmed"),
 }
 
 # The hub's refusal codes with words of our own for English (Chinese comes from the hub).
@@ -195,6 +226,28 @@ REFUSALS_EN: dict[str, str] = {
     "token_invalid": "The QR code is not a valid appointment code.",
     "token_expired": "The QR code has expired; refresh it on your phone.",
 }
+
+
+CATEGORIES_EN: dict[str, str] = {
+    "社会保障": "Social security",
+    "医疗保障": "Medical insurance",
+    "不动产登记": "Real estate",
+    "住房公积金": "Housing fund",
+    "公安户籍": "Household register",
+    "公安出入境": "Exit and entry",
+    "公安交管": "Traffic and vehicles",
+    "市场监管": "Business licences",
+    "税务": "Tax",
+    "民政": "Civil affairs",
+    "人力资源": "Employment",
+    "综合服务": "General",
+    "其他": "Other",
+}
+"""The usual service categories in English (a catalog category not here stays Chinese)."""
+
+
+def category_text(category: str, lang: Lang) -> str:
+    return CATEGORIES_EN.get(category, category) if lang == "en" else category
 
 
 def t(key: str, lang: Lang, **values: Any) -> str:

@@ -15,18 +15,32 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from drivers.printer import Printer, PrinterStatus, PrintResult, TicketPrint, build_test_page
+from drivers.printer import Printer, PrinterStatus, PrintResult, TicketPrint
 from hall.core.model import PRIORITY_LABELS, Priority
 from hall.hubapi.client import CommandRefused, HubUnreachable
 from kiosk.journal import Journal
+from kiosk.outcomes import (
+    Issued,
+    Outcome,
+    PrinterDown,
+    PrintFailed,
+    Refusal,
+    TicketInfo,
+    Unreachable,
+    Void,
+)
 
 log = logging.getLogger(__name__)
+
+SLOT_LABEL = "预约时段"  # the screen says the same (kiosk.texts "slot")
+RECENT_VOIDS = 10
 
 
 class HubPort(Protocol):
@@ -42,55 +56,6 @@ class HubPort(Protocol):
         key: str | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class TicketInfo:
-    """What the screen shows of an issued ticket (no personal data)."""
-
-    ticket_id: str
-    number: str
-    service: str
-    service_name: str
-    waiting_ahead: int
-    est_wait_min: int | None
-    priority: str
-    issued_at: float
-    qr_url: str
-    timing: str | None = None  # check-in: early, on_time, late
-    slot: str | None = None  # check-in: "09:00-09:30"
-
-
-@dataclass(frozen=True)
-class Issued:
-    ticket: TicketInfo
-
-
-@dataclass(frozen=True)
-class PrintFailed:
-    ticket: TicketInfo
-    reason: str  # drivers.printer.FailureReason value
-    voided: bool  # False: kept for a reprint
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: str
-    message: str
-    hint: str = ""
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    """The hub did not answer. Nothing was issued to the citizen."""
-
-
-@dataclass(frozen=True)
-class PrinterDown:
-    state: str  # drivers.printer.PrinterState value
-
-
-Outcome = Issued | PrintFailed | Refusal | Unreachable | PrinterDown
 
 
 @dataclass(frozen=True)
@@ -114,6 +79,7 @@ class Ticketing:
         options: TicketingOptions,
         *,
         hall_name: Callable[[], str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.hub = hub
         self.printer = printer
@@ -122,6 +88,8 @@ class Ticketing:
         self.hall_name_source = hall_name or (lambda: options.hall_name)
         self._lock = threading.RLock()
         self._reported: dict[str, tuple[bool, str]] = {}
+        self._voids: list[Void] = []
+        self.clock = clock
 
     # --- the citizen's operations ----------------------------------------------------------
 
@@ -172,8 +140,10 @@ class Ticketing:
                 return PrintFailed(info, "unconfirmed", voided=True)
             return Issued(info)
         reason = printed.reason.value if printed.reason else "unknown"
-        self._report_printer(False, reason, printed.detail[:200])
-        voided = self._give_up(reason="print_failed")
+        keep = self.opt.print_failure == "reprint"
+        what = "kept for reprint" if keep else "voided"
+        self._report_printer(False, reason, f"ticket {info.number} {what}: {printed.detail}")
+        voided = self._give_up(reason="print_failed", cause=reason)
         return PrintFailed(info, reason, voided=voided)
 
     # --- the hub's last word ---------------------------------------------------------------
@@ -194,7 +164,7 @@ class Ticketing:
         self.journal.clear()
         return "confirmed"
 
-    def _give_up(self, *, reason: str) -> bool:
+    def _give_up(self, *, reason: str, cause: str = "") -> bool:
         """Void the in-flight ticket (or keep it for reprint). True when it is (to be) voided."""
         entry = self.journal.inflight
         assert entry is not None
@@ -209,8 +179,22 @@ class Ticketing:
             )
             return False
         self.journal.advance("voiding", void_reason=reason)
+        self._noted(Void(str(entry.get("number", "")), cause or reason, self.clock()))
         self._void(entry["ticket_id"], reason)
         return True
+
+    def _noted(self, void: Void) -> None:
+        with self._lock:
+            self._voids = [void, *self._voids][:RECENT_VOIDS]
+
+    def voids(self) -> list[Void]:
+        """The numbers voided lately, newest first."""
+        with self._lock:
+            return list(self._voids)
+
+    def reprints(self) -> list[dict[str, Any]]:
+        """Tickets kept for a reprint (``queue.print_failure = "reprint"``)."""
+        return self.journal.reprints
 
     def _void(self, ticket_id: str, reason: str) -> None:
         try:
@@ -267,8 +251,7 @@ class Ticketing:
         return status
 
     def test_print(self, lines: list[str]) -> PrintResult:
-        job = build_test_page(self.printer.profile, lines, self._url("test", "A000"))
-        result = self.printer.print_job(job)
+        result = self.printer.print_test_page(lines)
         reason = result.reason.value if result.reason else result.status_after.state.value
         self._report_printer(result.ok, reason, "" if result.ok else result.detail[:200])
         return result
@@ -302,7 +285,7 @@ class Ticketing:
 
     def report(self, device: str, kind: str, ok: bool, state: str, detail: str = "") -> None:
         """``report_device`` when the device's state changed since the last report."""
-        name = f"{self.opt.kiosk_id}.{device}"
+        name = f"{self.opt.kiosk_id}/{device}"
         if self._reported.get(name) == (ok, state):
             return
         args: dict[str, Any] = {"device": name, "kind": kind, "ok": ok, "state": state}
@@ -321,6 +304,9 @@ class Ticketing:
     # --- what is printed -------------------------------------------------------------------
 
     def _url(self, ticket_id: str, number: str) -> str:
+        """The ticket's status page; "" when the hall has none (no QR code is printed)."""
+        if not self.opt.ticket_url:
+            return ""
         return self.opt.ticket_url.format(
             hall_id=self.opt.hall_id, ticket_id=ticket_id, number=number
         )
@@ -351,7 +337,7 @@ class Ticketing:
         except ValueError:
             priority = Priority.NORMAL
         label = None if priority is Priority.NORMAL else PRIORITY_LABELS[priority]
-        note = f"预约签到 {info.slot}" if info.slot else None
+        note = f"{SLOT_LABEL} {info.slot}" if info.slot else None
         return TicketPrint(
             hall_name=self.hall_name_source(),
             service_name=info.service_name,
@@ -359,7 +345,7 @@ class Ticketing:
             issued_at=when,
             waiting_ahead=info.waiting_ahead,
             est_wait_min=info.est_wait_min,
-            qr_payload=info.qr_url,
+            qr_payload=info.qr_url or None,
             notice=self.opt.notice,
             priority_label=label,
             appointment_note=note,

@@ -170,7 +170,9 @@ class Roles:
         qInstallMessageHandler(lambda mode, ctx, text: log.debug("qt: %s", text))
         self.echo("the kiosk takes its turn: screens and printed tickets…")
         t0 = time.perf_counter()
-        files = capture(self.out, self.hall.bus, self.hall.cfg, clock=self.clock.wall)
+        files = capture(
+            self.out, self.hall.bus, self.hall.cfg, clock=self.clock.wall, city=self.hall.city
+        )
         self._files += files
         self.summary["kiosk"] = {
             "screens": sum(1 for f in files if f.parent.name == "screens"),

@@ -36,9 +36,11 @@ from drivers.printer.driver import (  # noqa: E402 (after _escpos_cache)
     Deadlines,
     Printer,
     PrinterConfig,
+    PrinterSettings,
     PrintResult,
     create_printer,
     make_transport,
+    printer_config,
 )
 from drivers.printer.errors import FailureReason, PrinterConfigError, PrinterError  # noqa: E402
 from drivers.printer.profiles import (  # noqa: E402
@@ -51,10 +53,11 @@ from drivers.printer.profiles import (  # noqa: E402
 )
 from drivers.printer.simulator import Faults, SimulatedPrinter, SimulatorServer  # noqa: E402
 from drivers.printer.status import PrinterState, PrinterStatus  # noqa: E402
-from drivers.printer.ticket import TicketPrint, build_test_page, build_ticket  # noqa: E402
+from drivers.printer.ticket import CUTS, TicketPrint, build_test_page, build_ticket  # noqa: E402
 
 __all__ = [
     "COMPACT_58MM",
+    "CUTS",
     "DEFAULT_80MM",
     "KINDS",
     "PROFILES",
@@ -68,6 +71,7 @@ __all__ = [
     "PrinterConfigError",
     "PrinterError",
     "PrinterProfile",
+    "PrinterSettings",
     "PrinterState",
     "PrinterStatus",
     "SimulatedPrinter",
@@ -78,4 +82,5 @@ __all__ = [
     "create_printer",
     "get_profile",
     "make_transport",
+    "printer_config",
 ]

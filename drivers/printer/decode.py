@@ -122,6 +122,14 @@ class Decoder:
         self._pending = buf[i:]
         return self.elements[start:]
 
+    def drop_partial(self) -> None:
+        """Forget a command or line cut off in the middle (a printer that hung and was
+        reset prints none of it); the stream offsets stay counted."""
+        self._consumed += len(self._pending)
+        self._pending = b""
+        self._text.clear()
+        self._qr_data = b""
+
     def finish(self) -> list[Element]:
         """Flush a last unterminated line and any incomplete command; returns all elements."""
         self._flush(force=False)

@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from drivers.printer import status as dle
 from drivers.printer.errors import FailureReason, PrinterConfigError, PrinterError
 from drivers.printer.profiles import DEFAULT_80MM, PrinterProfile, get_profile
 from drivers.printer.simulator import SimulatedPrinter, SimulatorTransport
 from drivers.printer.status import PrinterState, PrinterStatus
-from drivers.printer.ticket import TicketPrint, build_ticket
+from drivers.printer.ticket import CUTS, TicketPrint, build_test_page, build_ticket
 from drivers.printer.transport import NetworkTransport, SerialTransport, Transport, UsbTransport
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class PrintResult:
 
 @dataclass(frozen=True)
 class PrinterConfig:
-    """Typed printer settings; ``kind`` is one of ``KINDS``."""
+    """Typed printer settings; ``kind`` is one of ``KINDS``, ``cut`` one of ``CUTS``."""
 
     kind: str = "simulator"
     profile: str = DEFAULT_80MM.name
@@ -70,17 +71,75 @@ class PrinterConfig:
     usb_vendor: int = 0
     usb_product: int = 0
     deadlines: Deadlines = Deadlines()
+    cut: str = "full"
+
+
+class PrinterSettings(Protocol):
+    """The config file's printer section (kiosk.settings.PrinterSection) as read here."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def serial_port(self) -> str: ...
+    @property
+    def baudrate(self) -> int: ...
+    @property
+    def usb_vendor(self) -> int: ...
+    @property
+    def usb_product(self) -> int: ...
+    @property
+    def connect_s(self) -> float: ...
+    @property
+    def write_s(self) -> float: ...
+    @property
+    def status_s(self) -> float: ...
+    @property
+    def cut(self) -> str: ...
+
+
+KIND_ALIASES = {"sim": "simulator"}
+
+
+def printer_config(section: PrinterSettings, kind: str | None = None) -> PrinterConfig:
+    """The driver's settings from the config's ``[kiosk.printer]`` section; ``kind``
+    (``hall kiosk --printer``, "sim" for short) overrides the section's."""
+    chosen = KIND_ALIASES.get(kind or "", kind) or section.kind
+    return PrinterConfig(
+        kind=chosen,
+        profile=section.profile,
+        host=section.host,
+        port=section.port,
+        serial_port=section.serial_port,
+        baudrate=section.baudrate,
+        usb_vendor=section.usb_vendor,
+        usb_product=section.usb_product,
+        deadlines=Deadlines(section.connect_s, section.write_s, section.status_s),
+        cut=section.cut,
+    )
 
 
 class Printer:
     """One ticket printer behind a ``Transport``; thread-safe, one job at a time."""
 
     def __init__(
-        self, transport: Transport, profile: PrinterProfile, deadlines: Deadlines = Deadlines()
+        self,
+        transport: Transport,
+        profile: PrinterProfile,
+        deadlines: Deadlines = Deadlines(),
+        cut: str = "full",
     ) -> None:
+        if cut not in CUTS:
+            raise PrinterConfigError(f"unknown cut {cut!r}; allowed: {', '.join(CUTS)}")
         self.transport = transport
         self.profile = profile
         self.deadlines = deadlines
+        self.cut = cut
         self._lock = threading.Lock()
 
     def status(self) -> PrinterStatus:
@@ -92,7 +151,11 @@ class Printer:
         self, ticket: TicketPrint, on_sent: Callable[[], None] | None = None
     ) -> PrintResult:
         """Print ``ticket``: status first, then the bytes, then status again."""
-        return self.print_job(build_ticket(ticket, self.profile), on_sent)
+        return self.print_job(build_ticket(ticket, self.profile, self.cut), on_sent)
+
+    def print_test_page(self, lines: list[str]) -> PrintResult:
+        """The technician's test page (测试样张: no number, no QR code) with ``lines``."""
+        return self.print_job(build_test_page(self.profile, lines, self.cut))
 
     def print_job(self, job: bytes, on_sent: Callable[[], None] | None = None) -> PrintResult:
         """Send ready-made ESC/POS ``job`` bytes between two status checks; never raises.
@@ -203,4 +266,4 @@ def create_printer(config: PrinterConfig, simulator: SimulatedPrinter | None = N
         profile = get_profile(config.profile)
     except ValueError as exc:
         raise PrinterConfigError(str(exc)) from None
-    return Printer(make_transport(config, simulator), profile, config.deadlines)
+    return Printer(make_transport(config, simulator), profile, config.deadlines, config.cut)

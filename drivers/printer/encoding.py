@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from drivers.printer import linebreak
 from drivers.printer.profiles import PrinterProfile
 
 FS_CHINESE_ON = b"\x1c\x26"
@@ -24,10 +25,6 @@ _CONTROL_TRANSLATION: dict[int, int | None] = {
     c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))
 }
 _CONTROL_TRANSLATION[0x09] = ord(" ")
-
-
-# Marks that must not begin a printed line (a simple 禁则, line-breaking rule).
-_NO_LINE_START = frozenset("）】」』》〉，。、：；！？…—)]}>,.:;!?")
 
 
 def clean_text(text: str) -> str:
@@ -52,30 +49,19 @@ def text_columns(text: str) -> int:
 
 
 def wrap(text: str, columns: int) -> list[str]:
-    """``text`` cut into lines of at most ``columns`` columns, never splitting a character.
-
-    Latin words are not kept whole: ticket texts are short and mostly Chinese.
-    """
+    """``text`` cut into lines of at most ``columns`` columns at sensible places
+    (drivers.printer.linebreak), never splitting a character."""
     if columns < 2:
         raise ValueError("columns must be at least 2")
-    lines: list[str] = []
-    line: list[str] = []
-    width = 0
-    for char in clean_text(text):
-        w = char_columns(char)
-        if width + w > columns:
-            carry: list[str] = []
-            if char in _NO_LINE_START and len(line) > 1:
-                carry = [line.pop()]  # a closing mark never starts a line: take one char along
-            lines.append("".join(line).rstrip())
-            line, width = carry, sum(char_columns(c) for c in carry)
-            if char == " ":
-                continue
-        line.append(char)
-        width += w
-    if line or not lines:
-        lines.append("".join(line).rstrip())
-    return lines
+    return linebreak.wrap(clean_text(text), lambda line: text_columns(line) <= columns)
+
+
+def fit_lines(text: str, columns: int) -> list[str] | None:
+    """``text`` on one line of ``columns``, or on two broken at a good place, evenly; None
+    when neither fits (for a title: print it smaller)."""
+    return linebreak.balanced(
+        clean_text(text), lambda line: text_columns(line) <= columns, text_columns
+    )
 
 
 def encode_text(text: str, profile: PrinterProfile) -> bytes:

@@ -90,10 +90,14 @@ def _raster_strip(image: RasterImage, width: int) -> Image.Image:
     return strip
 
 
-def _cut_strip(width: int) -> Image.Image:
+def _cut_strip(width: int, partial: bool = False) -> Image.Image:
+    """A dashed line across the paper; a partial cut leaves the middle uncut (a tab)."""
     strip = Image.new("L", (width + 2 * MARGIN, 24), 255)
     draw = ImageDraw.Draw(strip)
+    middle = strip.width // 2
     for x in range(0, strip.width, 12):
+        if partial and abs(x - middle) < 48:
+            continue
         draw.line((x, 12, x + 6, 12), fill=96, width=2)
     return strip
 
@@ -119,7 +123,7 @@ def render(elements: Iterable[Element], dots: int = 576) -> Image.Image:
         elif isinstance(element, Feed):
             strips.append((Image.new("L", (dots, LINE * element.lines), 255), False))
         elif isinstance(element, Cut):
-            strips.append((_cut_strip(dots), True))
+            strips.append((_cut_strip(dots, element.partial), True))
     height = 2 * MARGIN + sum(s.height for s, _ in strips)
     paper = Image.new("L", (dots + 2 * MARGIN, height), 255)
     y = MARGIN

@@ -48,7 +48,8 @@ class SimulatedPrinter:
 
     With ``archive`` (a folder) every ticket that is cut is also written there as
     ``NNN-<number>.png`` (what the paper shows) and ``NNN-<number>.bin`` (the bytes of that
-    job, status requests left out), for the demo and for technicians.
+    job, status requests left out), for the demo and for technicians; a page without a
+    large number (the test page) is ``NNN-page``.
     """
 
     def __init__(
@@ -84,8 +85,11 @@ class SimulatedPrinter:
         """Takes ``data`` (less, once stalled) and returns the status replies it asked for."""
         replies = bytearray()
         with self._lock:
+            stalls = False
             if self.faults.stall_after is not None:
-                data = data[: max(0, self.faults.stall_after - len(self._received))]
+                room = max(0, self.faults.stall_after - len(self._received))
+                stalls = room < len(data)
+                data = data[:room]
             limit = self.faults.paper_out_after
             if limit is not None and not self.faults.paper_out:
                 room = limit - len(self._received)
@@ -95,6 +99,10 @@ class SimulatedPrinter:
                     self.faults.paper_out = True
                     log.info("simulated printer: paper ran out mid-job")
             self._take(data, replies)
+            if stalls:  # a printer that hangs mid-ticket has printed no ticket
+                self._decoder.drop_partial()
+                self._job_elements.clear()
+                self._job_start = len(self._received)
         return bytes(replies)
 
     def _take(self, data: bytes, replies: bytearray) -> None:
@@ -122,8 +130,8 @@ class SimulatedPrinter:
         if self.archive is None:
             return
         big = [e for e in elements if isinstance(e, TextLine) and e.width >= 3 and e.text.strip()]
-        label = "".join(c for c in (big[0].text if big else "ticket") if c.isalnum())[:12]
-        stem = self.archive / f"{len(self.archived) + 1:03d}-{label or 'ticket'}"
+        label = "".join(c for c in (big[0].text if big else "page") if c.isalnum())[:12]
+        stem = self.archive / f"{len(self.archived) + 1:03d}-{label or 'page'}"
         try:
             png = render_png(elements, stem.with_suffix(".png"), self.profile.dots)
             stem.with_suffix(".bin").write_bytes(job)

@@ -19,11 +19,17 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from drivers.input import InputSource, InputState, Key, Rejected, Scan, make_input
-from drivers.printer import Printer, SimulatedPrinter, create_printer, get_profile
+from drivers.printer import (
+    Printer,
+    SimulatedPrinter,
+    create_printer,
+    get_profile,
+    printer_config,
+)
 from hall.bus.interface import Bus, Message
 from hall.hubapi import protocol as p
 from hall.hubapi.client import HallClient, StateCache
-from kiosk import navigation, runtime, services
+from kiosk import navigation, runtime, search
 from kiosk.checkin import Keys
 from kiosk.guide import Guide
 from kiosk.journal import Journal
@@ -127,7 +133,7 @@ def start_kiosk(
     """Build and show the kiosk for ``cfg`` on ``bus`` (connected or connecting)."""
     bridge = Bridge()
     runner = QtRunner(bridge)
-    pconf = runtime.printer_config(cfg.kiosk.printer, printer_kind)
+    pconf = printer_config(cfg.kiosk.printer, printer_kind)
     if pconf.kind == "simulator" and simulator is None:
         folder = cfg.kiosk.printer.sim_folder
         archive = runtime.resolve(cfg, folder) if folder else None
@@ -136,7 +142,7 @@ def start_kiosk(
     journal_dir = state_dir or runtime.resolve(cfg, cfg.kiosk.state_dir)
     journal = Journal(journal_dir / f"{cfg.kiosk.id}-journal.json")
     client = HallClient(bus, timeout=cfg.bus.request_timeout_s)
-    ticketing = Ticketing(client, printer, journal, runtime.ticketing_options(cfg))
+    ticketing = Ticketing(client, printer, journal, runtime.ticketing_options(cfg), clock=clock)
     if guide == "config":
         guide = runtime.make_guide(cfg, lambda kind, msg: bridge.fault.emit(kind, msg))
     if isinstance(guide, Guide):
@@ -149,7 +155,7 @@ def start_kiosk(
         keys if keys is not None else runtime.load_keys(cfg),
         guide if isinstance(guide, Guide) else None,
     )
-    ticketing.hall_name_source = lambda: model.hall_name or cfg.hall.name  # the hub's wins
+    ticketing.hall_name_source = lambda: model.hall.hall_name or cfg.hall.name  # the hub's wins
     dispatcher = Dispatcher(bridge, model)
     window = KioskWindow(model, tick_ms=tick_ms)
     state = StateCache(bus, on_change=lambda topic, payload: bridge.state.emit(topic, payload))
@@ -175,9 +181,9 @@ def start_kiosk(
 
 
 def _warm_up(model: KioskModel) -> None:
-    entries = list(model.entries)
+    entries = list(model.hall.entries)
     threading.Thread(
-        target=services.warm_up, args=(entries,), name="pinyin-warm-up", daemon=True
+        target=search.warm_up, args=(entries,), name="pinyin-warm-up", daemon=True
     ).start()
 
 
@@ -204,16 +210,16 @@ class Dispatcher(QObject):
     @Slot(str, object)
     def on_state(self, topic: str, payload: Any) -> None:
         if topic == p.BOARD:
-            self.m.set_board(payload)
+            self.m.hall.set_board(payload)
         elif topic == p.CATALOG:
-            self.m.set_catalog(payload)
+            self.m.hall.set_catalog(payload)
             _warm_up(self.m)  # the names' pinyin for search, off the GUI thread
         elif topic == navigation.TOPIC:
-            self.m.set_nearby(payload)
+            self.m.hall.set_nearby(payload)
 
     @Slot(bool)
     def on_link(self, up: bool) -> None:
-        self.m.set_link(up)
+        self.m.hall.set_link(up)
 
     @Slot(str, object)
     def on_input(self, name: str, result: Any) -> None:

@@ -4,190 +4,198 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk import navigation
+from kiosk import navigation, present
 from kiosk.model import KioskModel
-from kiosk.ui.citizen import View
-from kiosk.ui.widgets import Keypad, button, discard, label, set_active
+from kiosk.ui.citizen import KeypadView
+from kiosk.ui.home import View
+from kiosk.ui.style import Look
+from kiosk.ui.widgets import (
+    Columns,
+    Keypad,
+    TextButton,
+    button,
+    clear_layout,
+    discard,
+    label,
+    scrolling,
+    set_active,
+)
 
 MAX_ROWS = 6
 
 
 class NearbyView(View):
-    def __init__(self, model: KioskModel) -> None:
-        super().__init__(model)
+    def __init__(self, model: KioskModel, look: Look) -> None:
+        super().__init__(model, look)
         lay = QVBoxLayout(self)
         self.title = label("", "heading")
         lay.addWidget(self.title)
-        self.services_box = QHBoxLayout()
-        lay.addLayout(self.services_box)
-        self.service_buttons: dict[str, QPushButton] = {}
+        self.services_grid = QGridLayout()
+        self.service_columns = Columns(self.services_grid, most=4)
+        lay.addLayout(self.services_grid)
+        self.service_buttons: dict[str, TextButton] = {}
         self._codes: list[str] = []
         modes = QHBoxLayout()
-        self.modes: dict[str, QPushButton] = {}
+        self.modes: dict[str, TextButton] = {}
         for mode in navigation.MODES:
-            b = button("", f"nearby-mode-{mode}", partial(model.set_nearby_mode, mode), "tab")
+            b = button("", f"nearby-mode-{mode}", partial(model.nearby.set_mode, mode), "tab")
             self.modes[mode] = b
             modes.addWidget(b)
         lay.addLayout(modes)
         self.status = label("", "subheading")
         lay.addWidget(self.status)
-        self.rows_box = QVBoxLayout()
-        self.rows: list[QWidget] = []
-        lay.addLayout(self.rows_box)
-        lay.addStretch(1)
+        self.list = QWidget()
+        self.rows_box = QVBoxLayout(self.list)
+        self.rows_box.setContentsMargins(0, 0, 0, 0)
+        self.area = scrolling(self.list)
+        lay.addWidget(self.area, 1)
         self.back = button("", "back", model.home)
         lay.addWidget(self.back)
 
-    def _service_codes(self) -> list[str]:
+    def arrange(self) -> None:
+        if self.service_buttons:
+            widest = max(b.sizeHint().width() for b in self.service_buttons.values())
+            self.service_columns.place(self.width() or self.look.px(1800), widest)
+
+    def _services(self, codes: list[str]) -> None:
         m = self.m
-        offered = navigation.services_offered(m.nearby or {})
-        codes = [e.code for e in m.entries if e.code in offered]
-        if m.nearby_service and m.nearby_service not in codes:
-            codes.insert(0, m.nearby_service)
-        return codes[:8]
+        for b in self.service_buttons.values():
+            discard(b)
+        self.service_buttons = {}
+        for code in codes:
+            self.service_buttons[code] = button(
+                "", f"nearby-service-{code}", partial(m.nearby.set_service, code), "tab"
+            )
+        self._codes = codes
+        self.service_columns.set(list(self.service_buttons.values()))
 
     def redraw(self) -> None:
-        m = self.m
-        self.title.setText(m.text("nearby_title"))
-        names = {e.code: e.name for e in m.entries}
-        codes = self._service_codes()
+        m, r = self.m, self.r
+        self.title.setText(r.text("nearby_title"))
+        data = m.nearby.has_data()
+        codes = m.nearby.service_codes() if data else []
         if codes != self._codes:
-            for b in self.service_buttons.values():
-                discard(b)
-            self.service_buttons = {}
-            for code in codes:
-                b = button(
-                    names.get(code, code),
-                    f"nearby-service-{code}",
-                    partial(m.set_nearby_service, code),
-                    "tab",
-                )
-                self.service_buttons[code] = b
-                self.services_box.addWidget(b)
-            self._codes = codes
+            self._services(codes)
         for code, b in self.service_buttons.items():
-            set_active(b, code == m.nearby_service)
+            entry = m.hall.entry(code)
+            b.setText(present.service_name(r, entry) if entry else code)
+            set_active(b, code == m.nearby.service)
         for mode, b in self.modes.items():
-            b.setText(m.text(f"nearby_{mode}"))
-            set_active(b, mode == m.nearby_mode)
-        at = navigation.as_of(m.nearby or {}) or "—"
-        online = bool((m.nearby or {}).get("online"))
-        self.status.setText(m.text("nearby_at" if online else "nearby_offline", at=at))
-        for row in self.rows:
-            discard(row)
-        self.rows = []
-        found = m.nearby_rows()
-        if not found:
-            empty = label(m.text("nearby_none"), "big")
-            self.rows.append(empty)
-            self.rows_box.addWidget(empty)
-        for i, r in enumerate(found[:MAX_ROWS]):
+            b.setText(r.text(f"nearby_{mode}"))
+            set_active(b, mode == m.nearby.mode)
+            b.setVisible(data)
+        found = m.nearby.rows()
+        self.status.setText(present.nearby_status(r, m.hall, bool(found)))
+        clear_layout(self.rows_box)
+        for i, row in enumerate(found[:MAX_ROWS]):
+            name, detail, reason = present.nearby_row(r, i, row)
             frame = QFrame()
             frame.setObjectName("row")
             box = QVBoxLayout(frame)
-            box.addWidget(label(f"{i + 1}. {r.name}", "big"))
-            if r.waiting == 0:
-                load = m.text("no_wait")
-            else:
-                load = (
-                    m.text("waiting", n=r.waiting) if r.waiting is not None else m.text("est_none")
-                )
-                if r.est_wait_min is not None:
-                    load += " · " + m.text("est_wait", m=r.est_wait_min)
-            km = f"{r.distance_km:.1f}" if r.distance_km is not None else "—"
-            box.addWidget(label(f"{r.address}  ·  " + m.text("nearby_row", km=km, load=load)))
-            if r.reason and m.lang == "zh":
-                box.addWidget(label(r.reason, "subheading"))
-            self.rows.append(frame)
+            box.addWidget(label(name, "big"))
+            box.addWidget(label(detail))
+            if reason:
+                box.addWidget(label(reason, "subheading"))
             self.rows_box.addWidget(frame)
-        self.back.setText(m.text("home"))
+        self.rows_box.addStretch(1)
+        self.back.setText(r.text("home"))
+        self.arrange()
 
 
-class PinView(View):
-    def __init__(self, model: KioskModel) -> None:
-        super().__init__(model)
-        outer = QHBoxLayout(self)
-        left = QVBoxLayout()
+class PinView(KeypadView):
+    def __init__(self, model: KioskModel, look: Look) -> None:
+        super().__init__(model, look)
+        tech = model.tech
         self.title = label("", "heading", center=True)
-        self.entry = label("", "code", center=True)
+        self.entry = label("", "code", wrap=False, center=True)
         self.message = label("", "error", center=True)
         for w in (self.title, self.entry, self.message):
-            left.addWidget(w)
-        left.addStretch(1)
+            self.left.addWidget(w)
+        self.left.addStretch(1)
         self.back = button("", "back", model.home)
-        left.addWidget(self.back)
-        right = QVBoxLayout()
-        self.keypad = Keypad("pin", model.tech.pin_key)
-        right.addWidget(self.keypad, 1)
-        self.ok = button("", "pin-ok", model.tech.pin_submit, "primary")
-        right.addWidget(self.ok)
-        outer.addLayout(left, 1)
-        outer.addLayout(right, 1)
+        self.left.addWidget(self.back)
+        self.keypad = Keypad("pin", tech.pin_key)
+        self.right.addWidget(self.keypad, 1)
+        self.ok = button("", "pin-ok", tech.pin_submit, "primary")
+        self.right.addWidget(self.ok)
 
     def redraw(self) -> None:
-        m = self.m
-        self.title.setText(m.text("pin_title"))
-        self.entry.setText("●" * len(m.tech.gate.entry) or " ")
-        self.message.setText(m.tech.pin_message)
-        self.keypad.relabel({"delete": m.text("delete"), "clear": m.text("clear")})
-        self.back.setText(m.text("back"))
-        self.ok.setText(m.text("ok"))
+        r, tech = self.r, self.m.tech
+        self.title.setText(r.text("pin_title"))
+        self.entry.setText("●" * len(tech.gate.entry) or " ")
+        self.message.setText(tech.pin_message)
+        self.message.setVisible(bool(tech.pin_message))
+        self.keypad.relabel({"delete": r.text("delete"), "clear": r.text("clear")})
+        self.back.setText(r.text("back"))
+        self.ok.setText(r.text("ok"))
 
 
 class TechView(View):
-    def __init__(self, model: KioskModel) -> None:
-        super().__init__(model)
+    def __init__(self, model: KioskModel, look: Look) -> None:
+        super().__init__(model, look)
+        tech = model.tech
         lay = QVBoxLayout(self)
         self.title = label("", "heading")
         self.printer = label("", "big")
-        self.message = label("", "banner")
+        self.message = label("", "ok")
+        for w in (self.title, self.printer, self.message):
+            lay.addWidget(w)
+        row = QHBoxLayout()
+        self.refresh = button("", "tech-refresh", tech.refresh)
+        self.test = button("", "tech-test-print", tech.test_print, "primary")
+        row.addWidget(self.refresh)
+        row.addWidget(self.test)
+        lay.addLayout(row)
+        body = QWidget()
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        self.voids = label("", "banner")
+        inner.addWidget(self.voids)
+        self.reprint_box = QHBoxLayout()
+        self.reprint_buttons: list[TextButton] = []
+        inner.addLayout(self.reprint_box)
         self.scan_title = label("", "subheading")
         self.scan = label("", "big")
         self.inputs = label("", "")
         self.versions = label("", "")
-        for w in (self.title, self.printer, self.message):
-            lay.addWidget(w)
-        row = QHBoxLayout()
-        self.refresh = button("", "tech-refresh", model.tech.refresh)
-        self.test = button("", "tech-test-print", model.tech.test_print, "primary")
-        row.addWidget(self.refresh)
-        row.addWidget(self.test)
-        lay.addLayout(row)
-        self.reprint_box = QHBoxLayout()
-        self.reprint_buttons: list[QPushButton] = []
-        lay.addLayout(self.reprint_box)
         for w in (self.scan_title, self.scan, self.inputs, self.versions):
-            lay.addWidget(w)
-        lay.addStretch(1)
+            inner.addWidget(w)
+        inner.addStretch(1)
+        lay.addWidget(scrolling(body), 1)
         self.exit = button("", "tech-exit", model.home)
         lay.addWidget(self.exit)
 
     def redraw(self) -> None:
-        m = self.m
-        self.title.setText(f"{m.text('tech_title')} · {m.opt.kiosk_id}")
-        self.printer.setText(f"{m.text('tech_printer')}: {m.tech.printer or '…'}")
-        self.message.setText(m.tech.message)
-        self.refresh.setText(m.text("tech_refresh"))
-        self.test.setText(m.text("tech_test_print"))
+        m, r, tech = self.m, self.r, self.m.tech
+        self.title.setText(f"{r.text('tech_title')} · {m.opt.kiosk_id}")
+        self.printer.setText(r.text("tech_printer", state=tech.printer or "…"))
+        self.message.setText(tech.message)
+        self.message.setVisible(bool(tech.message))
+        name = "ok" if tech.message_ok else "error"
+        if self.message.objectName() != name:
+            self.message.setObjectName(name)
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
+        self.refresh.setText(r.text("tech_refresh"))
+        self.test.setText(r.text("tech_test_print"))
+        voids = present.voids_line(r, tech.voids())
+        self.voids.setText(voids)
+        self.voids.setVisible(bool(voids))
         for b in self.reprint_buttons:
             discard(b)
         self.reprint_buttons = []
-        for r in m.tech.reprints():
+        for entry in tech.reprints():
             b = button(
-                m.text("tech_reprint", number=r["number"]),
-                f"tech-reprint-{r['number']}",
-                partial(m.tech.reprint, r["ticket_id"]),
+                r.text("tech_reprint", number=entry["number"]),
+                f"tech-reprint-{entry['number']}",
+                partial(tech.reprint, entry["ticket_id"]),
             )
             self.reprint_buttons.append(b)
             self.reprint_box.addWidget(b)
-        self.scan_title.setText(m.text("tech_scanner"))
-        self.scan.setText(m.tech.scan or "—")
-        inputs = [
-            f"{name}: {state} {detail}".strip() for name, (state, detail) in m.tech.inputs.items()
-        ]
-        self.inputs.setText(f"{m.text('tech_inputs')}: " + ("; ".join(inputs) or "—"))
-        versions = "  ".join(f"{k} {v}" for k, v in m.opt.versions)
-        self.versions.setText(f"{m.text('tech_versions')}: {versions}")
-        self.exit.setText(m.text("tech_exit"))
+        self.scan_title.setText(r.text("tech_scanner"))
+        self.scan.setText(tech.scan or "—")
+        self.inputs.setText(present.inputs_line(r, tech.inputs))
+        self.versions.setText(present.versions_line(r))
+        self.exit.setText(r.text("tech_exit"))

@@ -39,15 +39,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def hall(tmp_path: Path, clock: FixedClock) -> Iterator[LocalHall]:
-    with LocalHall(tmp_path / "hub", clock=clock) as h:
-        h.settle()
-        yield h
+def city_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
 
 
 @pytest.fixture
-def city_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+def hall(tmp_path: Path, clock: FixedClock, city_key: Ed25519PrivateKey) -> Iterator[LocalHall]:
+    with LocalHall(tmp_path / "hub", clock=clock, city=city_key) as h:  # the hub knows it
+        h.settle()
+        yield h
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,52 +11,58 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from appliance.local import LocalHall
-from drivers.printer.decode import decode, texts
+from drivers.printer.decode import QrCode, decode, texts
 from hall.core.timekeeping import FixedClock
 from kiosk.demo import capture
-from tests.kiosk.conftest import ticket_states
+from tests.kiosk.conftest import device_states, ticket_states
 
 pytestmark = pytest.mark.timeout(120)
 
 
+SCREENS = (
+    "home",
+    "priority",
+    "ticket",
+    "search",
+    "home-english",
+    "checkin",
+    "checkin-refused",
+    "checked-in-qr",
+    "busy",
+    "print-failed",
+    "home-paused",
+    "nearby-empty",
+    "nearby",
+    "closed",
+    "offline",
+    "pin",
+    "technician",
+)
+
+
 def test_capture(qtbot: Any, hall: LocalHall, clock: FixedClock, tmp_path: Path) -> None:
-    started = time.monotonic()
-    paths = capture(tmp_path / "out", hall.bus, hall.cfg, clock=clock.wall)
-    took = time.monotonic() - started
-    assert took < 20
+    paths = capture(tmp_path / "out", hall.bus, hall.cfg, clock=clock.wall, city=hall.city)
     screens = {p.name for p in paths if p.parent.name == "screens"}
-    for name in (
-        "home",
-        "priority",
-        "ticket",
-        "search",
-        "home-elder",
-        "ticket-elder",
-        "home-english",
-        "checkin",
-        "checkin-refused",
-        "checked-in-qr",
-        "print-failed",
-        "nearby",
-        "closed",
-        "offline",
-        "technician",
-    ):
+    for name in SCREENS:  # every screen, in the standard and the elder mode
         assert f"kiosk-{name}.png" in screens, name
+        assert f"kiosk-{name}-elder.png" in screens, name
     tickets = sorted(p for p in paths if p.parent.name == "tickets")
     pngs = [p for p in tickets if p.suffix == ".png"]
     bins = [p for p in tickets if p.suffix == ".bin"]
     assert [p.stem for p in pngs] == [p.stem for p in bins]
     assert [p.stem for p in pngs][:3] == ["001-A001", "002-B001", "003-A002"]
     lines = texts(decode(bins[0].read_bytes()))
-    assert "A001" in lines and "湛河区政务服务中心" in "".join(lines)
-    assert any(p.stem.endswith("A000") for p in pngs)  # the technician's test page
+    assert "A001" in lines and "湛河区政务服务中心" in lines and "前面没有人等候" in lines
+    page = texts(decode(bins[-1].read_bytes()))  # the technician's test page, last
+    assert bins[-1].stem.endswith("-page") and "测试样张" in page
+    assert not any(isinstance(e, QrCode) for e in decode(bins[-1].read_bytes()))
     states = ticket_states(hall)
     assert states["A001"] == "waiting" and "cancelled" in states.values()  # the failed print
+    assert device_states(hall)["kiosk-1/printer"] == (1, "ok")  # well again after the faults
 
 
 def test_capture_without_a_clock_leaves_hours_to_the_hub(
     qtbot: Any, hall: LocalHall, tmp_path: Path
 ) -> None:
-    paths = capture(tmp_path / "out", hall.bus, hall.cfg)
+    paths = capture(tmp_path / "out", hall.bus, hall.cfg, city=hall.city)
     assert (tmp_path / "out" / "screens" / "kiosk-ticket.png") in paths

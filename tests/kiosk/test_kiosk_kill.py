@@ -22,9 +22,11 @@ from drivers.printer import (
 )
 from drivers.printer.decode import Cut
 from hall.core.timekeeping import FixedClock
+from hall.devices import Device
 from hall.hubapi.client import HallClient
 from kiosk.journal import Journal
-from kiosk.ticketing import Issued, Ticketing
+from kiosk.outcomes import Issued
+from kiosk.ticketing import Ticketing
 from tests.kiosk.conftest import FAST, db_rows, options, ticket_states
 
 pytestmark = pytest.mark.timeout(90)
@@ -48,6 +50,7 @@ class MuteAfterCut(SimulatedPrinter):
 @pytest.fixture
 def mqtt_hall(tmp_path: Path, clock: FixedClock) -> Iterator[LocalHall]:
     with LocalHall(tmp_path / "hub", transport="mqtt", clock=clock) as h:
+        h.devices.add(Device("kiosk-1", "kiosk"))  # the kiosk in the child process
         h.settle()
         yield h
 
@@ -80,20 +83,20 @@ def run_and_kill(journal: Path, hall: LocalHall, port: int, until: str) -> None:
 
 
 def restarted(journal: Path, hall: LocalHall, port: int) -> Ticketing:
-    bus = hall.bus("kiosk-1b", "kiosk")
+    bus = hall.bus("kiosk-1", "kiosk")  # the same kiosk, restarted
     printer = create_printer(PrinterConfig(kind="network", port=port, deadlines=FAST))
     return Ticketing(HallClient(bus, timeout=3.0), printer, Journal(journal), options())
 
 
 def test_killed_while_the_printer_hangs_mid_ticket(mqtt_hall: LocalHall, tmp_path: Path) -> None:
     sim = SimulatedPrinter()
-    sim.faults.stall_after = 500  # the printer takes 500 bytes of the job, then hangs
+    sim.faults.stall_after = 300  # the printer takes 300 bytes of the job, then hangs
     journal = tmp_path / "kiosk" / "journal.json"
     with SimulatorServer(sim, port=0) as server:
         # The whole job fits in the socket buffers: the kiosk believes it "sent" it and
         # waits for the printer's answer when it is killed.
         run_and_kill(journal, mqtt_hall, server.port, until="sent")
-        assert sim.tickets() == [] and len(sim.received) == 500
+        assert sim.tickets() == [] and len(sim.received) == 300
         assert ticket_states(mqtt_hall) == {"A001": "printing"}
         sim.faults.stall_after = None  # the technician clears the jam; the kiosk restarts
         sim.clear()
@@ -120,7 +123,7 @@ def test_killed_after_the_last_byte(mqtt_hall: LocalHall, tmp_path: Path) -> Non
         assert ticket_states(mqtt_hall) == {"A001": "cancelled"}
         assert len(sim.tickets()) == 1  # not printed twice
         (detail,) = db_rows(
-            mqtt_hall, "SELECT detail FROM devices WHERE device = 'kiosk-1.printer'"
+            mqtt_hall, "SELECT detail FROM devices WHERE device = 'kiosk-1/printer'"
         )
         assert detail == ("ticket A001",)
 

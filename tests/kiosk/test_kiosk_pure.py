@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +13,10 @@ import pytest
 from drivers.speech import NullPlayer, make_engine
 from drivers.speech.engine import CommandEngine
 from drivers.speech.text import cardinal
-from kiosk import navigation, services
+from kiosk import navigation, search, services
+from kiosk.flow.technician import PinGate
 from kiosk.guide import Guide, Number, Sentence, TicketNo, phrase, phrase_ticket, speakable
 from kiosk.idle import IdleTimer
-from kiosk.technician import PinGate
 from tests.kiosk.conftest import TZ
 
 HOURS = [
@@ -72,7 +74,7 @@ def test_entries_join_catalog_and_board() -> None:
 @pytest.mark.parametrize(
     ("query", "codes"),
     [
-        ("社保", []),
+        ("社保", ["SB-001", "SB-002"]),  # the everyday word for both
         ("社会保障", ["SB-001"]),
         ("sb-0", ["SB-001", "SB-002"]),
         ("SHBZ", ["SB-001"]),
@@ -85,7 +87,30 @@ def test_entries_join_catalog_and_board() -> None:
     ],
 )
 def test_search(query: str, codes: list[str]) -> None:
-    assert [e.code for e in services.search(entries(), query)] == codes
+    assert [e.code for e in search.search(entries(), query)] == codes
+
+
+SAMPLE = json.loads(
+    (Path(__file__).parents[2] / "appliance/sim/data/catalog.json").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ("HZ", ["CRJ-001"]),  # 护照
+        ("GS", ["SCJG-001"]),  # 工商
+        ("SBK", ["SB-001"]),  # 社保卡
+        ("GJJ", ["GJJ-001"]),  # 公积金
+        ("JH", ["HY-001"]),  # 结婚
+        ("FCZ", ["BDC-001", "BDC-002"]),  # 房产证
+        ("YB", ["YB-001", "YB-002"]),  # 医保
+    ],
+)
+def test_search_by_everyday_words(query: str, codes: list[str]) -> None:
+    """The letter keys find a service by the initials of the words people say for it."""
+    found = search.search(services.build_entries(SAMPLE, None), query)
+    assert [e.code for e in found][: len(codes)] == codes  # first; a weaker match may follow
 
 
 def test_opening_hours() -> None:
@@ -99,7 +124,7 @@ def test_opening_hours() -> None:
     assert services.open_now(got, saturday) and got[3].is_open(saturday)
     assert not got[0].is_open(saturday)
     assert not services.open_now(got, sunday)
-    assert services.hours_lines(got) == ["周一至周五 09:00-12:00、13:30-17:00"]
+    assert services.hours_lines(got) == ["周一至周五 09:00-12:00、13:30-17:00", "周六 09:00-12:00"]
 
 
 def test_idle_timer() -> None:

@@ -11,8 +11,9 @@ from appliance.local import LocalHall
 from drivers.printer import SimulatedPrinter
 from drivers.printer.decode import QrCode, texts
 from hall.core.timekeeping import FixedClock
+from hall.hubapi.client import HallClient
 from kiosk.journal import Journal
-from kiosk.ticketing import Issued, PrinterDown, PrintFailed, Refusal, Unreachable
+from kiosk.outcomes import Issued, PrinterDown, PrintFailed, Refusal, Unreachable
 from tests.kiosk.conftest import (
     HALL_NAME,
     MakeTicketing,
@@ -55,10 +56,10 @@ def test_printer_known_down_issues_nothing(
     outcome = ops.issue("SB-001")
     assert outcome == PrinterDown("paper_out")
     assert ticket_states(hall) == {}
-    assert device_states(hall) == {"kiosk-1.printer": (0, "paper_out")}
+    assert device_states(hall) == {"kiosk-1/printer": (0, "paper_out")}
     sim.faults.paper_out = False
     assert isinstance(ops.issue("SB-001"), Issued)
-    assert device_states(hall) == {"kiosk-1.printer": (1, "ok")}
+    assert device_states(hall) == {"kiosk-1/printer": (1, "ok")}
 
 
 def test_paper_out_during_printing_voids_and_reports(
@@ -71,7 +72,7 @@ def test_paper_out_during_printing_voids_and_reports(
     assert outcome.reason == "paper_out" and outcome.ticket.number == "A001"
     assert ticket_states(hall) == {"A001": "cancelled"}
     assert sim.tickets() == []
-    assert device_states(hall)["kiosk-1.printer"] == (0, "paper_out")
+    assert device_states(hall)["kiosk-1/printer"] == (0, "paper_out")
     assert ops.journal.inflight is None
     assert "device.fault" in event_types(hall)
 
@@ -91,7 +92,7 @@ def test_cover_open_and_silent_printer(
 def test_stall_mid_ticket_voids(
     make_ticketing: MakeTicketing, hall: LocalHall, sim: SimulatedPrinter
 ) -> None:
-    sim.faults.stall_after = 400
+    sim.faults.stall_after = 300
     outcome = make_ticketing().issue("SB-001")
     assert isinstance(outcome, PrintFailed) and outcome.reason == "timeout" and outcome.voided
     assert ticket_states(hall) == {"A001": "cancelled"}
@@ -181,7 +182,9 @@ def _journal_after_kill(tmp_path: Path, entry: dict[str, object]) -> Path:
 
 
 def _issue_only(hall: LocalHall, key: str) -> dict[str, object]:
-    _, client = hall.connect("kiosk-x", "kiosk")
+    """What kiosk-1 had sent before it was killed (keys are the device's own): on its bus."""
+    bus = next(b for b in hall._buses if b.client_id == "kiosk-1")
+    client = HallClient(bus)
     args = {"service": "SB-001", "confirm_print": True, "kiosk": "kiosk-1"}
     return client.execute("issue", args, key=key)
 
@@ -223,7 +226,7 @@ def test_restart_after_kill_never_prints_twice(
     assert sim.tickets() == []  # recovery never prints
     assert ops.journal.inflight is None
     if expected == "cancelled" and phase in ("printing", "sent"):
-        assert device_states(hall)["kiosk-1.printer"][0] == 0
+        assert device_states(hall)["kiosk-1/printer"][0] == 0
     sim.faults.paper_out = False
     assert isinstance(ops.issue("SB-001"), Issued)  # and the kiosk carries on
 

@@ -128,7 +128,7 @@ def test_hash_key_file(tmp_path: Path) -> None:
 def test_classify_scans(keys: Keys, city_key: Ed25519PrivateKey) -> None:
     token = tokens.sign_token(CLAIMS, city_key)
     found = classify(token, keys, now=NOW)
-    assert isinstance(found, CheckInRequest) and found.args == {"token": CLAIMS}
+    assert isinstance(found, CheckInRequest) and found.args == {"token": token}
     found = classify(VALID_ID + "\r", keys, now=NOW)
     assert isinstance(found, CheckInRequest) and found.kind == "identity"
     assert VALID_ID not in repr(found) and len(found.args["id_hash"]) == 64

@@ -15,7 +15,7 @@ from drivers.printer import (
     build_ticket,
     create_printer,
 )
-from drivers.printer.decode import Cut, Decoder, QrCode, decode, texts
+from drivers.printer.decode import Cut, Decoder, QrCode, RasterImage, TextLine, decode, texts
 
 FAST = Deadlines(connect=0.5, write=0.5, status=0.3)
 
@@ -60,13 +60,27 @@ def test_a_ticket_cut_short_is_not_archived(ticket: TicketPrint, tmp_path: Path)
 
 
 def test_test_page() -> None:
-    job = build_test_page(DEFAULT_80MM, ["kiosk-1", "tcp://192.168.1.50:9100"], "https://h/t")
+    """测试样张: marked at the top and the foot, no number and no QR code, so no one takes it
+    for a ticket; Chinese, full-width marks, the large size and the cut."""
+    job = build_test_page(DEFAULT_80MM, ["kiosk-1", "tcp://192.168.1.50:9100"])
     elements = decode(job)
     lines = texts(elements)
-    assert lines[0] == "打印测试 TEST PAGE" and "tcp://192.168.1.50:9100" in lines
+    assert lines[0] == "测试样张" and "非取号凭证" in lines[1] and "测试样张" in lines[-1]
+    assert "tcp://192.168.1.50:9100" in lines
     assert "标点：，。、；！？（）【】《》“”——…" in lines
-    assert QrCode("https://h/t", DEFAULT_80MM.qr_module, "M", 2, "center") in elements
-    assert isinstance(elements[-1], Cut)
+    assert not any(isinstance(e, QrCode | RasterImage) for e in elements)
+    big = [e for e in elements if isinstance(e, TextLine) and e.width >= 3]
+    assert big == []  # nothing the size of a ticket number
+    assert elements[-1] == Cut(partial=False)
+    partial = decode(build_test_page(DEFAULT_80MM, [], cut="partial"))
+    assert partial[-1] == Cut(partial=True)
+
+
+def test_test_page_is_archived_as_a_page(tmp_path: Path) -> None:
+    sim = SimulatedPrinter(archive=tmp_path)
+    printer = create_printer(PrinterConfig(deadlines=FAST), simulator=sim)
+    assert printer.print_test_page(["kiosk-1"]).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["001-page.bin", "001-page.png"]
 
 
 def test_on_sent_runs_after_the_bytes_and_only_then(ticket: TicketPrint) -> None:

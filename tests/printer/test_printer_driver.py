@@ -100,3 +100,35 @@ def test_usb_is_only_constructed_here() -> None:
     assert link.describe == "usb:0416:5011"
     printer = create_printer(PrinterConfig(kind="usb", usb_vendor=0x0416, usb_product=0x5011))
     assert printer.status().state is PrinterState.OFFLINE  # no pyusb or no device: offline
+
+
+def test_one_mapping_from_the_config_section() -> None:
+    """[kiosk.printer] → the driver's settings, in one place (the kiosk and `hall doctor`)."""
+    from drivers.printer import Deadlines, printer_config
+    from kiosk.settings import PrinterSection
+
+    section = PrinterSection.model_validate(
+        {
+            "kind": "network",
+            "profile": "escpos-58mm-cn",
+            "host": "192.168.1.50",
+            "port": 9101,
+            "connect_s": 1.5,
+            "write_s": 4.0,
+            "status_s": 0.5,
+            "cut": "partial",
+        }
+    )
+    assert printer_config(section) == PrinterConfig(
+        kind="network",
+        profile="escpos-58mm-cn",
+        host="192.168.1.50",
+        port=9101,
+        serial_port="/dev/ttyUSB0",
+        baudrate=9600,
+        usb_vendor=0,
+        usb_product=0,
+        deadlines=Deadlines(1.5, 4.0, 0.5),
+        cut="partial",
+    )
+    assert printer_config(section, "sim").kind == "simulator"

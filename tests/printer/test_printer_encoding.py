@@ -9,6 +9,7 @@ from drivers.printer.encoding import (
     FS_CHINESE_ON,
     clean_text,
     encode_text,
+    fit_lines,
     text_columns,
     text_line,
     wrap,
@@ -73,6 +74,43 @@ def test_wrap_of_empty_text_is_one_empty_line() -> None:
 def test_wrap_never_starts_a_line_with_a_closing_mark() -> None:
     text = "请留意叫号：过号需重新取号——谢谢（本票当日有效）"
     lines = wrap(text, 44)
-    assert lines == ["请留意叫号：过号需重新取号——谢谢（本票当日", "有效）"]
+    assert lines == ["请留意叫号：过号需重新取号——谢谢", "（本票当日有效）"]  # before the bracket
     assert "".join(lines) == text
     assert not any(line.startswith(("）", "：", "—")) for line in wrap("一二三：四五六：七八", 6))
+
+
+@pytest.mark.parametrize(
+    ("text", "columns", "lines"),
+    [
+        (
+            "请留意叫号，过号请到服务台咨询。本票当日有效。",
+            32,
+            ["请留意叫号，过号请到服务台咨询。", "本票当日有效。"],
+        ),
+        ("预约时段 09:30-10:00", 12, ["预约时段", "09:30-10:00"]),
+        (
+            "请将手机上的预约二维码对准扫描口，或刷身份证",
+            30,
+            ["请将手机上的预约二维码对准", "扫描口，或刷身份证"],
+        ),
+    ],
+)
+def test_wrap_breaks_at_sensible_places(text: str, columns: int, lines: list[str]) -> None:
+    assert wrap(text, columns) == lines
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "lines"),
+    [
+        ("湛河区政务服务中心", 16, ["湛河区", "政务服务中心"]),  # 58 mm, double size
+        ("湛河区政务服务中心", 24, ["湛河区政务服务中心"]),  # 80 mm
+        ("平顶山市湛河区政务服务中心", 24, ["平顶山市湛河区", "政务服务中心"]),  # 13 on 80 mm
+        ("工商银行湛河支行（政银通办）", 16, ["工商银行湛河支行", "（政银通办）"]),
+        ("新城街道便民服务中心", 16, ["新城街道", "便民服务中心"]),
+        ("某某某某某某某某某某某某某某某某某某", 16, None),  # no good place: print it smaller
+    ],
+)
+def test_hall_names_fit_or_break_between_words(
+    name: str, columns: int, lines: list[str] | None
+) -> None:
+    assert fit_lines(name, columns) == lines

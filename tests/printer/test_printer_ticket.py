@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from drivers.printer import PROFILES, RASTER_QR_80MM, PrinterProfile, TicketPrint, build_ticket
+from drivers.printer import (
+    DEFAULT_80MM,
+    PROFILES,
+    RASTER_QR_80MM,
+    PrinterConfig,
+    PrinterProfile,
+    SimulatedPrinter,
+    TicketPrint,
+    build_ticket,
+    create_printer,
+)
 from drivers.printer.decode import Cut, QrCode, RasterImage, TextLine, decode, texts
 from drivers.printer.render import render_png
 
@@ -59,11 +69,52 @@ def test_printer_without_native_qr_gets_a_raster_image(ticket: TicketPrint) -> N
 
 def test_ticket_without_estimate_or_extras(ticket: TicketPrint) -> None:
     plain = TicketPrint(
-        "乡镇便民服务站", "户籍", "B001", "09:00", 0, None, "https://h.example/t/1", ""
+        "乡镇便民服务站", "户籍", "B001", "09:00", 2, None, "https://h.example/t/1", ""
     )
     lines = texts(decode(build_ticket(plain, PROFILES["escpos-58mm-cn"])))
-    assert "预计等待：暂无估计" in lines
+    assert "前面还有 2 人等候" in lines and "预计等待：暂无估计" in lines
     assert not any("【" in line for line in lines)
+
+
+def test_nobody_ahead_is_said_plainly(ticket: TicketPrint) -> None:
+    first = dataclasses.replace(ticket, waiting_ahead=0, est_wait_min=0)
+    lines = texts(decode(build_ticket(first, PROFILES["escpos-80mm-cn"])))
+    assert "前面没有人等候" in lines
+    assert not any("0 人" in line or "0 分钟" in line or "预计等待" in line for line in lines)
+
+
+def test_no_qr_code_without_a_status_page(ticket: TicketPrint) -> None:
+    """No hall status page configured: no QR code to a made-up address, no caption."""
+    elements = decode(build_ticket(dataclasses.replace(ticket, qr_payload=None), DEFAULT_80MM))
+    assert not any(isinstance(e, QrCode | RasterImage) for e in elements)
+    assert "扫码查看排队进度" not in texts(elements)
+
+
+@pytest.mark.parametrize("profile", PROFILES.values(), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [
+        ("湛河区政务服务中心", {"escpos-58mm-cn": ["湛河区", "政务服务中心"]}),
+        ("平顶山市湛河区政务服务中心", {"": ["平顶山市湛河区", "政务服务中心"]}),
+    ],
+)
+def test_hall_name_breaks_between_words(
+    ticket: TicketPrint, profile: PrinterProfile, name: str, lines: dict[str, list[str]]
+) -> None:
+    """On 58 mm (8 characters at double size) and for a 13-character name on 80 mm the
+    hall's name breaks before 政务服务中心, never as 政务服务中 / 心; else it is one line."""
+    elements = decode(build_ticket(dataclasses.replace(ticket, hall_name=name), profile))
+    title = [e.text for e in elements if isinstance(e, TextLine) and e.width == 2]
+    assert title == lines.get(profile.name, lines.get("", [name]))
+
+
+def test_partial_cut(ticket: TicketPrint) -> None:
+    assert decode(build_ticket(ticket, DEFAULT_80MM, cut="partial"))[-1] == Cut(partial=True)
+    sim = SimulatedPrinter()
+    printer = create_printer(PrinterConfig(cut="partial"), simulator=sim)
+    assert printer.print_ticket(ticket).ok and sim.tickets()[0][-1] == Cut(partial=True)
+    with pytest.raises(ValueError):
+        build_ticket(ticket, DEFAULT_80MM, cut="half")
 
 
 @pytest.mark.parametrize(
@@ -73,6 +124,7 @@ def test_ticket_without_estimate_or_extras(ticket: TicketPrint) -> None:
         {"waiting_ahead": -1},
         {"est_wait_min": -5},
         {"qr_payload": ""},
+        {"hall_name": "湛河区", "qr_payload": ""},
         {"qr_payload": "https://例子.cn"},
     ],
 )

@@ -24,23 +24,6 @@ FIXES: dict[str, str] = {
 }
 
 
-def printer_config(section: Any) -> Any:
-    """The driver's PrinterConfig from the [kiosk.printer] section."""
-    from drivers.printer import Deadlines, PrinterConfig
-
-    return PrinterConfig(
-        kind=section.kind,
-        profile=section.profile,
-        host=section.host,
-        port=section.port,
-        serial_port=section.serial_port,
-        baudrate=section.baudrate,
-        usb_vendor=section.usb_vendor,
-        usb_product=section.usb_product,
-        deadlines=Deadlines(section.connect_s, section.write_s, section.status_s),
-    )
-
-
 def usb_present(vendor: int, product: int, sysfs: str = "/sys/bus/usb/devices") -> bool:
     for dev in glob.glob(f"{sysfs}/*/idVendor"):
         folder = Path(dev).parent
@@ -71,7 +54,7 @@ def _present(section: Any) -> tuple[bool, str]:
 
 @check("printer", roles=("kiosk",))
 def printer(ctx: Context) -> list[Result]:
-    from drivers.printer import PrinterConfigError, build_test_page, create_printer
+    from drivers.printer import PrinterConfigError, create_printer, printer_config
 
     assert ctx.cfg is not None
     section = ctx.cfg.kiosk.printer
@@ -116,13 +99,13 @@ def printer(ctx: Context) -> list[Result]:
                 Result("printer", "fail", f"not ready: {state} ({where})", FIXES[state], details)
             )
         if ctx.options.test_print:
-            results.append(_test_page(ctx, device, build_test_page, status.can_print))
+            results.append(_test_page(ctx, device, status.can_print))
         return results
     finally:
         device.close()
 
 
-def _test_page(ctx: Context, device: Any, build: Any, can_print: bool) -> Result:
+def _test_page(ctx: Context, device: Any, can_print: bool) -> Result:
     assert ctx.cfg is not None
     if not can_print:
         return Result("test-print", "fail", "no test page: the printer is not ready")
@@ -131,9 +114,11 @@ def _test_page(ctx: Context, device: Any, build: Any, can_print: bool) -> Result
         f"{ctx.cfg.hall.id} · {ctx.cfg.kiosk.id}",
         datetime.now(ctx.cfg.tz).strftime("%Y-%m-%d %H:%M"),
     ]
-    result = device.print_job(build(device.profile, lines, f"hall-test:{ctx.cfg.hall.id}"))
+    result = device.print_test_page(lines)
     if result.ok:
-        return Result("test-print", "ok", "test page printed: check Chinese, QR code and the cut")
+        return Result(
+            "test-print", "ok", "test page (测试样张) printed: check Chinese, sizes and the cut"
+        )
     reason = result.reason.value if result.reason else "unknown"
     return Result(
         "test-print",

@@ -1,18 +1,17 @@
 """The technician's mode: a PIN gate (five taps on the title open it, wrong PINs lock it a
-while), printer status and test page, reprints, the scanner test, input device states."""
+while), printer status and test page (测试样张), the numbers voided after a failed print,
+reprints, the scanner test, input device states."""
 
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from drivers.printer import PrinterStatus, PrintResult
-from kiosk.checkin import describe
-from kiosk.texts import state_text, t
-from kiosk.ticketing import Issued, Outcome, PrintFailed, Refusal
-
-if TYPE_CHECKING:
-    from kiosk.model import KioskModel
+from kiosk.checkin import Keys, describe
+from kiosk.flow.router import RESTING, Router, Screen
+from kiosk.outcomes import Issued, Outcome, PrintFailed, Refusal, Void
+from kiosk.texts import state_text
 
 TAPS = 5
 TAP_WINDOW_S = 3.0
@@ -71,122 +70,142 @@ class PinGate:
         return "wrong"
 
 
-class Technician:
-    """The technician's side of a kiosk: the PIN, printer status and test page, reprints,
-    the scanner test and the input devices' states. It works through its host ``KioskModel``
-    (screens, the worker runner, device reports)."""
+class TechPort(Protocol):
+    """What the technician's screen needs of ``kiosk.ticketing.Ticketing``."""
 
-    def __init__(self, host: KioskModel, pin: str | None) -> None:
-        self.m = host
-        self.gate = PinGate(pin)
+    def printer_status(self) -> PrinterStatus: ...
+
+    def test_print(self, lines: list[str]) -> PrintResult: ...
+
+    def reprints(self) -> list[dict[str, Any]]: ...
+
+    def reprint(self, ticket_id: str) -> Outcome: ...
+
+    def voids(self) -> list[Void]: ...
+
+    def report(self, device: str, kind: str, ok: bool, state: str, detail: str = "") -> None: ...
+
+
+class Technician:
+    """The technician's side of a kiosk: the PIN, printer status and test page, the numbers
+    voided after a failed print, reprints, the scanner test and the input devices."""
+
+    def __init__(self, router: Router, ops: TechPort, keys: Keys) -> None:
+        self.r = router
+        self.ops = ops
+        self.keys = keys
+        self.gate = PinGate(router.opt.technician_pin)
         self.pin_message = ""
         self.printer = ""
         self.message = ""
+        self.message_ok = True
         self.scan = ""
         self.inputs: dict[str, tuple[str, str]] = {}
+        router.on_reset(self.clear)
 
     def clear(self) -> None:
         self.message = ""
         self.scan = ""
 
     def title_tap(self) -> None:
-        from kiosk.model import RESTING, Screen
-
-        m = self.m
-        if m.busy or m.screen not in RESTING:
+        r = self.r
+        if r.busy or r.screen not in RESTING:
             return
-        if self.gate.tap(m.clock()):
-            self.pin_message = "" if self.gate.enabled else m.text("pin_disabled")
-            m.go(Screen.PIN)
+        if self.gate.tap(r.clock()):
+            self.pin_message = "" if self.gate.enabled else r.text("pin_disabled")
+            r.go(Screen.PIN)
 
     def pin_key(self, key: str) -> None:
-        self.m.touch()
+        self.r.touch()
         if key == "enter":
             self.pin_submit()
             return
         self.gate.key(key)
-        self.m.notify("pin")
+        self.r.notify("pin")
 
     def pin_submit(self) -> None:
-        from kiosk.model import Screen
-
-        m = self.m
-        now = m.clock()
+        r = self.r
+        now = r.clock()
         result = self.gate.submit(now)
         if result == "ok":
             self.clear()
-            m.go(Screen.TECH)
+            r.go(Screen.TECH)
             self.refresh()
             return
         if result == "locked":
-            self.pin_message = m.text("pin_locked", s=self.gate.locked_for(now))
+            self.pin_message = r.text("pin_locked", s=self.gate.locked_for(now))
         elif result == "disabled":
-            self.pin_message = m.text("pin_disabled")
+            self.pin_message = r.text("pin_disabled")
         else:
-            self.pin_message = m.text("pin_wrong")
-        m.notify("pin")
+            self.pin_message = r.text("pin_wrong")
+        r.notify("pin")
 
     def refresh(self) -> None:
         def done(status: PrinterStatus) -> None:
-            self.printer = state_text(status.state.value, self.m.lang)
-            self.m.notify("tech")
+            self.printer = state_text(status.state.value, self.r.lang)
+            self.r.notify("tech")
 
-        self.m.run(self.m.ops.printer_status, done)
+        self.r.run(self.ops.printer_status, done)
+
+    def _say(self, ok: bool, key: str, **values: Any) -> None:
+        self.message = self.r.text(key, **values)
+        self.message_ok = ok
+        self.r.notify("tech")
 
     def test_print(self) -> None:
-        lines = [f"{k}: {v}" for k, v in self.m.opt.versions]
+        lines = [f"{k}: {v}" for k, v in self.r.opt.versions]
 
         def done(result: PrintResult) -> None:
-            lang = self.m.lang
-            reason = result.reason.value if result.reason else ""
-            self.message = (
-                t("tech_test_ok", lang)
-                if result.ok
-                else t("tech_test_failed", lang, reason=state_text(reason, lang))
-            )
+            lang = self.r.lang
             self.printer = state_text(result.status_after.state.value, lang)
-            self.m.notify("tech")
+            if result.ok:
+                self._say(True, "tech_test_ok")
+            else:
+                reason = result.reason.value if result.reason else ""
+                self._say(False, "tech_test_failed", reason=state_text(reason, lang))
 
-        self.m.run(lambda: self.m.ops.test_print(lines), done)
+        self.r.run(lambda: self.ops.test_print(lines), done)
 
     def reprints(self) -> list[dict[str, Any]]:
-        return self.m.ops.journal.reprints
+        return self.ops.reprints()
+
+    def voids(self) -> list[Void]:
+        return self.ops.voids()
 
     def reprint(self, ticket_id: str) -> None:
         def done(outcome: Outcome) -> None:
-            lang = self.m.lang
             if isinstance(outcome, Issued):
-                self.message = t("tech_reprinted", lang, number=outcome.ticket.number)
+                self._say(True, "tech_reprinted", number=outcome.ticket.number)
             elif isinstance(outcome, PrintFailed):
-                reason = state_text(outcome.reason, lang)
-                self.message = t("tech_test_failed", lang, reason=reason)
+                reason = state_text(outcome.reason, self.r.lang)
+                self._say(False, "tech_reprint_failed", reason=reason)
             elif isinstance(outcome, Refusal):
-                self.message = outcome.message
+                self.message, self.message_ok = outcome.message, False
+                self.r.notify("tech")
             else:
-                self.message = t("offline_title", lang)
-            self.m.notify("tech")
+                self._say(False, "offline_title")
 
-        self.m.run(lambda: self.m.ops.reprint(ticket_id), done)
+        self.r.run(lambda: self.ops.reprint(ticket_id), done)
 
     def scanned(self, text: str) -> None:
         """The scanner test: what was scanned, never the content (it may be an ID number)."""
-        key, values = describe(text, self.m.keys, now=self.m.clock())
-        self.scan = self.m.text(key, **values)
-        self.m.notify("tech")
+        key, values = describe(text, self.keys, now=self.r.clock())
+        self.scan = self.r.text(key, **values)
+        self.r.notify("tech")
 
     def scan_rejected(self, reason: str) -> None:
-        self.scan = self.m.text("scan_rejected", reason=reason)
-        self.m.notify("tech")
+        self.scan = self.r.text("scan_rejected", reason=reason)
+        self.r.notify("tech")
 
     def set_input_state(self, name: str, kind: str, state: str, detail: str) -> None:
         self.inputs[name] = (state, detail)
-        self.m.notify("tech")
+        self.r.notify("tech")
         ok = state == "ready"
-        self.m.run(lambda: self.m.ops.report(name, kind, ok, state, detail[:200]), _ignore)
+        self.r.run(lambda: self.ops.report(name, kind, ok, state, detail[:200]), _ignore)
 
     def device_fault(self, kind: str, message: str) -> None:
         """A speech or audio fault from the guide (called on the GUI thread)."""
-        self.m.run(lambda: self.m.ops.report(kind, kind, False, "failed", message), _ignore)
+        self.r.run(lambda: self.ops.report(kind, kind, False, "failed", message), _ignore)
 
 
 def _ignore(_result: object) -> None:
