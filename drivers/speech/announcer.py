@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .audio import Audio, join, make_chime, scale, trim_silence
+from .audio import Audio, join, limit_peak, make_chime, scale, trim_silence
 from .engine import SpeechEngine, SpeechError
 from .player import PlaybackError, Player
 from .schedule import Announcement, AnnouncementQueue, SpeechSettings, plan_for
@@ -145,7 +145,7 @@ class Announcer:
             try:
                 spoken = self._engine.synthesize(phrase, self.settings.synth_deadline_s)
                 # the gaps between repeats are ours; scale once, repeat the same samples
-                sentence = scale(trim_silence(spoken), plan.volume)
+                sentence = scale(limit_peak(trim_silence(spoken)), plan.volume)
                 self._set_health("speech", "ok")
             except SpeechError as exc:
                 _log.warning("speech failed, chime only: %s", exc)
