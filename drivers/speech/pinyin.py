@@ -74,10 +74,6 @@ LETTER_PINYIN: dict[str, str] = {
     "Z": "zei4",
 }
 DIGIT_PINYIN = ("ling2", "yi1", "er4", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3")
-#: Syllables a listener takes for a digit (幺 and 两 too), whatever the tone.
-DIGIT_SOUNDS = frozenset(
-    {"ling", "yi", "yao", "er", "liang", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi"}
-)
 _NUMERAL_CHARS = frozenset("零一二三四五六七八九十百千万0123456789")
 PAUSE = ","
 WORDS: dict[str, str] = {
