@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from counter_pad.keys import Key, KeyEvent
@@ -80,11 +80,14 @@ class HeldPress:
 
 @dataclass(frozen=True)
 class LineHealth:
-    """One line's counters since `hall pads` started, and when they were written."""
+    """One line's counters since `hall pads` started, what the last interval of
+    ``interval`` seconds added (``recent``), and when they were written (wall time)."""
 
     line: str
     counters: dict[str, int]
     at: float
+    recent: dict[str, int] = field(default_factory=dict)
+    interval: float = 0.0
 
 
 class DurableState(Protocol):
@@ -158,7 +161,8 @@ CREATE TABLE IF NOT EXISTS held (
     key TEXT PRIMARY KEY, counter TEXT NOT NULL, event TEXT NOT NULL, taken_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS line_health (
-    line TEXT PRIMARY KEY, counters TEXT NOT NULL, at REAL NOT NULL
+    line TEXT PRIMARY KEY, counters TEXT NOT NULL, at REAL NOT NULL,
+    recent TEXT NOT NULL, interval REAL NOT NULL
 );
 """
 
@@ -210,14 +214,28 @@ class SqliteDurable:
         return [HeldPress(event_from_json(e), str(c), float(t)) for c, e, t in rows]
 
     def health_put(self, health: LineHealth) -> None:
+        h = health
         self._run(
-            "INSERT OR REPLACE INTO line_health VALUES (?, ?, ?)",
-            (health.line, json.dumps(health.counters, sort_keys=True), health.at),
+            "INSERT OR REPLACE INTO line_health VALUES (?, ?, ?, ?, ?)",
+            (h.line, _dumps(h.counters), h.at, _dumps(h.recent), h.interval),
         )
 
     def health(self) -> list[LineHealth]:
-        rows = self._run("SELECT line, counters, at FROM line_health ORDER BY line")
-        return [LineHealth(str(a), dict(json.loads(b)), float(c)) for a, b, c in rows]
+        return _health_rows(self._run(_HEALTH))
+
+
+_HEALTH = "SELECT line, counters, at, recent, interval FROM line_health ORDER BY line"
+
+
+def _dumps(counters: dict[str, int]) -> str:
+    return json.dumps(counters, sort_keys=True)
+
+
+def _health_rows(rows: list[Any]) -> list[LineHealth]:
+    return [
+        LineHealth(str(a), dict(json.loads(b)), float(c), dict(json.loads(d)), float(e))
+        for a, b, c, d, e in rows
+    ]
 
 
 def read_health(path: str) -> list[LineHealth]:
@@ -225,7 +243,7 @@ def read_health(path: str) -> list[LineHealth]:
     Raises sqlite3.Error when the file is not there or not a pads memory."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT line, counters, at FROM line_health ORDER BY line").fetchall()
+        rows = conn.execute(_HEALTH).fetchall()
     finally:
         conn.close()
-    return [LineHealth(str(a), dict(json.loads(b)), float(c)) for a, b, c in rows]
+    return _health_rows(rows)

@@ -102,14 +102,14 @@ class Evaluators:
                 self.store.prompt_done(prompt.link, prompt.address)
                 continue
             if 0 <= now - prompt.at <= self.reprompt_s:
-                log.info("evaluator %s/%d asked again for %s", dev.link, dev.address,
-                         prompt.number)  # fmt: skip
+                log.info("evaluator %s/%d asked again for %s", dev.link, dev.address, prompt.number)
                 with self._lock:
                     self._asked[(dev.link, dev.address)] = prompt.number
                 self.output(dev).eval_start(dev.address, prompt.number)
             else:
-                log.info("evaluator %s/%d: %s settled as no rating", dev.link, dev.address,
-                         prompt.number)  # fmt: skip
+                log.info(
+                    "evaluator %s/%d: %s settled as no rating", dev.link, dev.address, prompt.number
+                )
                 settle(self.no_rating(prompt))
 
     def no_rating(self, prompt: Prompt) -> KeyEvent:

@@ -116,8 +116,9 @@ class LineHealthWriter:
         for name, line in self.lines.items():
             line.noise.flush()
             counters = {k: int(n) for k, n in line.stats.items() if n}
-            self.store.health_put(LineHealth(name, counters, self.wall()))
             before = self._before.get(name, {})
+            recent = {k: n - before.get(k, 0) for k, n in counters.items() if n - before.get(k, 0)}
+            self.store.health_put(LineHealth(name, counters, self.wall(), recent, self.interval))
             state = "noisy" if noisy(before, counters) else "ok"
             if self._state.get(name, "ok") != state:  # a clean line is not reported
                 self._state[name] = state

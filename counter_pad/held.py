@@ -120,8 +120,9 @@ class HeldPresses:
                 self.outage = True
                 self._cond.notify_all()
         if full:
-            log.warning("press %s refused: %s holds too many presses", event.idempotency_key,
-                        counter)  # fmt: skip
+            log.warning(
+                "press %s refused: %s holds too many presses", event.idempotency_key, counter
+            )
             self.notify(counter, "按键未生效", "网络故障", True)
             return False
         log.info("press %s held until the hub answers", event.idempotency_key)

@@ -8,8 +8,9 @@ decides for each EVENTS reply:
 - a boot id other than the cursor's, or BOOTED set under a boot whose replies came with
   BOOTED clear before (a reboot that drew the same id; the contract makes BOOTED
   normative for this): a new boot. The old number is forgotten, the events are new;
-- an event after the taken number is new (serial counted past the 1-255 wrap), anything
-  else a repeat of one already taken;
+- an event after the taken number is new, anything else a repeat of one already taken;
+  the serial counts every event taken from the device (past the wire's 1-255 wrap, and on
+  across its boots), so keys never repeat within one memory generation;
 - OVERFLOW: events were lost in the device (counted, logged at a sane rate).
 
 The memory is written on the caller's thread: by :meth:`confirm` (the hub's thread) in
@@ -194,7 +195,10 @@ class Intake:
         return new
 
     def _new_boot(self, dev: DeviceIntake, reply: v1.Events) -> None:
-        cur = PadCursor(reply.boot, 0, self.epoch(), 0, not reply.booted)
+        """A boot met for the first time: its numbers start again, the serial goes on (so
+        keys stay unique when a reboot draws the same boot id on the same day)."""
+        serial = dev.cursor.serial if dev.cursor is not None else 0
+        cur = PadCursor(reply.boot, 0, self.epoch(), serial, not reply.booted)
         with self._persist:
             with self._lock:
                 dev.cursor = dev.taken = cur

@@ -64,7 +64,9 @@ class KeyEvent:
     ``boot_id`` and ``event_no`` are the device's own (v1; a session number and the link's
     count for devices without them). ``epoch``, ``serial`` and ``memory`` are the master's:
     ``epoch`` is stamped when the master first meets a boot id (the hall day, YYYYMMDD),
-    ``serial`` counts the events of that boot past the wire's 1-255 wrap, and ``memory`` is
+    ``serial`` counts the events the master took from the device (past the wire's 1-255
+    wrap, and on across the device's boots: a reboot may draw the same boot id on the
+    same day), and ``memory`` is
     the generation of the master's memory file (random, drawn when the file is made): a
     master that lost its memory counts serials from the wire number again, and without a
     new generation its keys would repeat keys the hub already holds. Together they make

@@ -63,9 +63,15 @@ class BusMaster:
             f"bus {settings.bus}", self.stats, log, interval=settings.noise_log_interval
         )
         self.io = LineIO(
-            port, settings.baud, settings.first_byte_timeout, settings.gap,
-            settings.addresses, self.noise, clock, sleep,
-        )  # fmt: skip
+            port,
+            settings.baud,
+            settings.first_byte_timeout,
+            settings.gap,
+            settings.addresses,
+            self.noise,
+            clock,
+            sleep,
+        )
         self.intake = Intake(
             settings.bus, memory, on_key, self.noise, auto_confirm=auto_confirm, epoch=epoch
         )
@@ -144,6 +150,7 @@ class BusMaster:
             self.io.flush = True
             for dev in self._devices.values():
                 dev.next_try = 0.0
+                dev.peeked = False
 
     def detach(self) -> None:
         """The port is gone: every device is unreachable until :meth:`attach`."""
@@ -204,7 +211,7 @@ class BusMaster:
         """Serve a device that is online and was idle at its last POLL: the common case,
         kept short. Anything but its idle reply again goes on as in :meth:`_serve`."""
         poll = dev.poll
-        if self.io.flush or dev.owed or poll is None:
+        if self.io.flush or dev.owed or poll is None or not dev.peeked:
             self._serve(dev)
             return
         self._seq = seq = (self._seq + 1) & 0xFF
@@ -232,6 +239,13 @@ class BusMaster:
         if not self._commands(dev, attempts):
             return  # the device did not answer: it is offline now
         cur = self.intake.load(dev.address)
+        if not dev.peeked:  # look before acknowledging: it may have rebooted meanwhile
+            peek = self._transact(dev, lambda s: v1.encode_poll(dev.address, s, 0, 0), attempts)
+            if peek is None:
+                return
+            dev.peeked = True
+            self._polled(dev, peek)
+            return  # its events are acknowledged by the next POLL
         if dev.poll is None or dev.poll_for is not cur:
             ack, boot = (cur.last_event, cur.boot_id) if cur is not None else (0, 0)
             v1.encode_poll(dev.address, 0, ack, boot)  # checks ACK and BOOT
@@ -328,6 +342,7 @@ class BusMaster:
         elif dev.info is None:
             log.info("bus %s: nothing answers at %d", self.settings.bus, dev.address)
         else:
+            dev.peeked = False
             self.stats["offline"] += 1
             log.warning("bus %s: device %d offline", self.settings.bus, dev.address)
         if self.on_status is not None:

@@ -103,6 +103,10 @@ class Device:
     poll: v1.SeqFrame | None = None  # the POLL for the cursor below, any SEQ
     poll_for: PadCursor | None = None
     quiet: Quiet | None = None  # the empty EVENTS reply this device last sent
+    # Polled with BOOT 0 (acknowledging nothing) since the master started, the port came
+    # back or the device came back: a device that rebooted and drew the same boot id shows
+    # BOOTED before an ACK for its old boot could remove its new events.
+    peeked: bool = False
 
     @property
     def owed(self) -> bool:
@@ -201,8 +205,12 @@ class Requests:
         if busy <= BUSY_RETRIES:
             log.warning(
                 "bus %s: %d busy (NAK 3) for %s; try %d of %d after this cycle",
-                self.bus, a, command.kind, busy, BUSY_RETRIES,
-            )  # fmt: skip
+                self.bus,
+                a,
+                command.kind,
+                busy,
+                BUSY_RETRIES,
+            )
             return False
         self.stats["busy_failures"] += 1
         with self.lock:
@@ -210,10 +218,6 @@ class Requests:
             dev.hold_until = self.clock() + self.hold_s
             if command.kind == "beep" and dev.beeps:
                 dev.beeps.popleft()
-        what = (
-            "beep dropped"
-            if command.kind == "beep"
-            else f"{command.kind} again in {self.hold_s:g} s"
-        )
+        what = "dropped" if command.kind == "beep" else f"sent again in {self.hold_s:g} s"
         log.warning("bus %s: %d stays busy (NAK 3); %s %s", self.bus, a, command.kind, what)
         return False

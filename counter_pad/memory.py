@@ -48,8 +48,9 @@ def is_after(number: int, last: int) -> bool:
 @dataclass(frozen=True)
 class PadCursor:
     """A device's boot id, the last event number taken under it (0 = none yet), the
-    master's ``epoch`` (when it met this boot) and ``serial`` (events taken under it), and
-    ``clear_seen``: a reply of this boot came with BOOTED clear."""
+    master's ``epoch`` (the day it met this boot) and ``serial`` (events taken from the
+    device, on across its boots), and ``clear_seen``: a reply of this boot came with BOOTED
+    clear."""
 
     boot_id: int
     last_event: int = 0
@@ -63,6 +64,7 @@ class PadCursor:
         if not is_after(number, self.last_event):
             return None
         step = number if self.last_event == 0 else (number - self.last_event) % 255
+        # (a new boot starts at last_event 0 with the serial of the one before)
         return PadCursor(self.boot_id, number, self.epoch, self.serial + step, self.clear_seen)
 
 

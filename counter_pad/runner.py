@@ -193,17 +193,38 @@ def build(
         status = functools.partial(service.on_status, b.name)
         pads.openers[b.name] = functools.partial(port_opener, b)
         if b.profile == "v1":
-            master = BusMaster(UNPLUGGED, MasterSettings.of(b), memory, service.on_key, status,
-                               auto_confirm=False, epoch=epoch)  # fmt: skip
+            master = BusMaster(
+                UNPLUGGED,
+                MasterSettings.of(b),
+                memory,
+                service.on_key,
+                status,
+                auto_confirm=False,
+                epoch=epoch,
+            )
             pads.masters[b.name], outputs[b.name] = master, V1Output(master)
         else:
-            link = LegacyLink(None, LegacySettings.of(b), memory, service.on_key, status,
-                              auto_confirm=False, epoch=epoch)  # fmt: skip
+            link = LegacyLink(
+                None,
+                LegacySettings.of(b),
+                memory,
+                service.on_key,
+                status,
+                auto_confirm=False,
+                epoch=epoch,
+            )
             pads.legacy[b.name], outputs[b.name] = link, LegacyOutput(link)
     for k in pc.keypads:
         opener = keypad_opener(k.name) if keypad_opener else None
-        kp = KeypadLink(k, memory, service.on_key, functools.partial(service.on_status, k.name),
-                        opener=opener, epoch=epoch, auto_confirm=False)  # fmt: skip
+        kp = KeypadLink(
+            k,
+            memory,
+            service.on_key,
+            functools.partial(service.on_status, k.name),
+            opener=opener,
+            epoch=epoch,
+            auto_confirm=False,
+        )
         pads.keypads[k.name], outputs[k.name] = kp, KeypadOutput(memory)
     return pads
 

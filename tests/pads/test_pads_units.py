@@ -310,7 +310,7 @@ def test_durable_prompts_held_presses_and_health(tmp_path: Path) -> None:
     d.prompt_done("b1", 2, "A011")  # another ticket: kept
     press = KeyEvent("b1", 1, 7, 3, Key.FINISH, epoch=1, serial=3, memory=m.generation)
     d.held_add(HeldPress(press, "1", 1002.0))
-    d.health_put(LineHealth("b1", {"bad_crc": 3, "timeouts": 1}, 1003.0))
+    d.health_put(LineHealth("b1", {"bad_crc": 3, "timeouts": 1}, 1003.0, {"bad_crc": 1}, 10))
     m.close()
     again = SqlitePadMemory(tmp_path / "m.db")
     assert [p.number for p in again.durable.prompts()] == ["A012", "B003"]
@@ -320,7 +320,7 @@ def test_durable_prompts_held_presses_and_health(tmp_path: Path) -> None:
     again.durable.held_done(press.idempotency_key)
     assert again.durable.held() == []
     assert read_health(str(tmp_path / "m.db")) == [
-        LineHealth("b1", {"bad_crc": 3, "timeouts": 1}, 1003.0)
+        LineHealth("b1", {"bad_crc": 3, "timeouts": 1}, 1003.0, {"bad_crc": 1}, 10.0)
     ]
     again.close()
 
