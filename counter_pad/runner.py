@@ -169,8 +169,10 @@ def build(
     port_opener: PortOpener = serial_opener,
     keypad_opener: Callable[[str], Callable[[], Any]] | None = None,
     client_timeout: float | None = None,
+    health_s: float = INTERVAL_S,
 ) -> Pads:
-    """Wire the configured lines and keypads to the hub over ``bus`` (not started)."""
+    """Wire the configured lines and keypads to the hub over ``bus`` (not started);
+    ``health_s``: how often each line's health is written and noisy lines reported."""
     check(cfg)
     pc = cfg.pads
     client = HallClient(bus, timeout=client_timeout or cfg.bus.request_timeout_s)
@@ -188,7 +190,7 @@ def build(
         durable=memory.durable,
         generation=memory.generation,
     )
-    pads = Pads(service, memory)
+    pads = Pads(service, memory, health_s=health_s)
     for b in pc.buses:
         status = functools.partial(service.on_status, b.name)
         pads.openers[b.name] = functools.partial(port_opener, b)
