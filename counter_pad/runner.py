@@ -161,6 +161,26 @@ def devices_of(pc: PadsSection) -> list[Device]:
     ]
 
 
+def make_line(
+    b: PadBus, memory: Memory, service: PadService, epoch: Callable[[], int]
+) -> BusMaster | LegacyLink:
+    """The link for one configured line: a v1 master or a legacy link (not started)."""
+    status = functools.partial(service.on_status, b.name)
+    if b.profile == "v1":
+        return BusMaster(
+            UNPLUGGED,
+            MasterSettings.of(b),
+            memory,
+            service.on_key,
+            status,
+            auto_confirm=False,
+            epoch=epoch,
+        )
+    return LegacyLink(
+        None, LegacySettings.of(b), memory, service.on_key, status, auto_confirm=False, epoch=epoch
+    )
+
+
 def build(
     cfg: PadsConfig,
     bus: Bus,
@@ -192,29 +212,11 @@ def build(
     )
     pads = Pads(service, memory, health_s=health_s)
     for b in pc.buses:
-        status = functools.partial(service.on_status, b.name)
         pads.openers[b.name] = functools.partial(port_opener, b)
-        if b.profile == "v1":
-            master = BusMaster(
-                UNPLUGGED,
-                MasterSettings.of(b),
-                memory,
-                service.on_key,
-                status,
-                auto_confirm=False,
-                epoch=epoch,
-            )
-            pads.masters[b.name], outputs[b.name] = master, V1Output(master)
+        link = make_line(b, memory, service, epoch)
+        if isinstance(link, BusMaster):
+            pads.masters[b.name], outputs[b.name] = link, V1Output(link)
         else:
-            link = LegacyLink(
-                None,
-                LegacySettings.of(b),
-                memory,
-                service.on_key,
-                status,
-                auto_confirm=False,
-                epoch=epoch,
-            )
             pads.legacy[b.name], outputs[b.name] = link, LegacyOutput(link)
     for k in pc.keypads:
         opener = keypad_opener(k.name) if keypad_opener else None
