@@ -40,8 +40,9 @@ class PlaybackError(RuntimeError):
 
 
 class Player(Protocol):
-    def play(self, audio: Audio, text: str) -> None:
-        """Play `audio` to the end (or record it), or raise PlaybackError."""
+    def play(self, audio: Audio, text: str, reading: str = "") -> None:
+        """Play `audio` to the end (or record it), or raise PlaybackError. `text` is the
+        sentence as shown; `reading` what the engine was asked to read (its pinyin)."""
         ...
 
 
@@ -52,7 +53,7 @@ class CommandPlayer:
         self.command = tuple(command)
         self.margin_s = margin_s
 
-    def play(self, audio: Audio, text: str) -> None:
+    def play(self, audio: Audio, text: str, reading: str = "") -> None:
         timeout = audio.duration + self.margin_s
         with tempfile.TemporaryDirectory(prefix="announce-") as tmp:
             path = Path(tmp) / "announcement.wav"
@@ -73,7 +74,9 @@ class CommandPlayer:
 
 
 class FilePlayer:
-    """Writes NNN.wav and NNN.txt (the spoken text) into `folder` instead of playing."""
+    """Writes NNN.wav, NNN.txt (the spoken text) and NNN.pinyin (what the engine read, when
+    known) into `folder` instead of playing: a technician or a test hears and reads what
+    a citizen would hear."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,7 +85,7 @@ class FilePlayer:
         self._next = max(numbers, default=0) + 1
         self._lock = threading.Lock()
 
-    def play(self, audio: Audio, text: str) -> None:
+    def play(self, audio: Audio, text: str, reading: str = "") -> None:
         with self._lock:
             number = self._next
             self._next += 1
@@ -90,6 +93,8 @@ class FilePlayer:
         try:
             audio.write(stem.with_suffix(".wav"))
             stem.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
+            if reading:
+                stem.with_suffix(".pinyin").write_text(reading + "\n", encoding="utf-8")
         except OSError as exc:
             raise PlaybackError(f"cannot write {stem}.wav: {exc}", "write_failed") from exc
 
@@ -102,6 +107,7 @@ class Played:
     text: str
     audio: Audio
     started: float  # time.monotonic() when handed to the player
+    reading: str = ""  # the pinyin the engine read
 
 
 class NullPlayer:
@@ -118,8 +124,8 @@ class NullPlayer:
         self._hook = hook
         self._keep = keep
 
-    def play(self, audio: Audio, text: str) -> None:
-        item = Played(text, audio, time.monotonic())
+    def play(self, audio: Audio, text: str, reading: str = "") -> None:
+        item = Played(text, audio, time.monotonic(), reading)
         self.played.append(item)
         if self._keep is not None and len(self.played) > self._keep:
             del self.played[: len(self.played) - self._keep]
