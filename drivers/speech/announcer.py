@@ -32,7 +32,7 @@ from datetime import datetime
 from .audio import Audio, join, limit_peak, make_chime, scale, trim_silence
 from .engine import SpeechEngine, SpeechError
 from .pinyin import to_pinyin
-from .player import PlaybackError, Player
+from .player import FilePlayer, PlaybackError, Player
 from .schedule import Announcement, AnnouncementQueue, SpeechSettings, plan_for
 from .text import Call
 from .voicepack import VoicePackEngine
@@ -160,9 +160,11 @@ class Announcer:
         rate = sentence.rate if sentence is not None else self._chime.rate
         audio = join(parts, self.settings.gap_s, rate)
         text = phrase.display if sentence is not None else CHIME_ONLY + phrase.display
-        reading = to_pinyin(phrase.tokens) if sentence is not None else ""
         try:
-            self._player.play(audio, text, reading)
+            if isinstance(self._player, FilePlayer) and sentence is not None:
+                self._player.play(audio, text, reading=to_pinyin(phrase.tokens))
+            else:
+                self._player.play(audio, text)
             self.announced += 1
             self._set_health("audio", "ok")
         except PlaybackError as exc:

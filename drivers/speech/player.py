@@ -40,9 +40,8 @@ class PlaybackError(RuntimeError):
 
 
 class Player(Protocol):
-    def play(self, audio: Audio, text: str, reading: str = "") -> None:
-        """Play `audio` to the end (or record it), or raise PlaybackError. `text` is the
-        sentence as shown; `reading` what the engine was asked to read (its pinyin)."""
+    def play(self, audio: Audio, text: str) -> None:
+        """Play `audio` to the end (or record it), or raise PlaybackError."""
         ...
 
 
@@ -53,7 +52,7 @@ class CommandPlayer:
         self.command = tuple(command)
         self.margin_s = margin_s
 
-    def play(self, audio: Audio, text: str, reading: str = "") -> None:
+    def play(self, audio: Audio, text: str) -> None:
         timeout = audio.duration + self.margin_s
         with tempfile.TemporaryDirectory(prefix="announce-") as tmp:
             path = Path(tmp) / "announcement.wav"
@@ -75,8 +74,8 @@ class CommandPlayer:
 
 class FilePlayer:
     """Writes NNN.wav, NNN.txt (the spoken text) and NNN.pinyin (what the engine read, when
-    known) into `folder` instead of playing: a technician or a test hears and reads what
-    a citizen would hear."""
+    known: the announcer passes it) into `folder` instead of playing: a technician or a
+    test hears and reads what a citizen would hear."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -107,7 +106,6 @@ class Played:
     text: str
     audio: Audio
     started: float  # time.monotonic() when handed to the player
-    reading: str = ""  # the pinyin the engine read
 
 
 class NullPlayer:
@@ -124,8 +122,8 @@ class NullPlayer:
         self._hook = hook
         self._keep = keep
 
-    def play(self, audio: Audio, text: str, reading: str = "") -> None:
-        item = Played(text, audio, time.monotonic(), reading)
+    def play(self, audio: Audio, text: str) -> None:
+        item = Played(text, audio, time.monotonic())
         self.played.append(item)
         if self._keep is not None and len(self.played) > self._keep:
             del self.played[: len(self.played) - self._keep]

@@ -57,7 +57,7 @@ class OverlapCheckingPlayer(NullPlayer):
         self.active = 0
         self.overlapped = False
 
-    def play(self, audio: Audio, text: str, reading: str = "") -> None:
+    def play(self, audio: Audio, text: str) -> None:
         self.active += 1
         self.overlapped |= self.active > 1
         timer.sleep(0.01)
@@ -167,7 +167,7 @@ def test_a_failing_engine_falls_back_to_the_chime(faults: Faults) -> None:
 
 def test_a_failing_player_is_reported_and_the_queue_goes_on(faults: Faults) -> None:
     class BrokenPlayer(NullPlayer):
-        def play(self, audio: Audio, text: str, reading: str = "") -> None:
+        def play(self, audio: Audio, text: str) -> None:
             super().play(audio, text)
             raise PlaybackError("player 'aplay' exit code 1: audio open error")
 
