@@ -62,10 +62,15 @@ class KeyEvent:
     """One press on one device, delivered to the hub exactly once.
 
     ``boot_id`` and ``event_no`` are the device's own (v1; a session number and the link's
-    count for devices without them). ``epoch`` and ``serial`` are the master's: ``epoch``
-    is stamped when the master first meets a boot id (the hall day, YYYYMMDD) and
-    ``serial`` counts the events of that boot past the wire's 1-255 wrap. Together they
-    make :attr:`idempotency_key` unique over the hall's whole history (docs/PAD_PROTOCOL.md,
+    count for devices without them). ``epoch``, ``serial`` and ``memory`` are the master's:
+    ``epoch`` is stamped when the master first meets a boot id (the hall day, YYYYMMDD),
+    ``serial`` counts the events the master took from the device (past the wire's 1-255
+    wrap, and on across the device's boots: a reboot may draw the same boot id on the
+    same day), and ``memory`` is
+    the generation of the master's memory file (random, drawn when the file is made): a
+    master that lost its memory counts serials from the wire number again, and without a
+    new generation its keys would repeat keys the hub already holds. Together they make
+    :attr:`idempotency_key` unique over the hall's whole history (docs/PAD_PROTOCOL.md,
     "Idempotency keys").
     """
 
@@ -77,12 +82,15 @@ class KeyEvent:
     arg: str = ""
     epoch: int = 0
     serial: int = 0
+    memory: int = 0
 
     @property
     def idempotency_key(self) -> str:
-        """``pad/<bus>/<address>/<boot>-<epoch>/<n>``, n the serial (the wire number if 0)."""
+        """``pad/<bus>/<address>/<boot>-<epoch>-<memory>/<n>``: n the serial (the wire
+        number if 0), memory in hex (left out when 0, as before generations existed)."""
         n = self.serial or self.event_no
-        return f"pad/{self.bus}/{self.address}/{self.boot_id}-{self.epoch}/{n}"
+        gen = f"-{self.memory:08x}" if self.memory else ""
+        return f"pad/{self.bus}/{self.address}/{self.boot_id}-{self.epoch}{gen}/{n}"
 
     @property
     def rating(self) -> int | None:

@@ -27,7 +27,9 @@ from counter_pad.keys import KeyEvent, KeyPress
 from counter_pad.legacy_keys import LegacyKeyInterpreter, Rejected
 from counter_pad.master import OnKey, OnStatus
 from counter_pad.memory import PressJournal
+from counter_pad.noise import NoiseLog
 from counter_pad.port import UNPLUGGED, Port
+from counter_pad.settings import PadBus
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,19 @@ class LegacySettings:
         bad = [a for a in self.addresses if not 1 <= a <= 255]
         if bad or len(set(self.addresses)) != len(self.addresses):
             raise ValueError(f"addresses must be distinct and in 1-255, got {self.addresses}")
+
+    @classmethod
+    def of(cls, bus: PadBus) -> LegacySettings:
+        """The settings of a configured [[pads.buses]] line of the legacy profile."""
+        return cls(
+            bus=bus.name,
+            addresses=tuple(sorted(d.address for d in bus.devices)),
+            baud=bus.baud,
+            echo_timeout=bus.reply_timeout_ms / 1000,
+            retries=bus.retries,
+            offline_retry=bus.offline_poll_s,
+            gap=bus.gap_ms / 1000,
+        )
 
 
 @dataclass
@@ -88,6 +103,7 @@ class LegacyLink:
         self.clock = clock
         self.auto_confirm = auto_confirm
         self.stats: Counter[str] = Counter()
+        self.noise = NoiseLog(f"bus {settings.bus}", self.stats, log)
         self._lock = threading.Lock()
         self._pads = {
             a: _Pad(a, LegacyKeyInterpreter(settings.digit_timeout)) for a in settings.addresses
@@ -153,7 +169,9 @@ class LegacyLink:
     def _pump(self) -> bool:
         """Read what arrived within one gap and act on it; whether anything came."""
         data = self.port.read(256, self.settings.gap)
+        dropped = self._rx.dropped
         frames = self._rx.feed(data) if data else self._rx.abort() if self._rx.pending else []
+        self.noise.note("noise_bytes", self._rx.dropped - dropped)
         for frame in frames:
             self._frame(frame)
         return bool(data)
@@ -161,7 +179,7 @@ class LegacyLink:
     def _frame(self, frame: fl.LegacyFrame) -> None:
         pad = self._pads.get(frame.addr)
         if pad is None:
-            self.stats["stray_frames"] += 1
+            self.noise.note("foreign_frames", detail=f"address {frame.addr}")
             return
         if frame.cmd == fl.CMD_KEY and frame.key_code is not None:
             self._mark(pad, True)
@@ -169,7 +187,7 @@ class LegacyLink:
         elif self._awaiting is not None and frame == self._awaiting:
             self._echoed = True
         else:
-            self.stats["stray_frames"] += 1
+            self.noise.note("stray_frames", detail=f"CMD 0x{frame.cmd:02X}")
 
     def _key(self, pad: _Pad, frame: fl.LegacyFrame) -> None:
         raw = frame.encode()
@@ -201,6 +219,7 @@ class LegacyLink:
                 outcome.arg,
                 epoch=self.epoch,
                 serial=pad.count,
+                memory=self.journal.generation,
             )
             self.journal.journal_add(event)  # before the echo: a crash now replays it
             self._deliver(event)  # queued for the hub (the pads service never blocks here)

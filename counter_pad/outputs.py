@@ -1,12 +1,47 @@
-"""Adapters from what the pads service drives to each kind of link."""
+"""The devices the pads service drives and the adapters to each kind of link."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from counter_pad import view as v
 from counter_pad.keys import KeyEvent
 from counter_pad.legacy_link import LegacyLink
 from counter_pad.master import BusMaster
 from counter_pad.memory import PressJournal
 from counter_pad.view import PadView
+
+Kind = Literal["call_pad", "evaluator", "display"]
+REPORT_KIND = {"call_pad": "pad", "evaluator": "evaluator", "display": "display"}
+
+
+class Output(Protocol):
+    """What the service drives on one link (a v1 bus, a legacy bus, a keypad)."""
+
+    def present(self, address: int, view: v.PadView, urgent: bool = False) -> None:
+        """Show ``view``; ``urgent`` when it answers a press at this counter."""
+        ...
+
+    def beep(self, address: int, count: int) -> None: ...
+
+    def eval_start(self, address: int, ticket: str) -> None: ...
+
+    def eval_cancel(self, address: int) -> None: ...
+
+    def confirm(self, event: KeyEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Device:
+    link: str
+    address: int
+    counter: str
+    kind: Kind = "call_pad"
+
+    @property
+    def ref(self) -> tuple[str, int]:
+        return (self.link, self.address)
 
 
 class V1Output:

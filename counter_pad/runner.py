@@ -23,13 +23,14 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from counter_pad.health import INTERVAL_S, LineHealthWriter
 from counter_pad.legacy_link import LegacyLink, LegacySettings
 from counter_pad.master import BusMaster, MasterSettings
 from counter_pad.memory import InMemoryPadMemory, SqlitePadMemory
-from counter_pad.outputs import KeypadOutput, LegacyOutput, V1Output
+from counter_pad.outputs import Device, KeypadOutput, LegacyOutput, Output, V1Output
 from counter_pad.port import UNPLUGGED, PortGone, SerialPort, keep_open
-from counter_pad.service import Device, Output, PadService, ServiceSettings
-from counter_pad.settings import PadBus, PadsConfig
+from counter_pad.service import PadService, ServiceSettings
+from counter_pad.settings import PadBus, PadsConfig, PadsSection
 from counter_pad.usb_keypad import ADDRESS, KeymapError, KeypadLink
 from hall import __version__
 from hall import sdnotify as notify
@@ -104,13 +105,16 @@ class Pads:
     """Everything `hall pads` runs; `start()` then `stop()`."""
 
     service: PadService
+    memory: Memory
     masters: dict[str, BusMaster] = field(default_factory=dict)
     legacy: dict[str, LegacyLink] = field(default_factory=dict)
     keypads: dict[str, KeypadLink] = field(default_factory=dict)
     openers: dict[str, Callable[[], SerialPort]] = field(default_factory=dict)
     retry_s: float = 1.0
+    health_s: float = INTERVAL_S
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _health: LineHealthWriter | None = None
 
     def alive(self) -> bool:
         """For the systemd watchdog: every line's and keypad's thread is still running."""
@@ -130,6 +134,13 @@ class Pads:
             self._threads.append(t)
         for kp in self.keypads.values():
             kp.start()
+        pads_id = self.service.settings.pads_id
+
+        def report(line: str, ok: bool, state: str, detail: str) -> None:
+            self.service.report(f"{pads_id}/{line}", "pad", ok, state, detail)
+
+        self._health = LineHealthWriter(lines, self.memory.durable, report, interval=self.health_s)
+        self._health.start()
         return self
 
     def stop(self) -> None:
@@ -138,7 +149,36 @@ class Pads:
             t.join(timeout=5)
         for kp in self.keypads.values():
             kp.stop()
+        if self._health is not None:
+            self._health.stop()
         self.service.stop()
+
+
+def devices_of(pc: PadsSection) -> list[Device]:
+    """Every configured device: each line's, and each keypad as a call-pad."""
+    return [Device(b.name, d.address, d.counter, d.kind) for b in pc.buses for d in b.devices] + [
+        Device(k.name, ADDRESS, k.counter, "call_pad") for k in pc.keypads
+    ]
+
+
+def make_line(
+    b: PadBus, memory: Memory, service: PadService, epoch: Callable[[], int]
+) -> BusMaster | LegacyLink:
+    """The link for one configured line: a v1 master or a legacy link (not started)."""
+    status = functools.partial(service.on_status, b.name)
+    if b.profile == "v1":
+        return BusMaster(
+            UNPLUGGED,
+            MasterSettings.of(b),
+            memory,
+            service.on_key,
+            status,
+            auto_confirm=False,
+            epoch=epoch,
+        )
+    return LegacyLink(
+        None, LegacySettings.of(b), memory, service.on_key, status, auto_confirm=False, epoch=epoch
+    )
 
 
 def build(
@@ -149,14 +189,14 @@ def build(
     port_opener: PortOpener = serial_opener,
     keypad_opener: Callable[[str], Callable[[], Any]] | None = None,
     client_timeout: float | None = None,
+    health_s: float = INTERVAL_S,
 ) -> Pads:
-    """Wire the configured lines and keypads to the hub over ``bus`` (not started)."""
+    """Wire the configured lines and keypads to the hub over ``bus`` (not started);
+    ``health_s``: how often each line's health is written and noisy lines reported."""
     check(cfg)
     pc = cfg.pads
     client = HallClient(bus, timeout=client_timeout or cfg.bus.request_timeout_s)
-    devices = [
-        Device(b.name, d.address, d.counter, d.kind) for b in pc.buses for d in b.devices
-    ] + [Device(k.name, ADDRESS, k.counter, "call_pad") for k in pc.keypads]
+    devices = devices_of(pc)
     cache = StateCache(bus, topics=state_topics(d.counter for d in devices))
     epoch = day_epoch(cfg, cache)
     outputs: dict[str, Output] = {}
@@ -166,79 +206,30 @@ def build(
         devices,
         outputs,
         counters=[c.id for c in cfg.counters],
-        settings=ServiceSettings(
-            pads_id=pc.id,
-            number_width=cfg.queue.number_width,
-            shortcuts={k.upper(): v for k, v in pc.transfer_shortcuts.items()},
-            notice_seconds=pc.notice_seconds,
-            error_beeps=pc.error_beeps,
-            command_timeout=pc.command_timeout_s,
-        ),
+        settings=ServiceSettings.of(pc, cfg.queue.number_width),
+        durable=memory.durable,
+        generation=memory.generation,
     )
-    pads = Pads(service)
+    pads = Pads(service, memory, health_s=health_s)
     for b in pc.buses:
-
-        def status(address: int, up: bool, name: str = b.name) -> None:
-            service.on_status(name, address, up)
-
         pads.openers[b.name] = functools.partial(port_opener, b)
-        addresses = tuple(sorted(d.address for d in b.devices))
-        if b.profile == "v1":
-            master = BusMaster(
-                UNPLUGGED,
-                MasterSettings(
-                    bus=b.name,
-                    addresses=addresses,
-                    baud=b.baud,
-                    first_byte_timeout=b.reply_timeout_ms / 1000,
-                    inter_byte_gap=b.gap_ms / 1000,
-                    retries=b.retries,
-                    offline_poll_interval=b.offline_poll_s,
-                ),
-                memory,
-                service.on_key,
-                status,
-                auto_confirm=False,
-                epoch=epoch,
-            )
-            pads.masters[b.name] = master
-            outputs[b.name] = V1Output(master)
+        link = make_line(b, memory, service, epoch)
+        if isinstance(link, BusMaster):
+            pads.masters[b.name], outputs[b.name] = link, V1Output(link)
         else:
-            link = LegacyLink(
-                None,
-                LegacySettings(
-                    bus=b.name,
-                    addresses=addresses,
-                    baud=b.baud,
-                    echo_timeout=b.reply_timeout_ms / 1000,
-                    retries=b.retries,
-                    offline_retry=b.offline_poll_s,
-                    gap=b.gap_ms / 1000,
-                ),
-                memory,
-                service.on_key,
-                status,
-                auto_confirm=False,
-                epoch=epoch,
-            )
-            pads.legacy[b.name] = link
-            outputs[b.name] = LegacyOutput(link)
+            pads.legacy[b.name], outputs[b.name] = link, LegacyOutput(link)
     for k in pc.keypads:
-
-        def kp_status(address: int, up: bool, name: str = k.name) -> None:
-            service.on_status(name, address, up)
-
+        opener = keypad_opener(k.name) if keypad_opener else None
         kp = KeypadLink(
             k,
             memory,
             service.on_key,
-            kp_status,
-            opener=keypad_opener(k.name) if keypad_opener else None,
+            functools.partial(service.on_status, k.name),
+            opener=opener,
             epoch=epoch,
             auto_confirm=False,
         )
-        pads.keypads[k.name] = kp
-        outputs[k.name] = KeypadOutput(memory)
+        pads.keypads[k.name], outputs[k.name] = kp, KeypadOutput(memory)
     return pads
 
 

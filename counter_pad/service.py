@@ -2,10 +2,11 @@
 
 Links (v1 masters, legacy links, USB keypads) hand their presses to :meth:`on_key`; one
 dispatcher thread sends them to the hub in order, each with its press's idempotency key,
-and confirms the press to its link once the hub has answered (or the press's time is up:
-``command_timeout``, after which the hub refuses it by its deadline, so it can never act
-later). The displays follow the hub's retained counter state, predicted at once from a
-command's result; a refusal is shown as a short notice for ``notice_seconds``.
+and confirms the press to its link once the hub has answered, or once the press is held
+durably for later (`counter_pad.held`: the hub did not answer within ``command_timeout``).
+The displays follow the hub's retained counter state, predicted at once from a command's
+result; a refusal is shown as a short notice for ``notice_seconds``. Evaluator prompts are
+kept in the pads' memory until rated (`counter_pad.evaluators`).
 """
 
 from __future__ import annotations
@@ -16,57 +17,55 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
 from counter_pad import view as v
 from counter_pad.actions import TICKET, CounterContext, Plan, plan, prefixes_of
+from counter_pad.displays import Displays
+from counter_pad.durable import DurableState
+from counter_pad.evaluators import Evaluators
+from counter_pad.held import HeldLimits, HeldPresses
 from counter_pad.keys import Key, KeyEvent
+from counter_pad.noise import NoiseLog
+from counter_pad.outputs import REPORT_KIND, Device, Kind, Output
+from counter_pad.settings import PadsSection
 from hall.hubapi import protocol as p
 from hall.hubapi.client import CommandRefused, HallClient, HubUnreachable, StateCache
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["call_pad", "evaluator", "display"]
-REPORT_KIND = {"call_pad": "pad", "evaluator": "evaluator", "display": "display"}
-
-
-class Output(Protocol):
-    """What the service drives on one link (a v1 bus, a legacy bus, a keypad)."""
-
-    def present(self, address: int, view: v.PadView, urgent: bool = False) -> None:
-        """Show ``view``; ``urgent`` when it answers a press at this counter."""
-        ...
-
-    def beep(self, address: int, count: int) -> None: ...
-
-    def eval_start(self, address: int, ticket: str) -> None: ...
-
-    def eval_cancel(self, address: int) -> None: ...
-
-    def confirm(self, event: KeyEvent) -> None: ...
-
-
-@dataclass(frozen=True)
-class Device:
-    link: str
-    address: int
-    counter: str
-    kind: Kind = "call_pad"
-
-    @property
-    def ref(self) -> tuple[str, int]:
-        return (self.link, self.address)
-
 
 @dataclass(frozen=True)
 class ServiceSettings:
+    """The service's part of [pads] (:meth:`of`), with the queue's ticket number width."""
+
     pads_id: str = "pads-1"
     number_width: int = 3
     shortcuts: dict[str, str] | None = None
     notice_seconds: float = 5.0
     error_beeps: int = 2
     command_timeout: float = 20.0
+    held: HeldLimits = field(default_factory=HeldLimits)
+    reprompt_s: float = 120.0
+
+    @classmethod
+    def of(cls, section: PadsSection, number_width: int) -> ServiceSettings:
+        return cls(
+            pads_id=section.id,
+            number_width=number_width,
+            shortcuts={k.upper(): t for k, t in section.transfer_shortcuts.items()},
+            notice_seconds=section.notice_seconds,
+            error_beeps=section.error_beeps,
+            command_timeout=section.command_timeout_s,
+            held=HeldLimits(
+                call_s=section.held_call_s,
+                press_s=section.held_press_s,
+                rating_s=section.held_rating_s,
+                per_counter=section.held_max,
+            ),
+            reprompt_s=section.eval_reprompt_s,
+        )
 
 
 class PadService:
@@ -79,6 +78,9 @@ class PadService:
         counters: Iterable[str],
         settings: ServiceSettings = ServiceSettings(),
         clock: Callable[[], float] = time.monotonic,
+        *,
+        durable: DurableState,
+        generation: int = 0,
     ) -> None:
         self.client = client
         self.cache = cache
@@ -91,12 +93,27 @@ class PadService:
         for d in self.devices.values():
             self.by_counter.setdefault(d.counter, []).append(d)
         self.stats: Counter[str] = Counter()
-        self._lock = threading.RLock()
-        self._state: dict[str, dict[str, Any]] = {}  # counter -> its state (or a prediction)
-        self._notice: dict[str, tuple[v.PadView, float]] = {}
+        self.noise = NoiseLog("pads", self.stats, log)
+        self.evaluators = Evaluators(
+            durable,
+            lambda c: self._kind(c, "evaluator"),
+            self._out,  # type: ignore[arg-type]
+            reprompt_s=settings.reprompt_s,
+            generation=generation,
+        )
+        self.displays = Displays(
+            self.by_counter,
+            self._out,
+            self._held_count,
+            notice_seconds=settings.notice_seconds,
+            error_beeps=settings.error_beeps,
+            clock=clock,
+            link_up=cache.connected,
+        )
+        self.held = HeldPresses(
+            durable, settings.held, self._replay, self.displays.notify, self.displays.render
+        )
         self._last_finished: dict[str, str] = {}
-        self._evaluating: dict[tuple[str, int], str] = {}
-        self._link_up = cache.connected
         self._presses: queue.Queue[tuple[KeyEvent, float] | None] = queue.Queue()
         self._reports: queue.Queue[tuple[Device, bool] | None] = queue.Queue()
         self._stop = threading.Event()
@@ -108,24 +125,25 @@ class PadService:
         self.cache.add_callback(self._on_state)
         self.cache.on_link(self._on_link)
         for counter in self.by_counter:
-            state = self.cache.counter(counter)
-            with self._lock:
-                if state is not None:
-                    self._state[counter] = dict(state)
-            self._render(counter)
-        for name, target in (("pads-hub", self._dispatch_loop), ("pads-tick", self._tick_loop)):
+            self.displays.set_state(counter, self.cache.counter(counter))
+        for name, target in (
+            ("pads-hub", self._dispatch_loop),
+            ("pads-tick", self._tick_loop),
+            ("pads-report", self._report_loop),
+        ):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
-        t = threading.Thread(target=self._report_loop, name="pads-report", daemon=True)
-        t.start()
-        self._threads.append(t)
+        self.held.start()
+        evaluators = [d for d in self.devices.values() if d.kind == "evaluator"]
+        self.evaluators.restore(evaluators, self.on_key)
         return self
 
     def stop(self) -> None:
         self._stop.set()
         self._presses.put(None)
         self._reports.put(None)
+        self.held.stop()
         for t in self._threads:
             t.join(timeout=5)
 
@@ -152,8 +170,7 @@ class PadService:
             try:
                 if item is None:
                     return
-                event, taken_at = item
-                self._dispatch(event, taken_at)
+                self._dispatch(*item)
             finally:
                 self._presses.task_done()
 
@@ -162,28 +179,44 @@ class PadService:
         out = self.outputs.get(event.bus)
         try:
             if dev is None:
-                self.stats["unmapped"] += 1
-                log.warning("press from unconfigured device %s/%d", event.bus, event.address)
-            elif dev.kind == "evaluator":
-                self._rating(dev, event, taken_at)
-            elif dev.kind == "call_pad":
-                self._counter_key(dev, event, taken_at)
-            else:
-                self.stats["ignored_keys"] += 1
+                self.noise.note("unconfigured_presses", detail=f"{event.bus}/{event.address}")
+            elif not _fits(dev, event):  # a rating from a call-pad, a call from an evaluator
+                what = f"{dev.kind} {event.bus}/{dev.address} key 0x{event.key:02X}"
+                self.noise.note("ignored_keys", detail=what)
+            elif self.held.should_hold(dev.counter) or not self._handle(dev, event, taken_at):
+                self._hold(dev, event)
         except Exception:
             self.stats["failed"] += 1
             log.exception("press %s failed", event.idempotency_key)
         finally:
             if out is not None:
-                out.confirm(event)
+                out.confirm(event)  # acted on, refused, or held durably
 
-    def _counter_key(self, dev: Device, event: KeyEvent, taken_at: float) -> None:
-        if event.rating is not None or event.key == Key.NO_RATING:
-            self.stats["ignored_keys"] += 1
-            return
+    def _hold(self, dev: Device, event: KeyEvent) -> None:
+        if self.held.hold(event, dev.counter, time.time()):
+            self.displays.notify(dev.counter, "网络故障", "按键已暂存", beep=dev.kind == "call_pad")
+
+    def _replay(self, event: KeyEvent, timeout: float) -> bool:
+        """A held press, sent again (the held queue's thread); False: the hub is still away."""
+        dev = self.devices.get((event.bus, event.address))
+        if dev is None:
+            return True
+        try:
+            return self._handle(dev, event, self.clock() - self.settings.command_timeout + timeout)
+        except Exception:
+            self.stats["failed"] += 1
+            log.exception("held press %s failed", event.idempotency_key)
+            return True
+
+    def _handle(self, dev: Device, event: KeyEvent, taken_at: float) -> bool:
+        """Act on a press; False when the hub did not answer in its time."""
+        if dev.kind == "evaluator":
+            return self._rating(dev, event, taken_at)
+        return self._counter_key(dev, event, taken_at)
+
+    def _counter_key(self, dev: Device, event: KeyEvent, taken_at: float) -> bool:
         counter = dev.counter
-        with self._lock:
-            state = self._state.get(counter) or {}
+        state = self.displays.state(counter)
         ctx = CounterContext(
             counter=counter,
             services=tuple(state.get("services") or ()),
@@ -196,25 +229,30 @@ class PadService:
         the_plan = plan(event.key, event.arg, ctx)
         if the_plan.local == "eval_request":
             self._eval_request(dev)
-            return
+            return True
         if the_plan.error is not None:
-            self._notify(counter, *the_plan.error, beep=True)
-            return
-        done = self._run(counter, event, taken_at, the_plan)
-        if done is None:
-            return
-        name, result = done
-        if name == "finish" and result.get("number"):
-            self._last_finished[counter] = str(result["number"])
-            self._start_evaluators(counter, str(result["number"]))
-        elif name == "sign_out":
-            for ev_dev in self._kind(counter, "evaluator"):
-                self._out(ev_dev).eval_cancel(ev_dev.address)
+            self.displays.notify(counter, *the_plan.error, beep=True)
+            return True
+        try:
+            done = self._run(counter, event, taken_at, the_plan)
+        except HubUnreachable:
+            self.stats["unreachable"] += 1
+            log.warning("press %s: the hub did not answer in time", event.idempotency_key)
+            return False
+        if done is not None:
+            name, result = done
+            if name == "finish" and result.get("number"):
+                self._last_finished[counter] = str(result["number"])
+                self.evaluators.start(counter, str(result["number"]))
+            elif name == "sign_out":
+                self.evaluators.cancel(counter)
+        return True
 
     def _run(
         self, counter: str, event: KeyEvent, taken_at: float, the_plan: Plan
     ) -> tuple[str, dict[str, Any]] | None:
-        """Try the plan's steps; show the outcome; the successful step and its result."""
+        """Try the plan's steps; show the outcome; the successful step and its result.
+        Raises HubUnreachable when the hub did not answer in the press's time."""
         first: CommandRefused | None = None
         for i, step in enumerate(the_plan.steps):
             key = event.idempotency_key if i == 0 else f"{event.idempotency_key}#{i + 1}"
@@ -226,26 +264,12 @@ class PadService:
                     continue
                 first = refusal
                 break
-            except HubUnreachable:
-                self.stats["unreachable"] += 1
-                log.warning("press %s: the hub did not answer in time", event.idempotency_key)
-                self._notify(counter, "网络故障", "请稍后再试", beep=True)
-                return None
             self.stats["done"] += 1
-            with self._lock:
-                predicted = v.predict(self._state.get(counter), step.command, result)
-                if predicted is not None:
-                    self._state[counter] = predicted
-                self._notice.pop(counter, None)
-            self._render(counter, urgent=True)
+            self.displays.predicted(counter, step.command, result)
             return step.command, result
         if first is not None:
             self.stats["refused"] += 1
-            with self._lock:
-                base = v.pad_view(self._state.get(counter))
-            self._show_notice(
-                counter, v.error_view(base, first.code, first.message, first.hint), beep=True
-            )
+            self.displays.refused(counter, first.code, first.message, first.hint, beep=True)
         return None
 
     def _execute(self, name: str, args: dict[str, Any], key: str, taken_at: float) -> Any:
@@ -258,30 +282,19 @@ class PadService:
 
     def _eval_request(self, dev: Device) -> None:
         counter = dev.counter
-        with self._lock:
-            cur = (self._state.get(counter) or {}).get("current")
+        cur = self.displays.state(counter).get("current")
         number = str(cur["number"]) if cur else self._last_finished.get(counter)
         if not self._kind(counter, "evaluator"):
-            self._notify(counter, "未配置评价器", beep=True)
+            self.displays.notify(counter, "未配置评价器", beep=True)
         elif number is None:
-            self._notify(counter, "没有可评价的号", beep=True)
+            self.displays.notify(counter, "没有可评价的号", beep=True)
         else:
-            self._start_evaluators(counter, number)
-            self._notify(counter, "请评价", number)
+            self.evaluators.start(counter, number)
+            self.displays.notify(counter, "请评价", number)
 
-    def _start_evaluators(self, counter: str, number: str) -> None:
-        for dev in self._kind(counter, "evaluator"):
-            with self._lock:
-                self._evaluating[dev.ref] = number
-            self._out(dev).eval_start(dev.address, number)
-
-    def _rating(self, dev: Device, event: KeyEvent, taken_at: float) -> None:
-        if event.rating is None and event.key != Key.NO_RATING:
-            self.stats["ignored_keys"] += 1
-            return
-        with self._lock:
-            started = self._evaluating.pop(dev.ref, None)
-        number = event.arg.upper() if TICKET.match(event.arg) else started
+    def _rating(self, dev: Device, event: KeyEvent, taken_at: float) -> bool:
+        asked = self.evaluators.asked(dev)
+        number = event.arg.upper() if TICKET.match(event.arg) else asked
         args: dict[str, Any] = {"counter": dev.counter, "rating": event.rating}
         if number:
             args["number"] = number
@@ -289,18 +302,18 @@ class PadService:
             result = self._execute("evaluate", args, event.idempotency_key, taken_at)
         except CommandRefused as refusal:
             self.stats["refused"] += 1
-            with self._lock:
-                base = v.pad_view(self._state.get(dev.counter))
-            notice = v.error_view(base, refusal.code, refusal.message, refusal.hint)
-            self._show_notice(dev.counter, notice)
-            return
+            self.evaluators.settled(dev, number)
+            self.displays.refused(dev.counter, refusal.code, refusal.message, refusal.hint, False)
+            return True
         except HubUnreachable:
             self.stats["unreachable"] += 1
             log.warning("rating %s: the hub did not answer in time", event.idempotency_key)
-            return
+            return False
         self.stats["ratings"] += 1
+        self.evaluators.settled(dev, number)
         words = v.RATING_ZH.get(event.rating or 0, "未评价")
-        self._notify(dev.counter, f"评价：{words}", str(result.get("number") or ""))
+        self.displays.notify(dev.counter, f"评价：{words}", str(result.get("number") or ""))
+        return True
 
     # ------------------------------------------------------------ state → displays
 
@@ -308,58 +321,21 @@ class PadService:
         if not topic.startswith(p.COUNTER_PREFIX):
             return
         counter = topic[len(p.COUNTER_PREFIX) :]
-        if counter not in self.by_counter:
-            return
-        with self._lock:
-            if payload:
-                self._state[counter] = dict(payload)
-            else:
-                self._state.pop(counter, None)
-        self._render(counter)
+        if counter in self.by_counter:
+            self.displays.set_state(counter, payload)
 
     def _on_link(self, up: bool) -> None:
-        self._link_up = up
-        for counter in self.by_counter:
-            self._render(counter)
+        if up:
+            self.held.wake()
+        self.displays.set_link(up)
 
-    def _notify(self, counter: str, line1: str, line2: str = "", beep: bool = False) -> None:
-        with self._lock:
-            base = v.pad_view(self._state.get(counter))
-        self._show_notice(counter, v.notice_view(base, line1, line2), beep)
-
-    def _show_notice(self, counter: str, view: v.PadView, beep: bool = False) -> None:
-        with self._lock:
-            self._notice[counter] = (view.fitted(), self.clock() + self.settings.notice_seconds)
-        self._render(counter, urgent=True)
-        if beep and self.settings.error_beeps:
-            for dev in self._kind(counter, "call_pad"):
-                self._out(dev).beep(dev.address, self.settings.error_beeps)
-
-    def _render(self, counter: str, urgent: bool = False) -> None:
-        with self._lock:
-            state = self._state.get(counter)
-            notice = self._notice.get(counter)
-            pad = notice[0] if notice else v.pad_view(state)
-            if not self._link_up and not notice and state:
-                pad = v.PadView(pad.line1, "网络中断 请稍候", pad.ticket, pad.waiting)
-            for dev in self.by_counter.get(counter, ()):
-                if dev.kind == "call_pad":
-                    shown = pad
-                elif dev.kind == "display":
-                    shown = v.display_view(state)
-                else:
-                    shown = v.evaluator_view(state)
-                self._out(dev).present(dev.address, shown, urgent and dev.kind == "call_pad")
+    def _held_count(self, counter: str) -> int:
+        return self.held.count(counter) if hasattr(self, "held") else 0
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(0.2):
-            now = self.clock()
-            with self._lock:
-                expired = [c for c, (_, until) in self._notice.items() if until <= now]
-                for c in expired:
-                    del self._notice[c]
-            for c in expired:
-                self._render(c)
+            self.displays.expire()
+            self.noise.flush()
 
     # ------------------------------------------------------------ device reports
 
@@ -369,16 +345,22 @@ class PadService:
             if item is None:
                 return
             dev, online = item
-            args = {
-                "device": f"{self.settings.pads_id}/{dev.link}/{dev.address}",
-                "kind": REPORT_KIND[dev.kind],
-                "ok": online,
-                "state": "ok" if online else "offline",
-            }
-            try:
-                self.client.execute("report_device", args, timeout=5.0)
-            except (CommandRefused, HubUnreachable) as exc:
-                log.warning("device report %s not delivered: %s", args["device"], exc)
+            self.report(
+                f"{self.settings.pads_id}/{dev.link}/{dev.address}",
+                REPORT_KIND[dev.kind],
+                online,
+                "ok" if online else "offline",
+            )
+
+    def report(self, device: str, kind: str, ok: bool, state: str, detail: str = "") -> None:
+        """Tell the hub about a device (on the calling thread, a few seconds at most)."""
+        args: dict[str, Any] = {"device": device, "kind": kind, "ok": ok, "state": state}
+        if detail:
+            args["detail"] = detail[:200]
+        try:
+            self.client.execute("report_device", args, timeout=5.0)
+        except (CommandRefused, HubUnreachable) as exc:
+            log.warning("device report %s not delivered: %s", device, exc)
 
     # ------------------------------------------------------------ helpers
 
@@ -387,3 +369,10 @@ class PadService:
 
     def _out(self, dev: Device) -> Output:
         return self.outputs[dev.link]
+
+
+def _fits(dev: Device, event: KeyEvent) -> bool:
+    """Whether this kind of device sends this key: ratings from evaluators, the rest from
+    call-pads; counter displays send none."""
+    rating = event.rating is not None or event.key == Key.NO_RATING
+    return (dev.kind == "evaluator" and rating) or (dev.kind == "call_pad" and not rating)

@@ -8,7 +8,7 @@ id = "pads-1"
 name = "bus1"
 port = "/dev/serial/by-id/usb-FTDI_USB-RS485-if00-port0"
 profile = "v1"                     # or "legacy" (FF 68 … 16 call-pads)
-baud = 9600
+baud = 115200                      # 9600 for long or legacy lines
 devices = [
   { address = 1, counter = "1" },                      # a call-pad
   { address = 2, counter = "1", kind = "evaluator" },
@@ -62,7 +62,11 @@ class PadBus(StrictSection):
     name: str = Field(pattern=NAME, description="Short name, part of every press's key")
     port: str = Field(min_length=1, description="Serial port path, best /dev/serial/by-id/…")
     profile: Literal["v1", "legacy"] = Field("v1", description="Protocol the devices speak")
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = Field(9600, description="Line speed")
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = Field(
+        115200,
+        description="Line speed: 115200 for new lines; 9600 for long or legacy ones "
+        "(docs/PAD_PROTOCOL.md, wiring)",
+    )
     devices: list[PadDevice] = Field(min_length=1, description="The devices on this line")
     reply_timeout_ms: float = Field(
         50, ge=5, le=1000, description="Wait for a reply's first byte (v1) or an echo (legacy)"
@@ -133,7 +137,24 @@ class PadsSection(StrictSection):
     notice_seconds: float = Field(5.0, ge=0.5, le=60, description="How long errors show")
     error_beeps: int = Field(2, ge=0, le=5, description="Beeps with an error (0: none)")
     command_timeout_s: float = Field(
-        20.0, ge=2, le=300, description="A press the hub has not taken by then never acts"
+        20.0, ge=2, le=300, description="A press the hub has not taken by then is held"
+    )
+    held_call_s: float = Field(
+        120, ge=0, le=3600, description="A held call (next, recall, skip, transfer) expires"
+    )
+    held_press_s: float = Field(
+        900, ge=0, le=86400, description="Any other held counter key expires after this"
+    )
+    held_rating_s: float = Field(
+        3600, ge=0, le=86400, description="A held evaluator rating expires after this"
+    )
+    held_max: int = Field(10, ge=1, le=100, description="Presses held per counter at most")
+    eval_reprompt_s: float = Field(
+        120,
+        ge=0,
+        le=3600,
+        description="At start, a pending evaluation younger than this "
+        "is asked again; an older one is stored as no rating",
     )
 
     @model_validator(mode="after")

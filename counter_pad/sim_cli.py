@@ -4,13 +4,15 @@ Prints the port path, then reads commands from stdin, one a line::
 
     press 3 CALL_NEXT | press 3 LOGIN 1234 | rate 5 4 | timeout 5
     keys 3 1 2 0C          (legacy: key codes in hex)
-    drop 3 2 | corrupt 3 1 | reboot 3 | silent 3 on | show | quit
+    drop 3 2 | corrupt 3 1 | reboot 3 | reboot 3 same | silent 3 on | busy 3 2
+    noise 20          (20 bytes of junk on the line) | show | quit
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import random
 import sys
 
 from counter_pad import frames_v1 as v1
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--pty", action="store_true", help="make a pty and print its path")
     where.add_argument("--port", help="a serial port, e.g. /dev/ttyUSB0")
     p.add_argument("--profile", choices=["v1", "legacy"], default="v1")
-    p.add_argument("--baud", type=int, default=9600, help="line speed modelled (0: none)")
+    p.add_argument("--baud", type=int, default=115200, help="line speed modelled (0: none)")
     p.add_argument("--pads", default="1-4", help="call-pad addresses, e.g. 1-4,7")
     p.add_argument("--evaluators", default="", help="evaluator addresses (v1)")
     p.add_argument("--displays", default="", help="counter display addresses (v1)")
@@ -61,7 +63,11 @@ def run_command(sim: PadSimulator, words: list[str]) -> str:
         case "corrupt":
             sim.corrupt_replies(addr, int(args[1]) if len(args) > 1 else 1)
         case "reboot":
-            sim.reboot(addr)
+            sim.reboot(addr, same_boot_id=len(args) > 1 and args[1] == "same")
+        case "busy":
+            sim.busy(addr, int(args[1]) if len(args) > 1 else 1)
+        case "noise":
+            sim.inject(bytes(random.randrange(256) for _ in range(addr or 16)))
         case "silent":
             sim.set_silent(addr, len(args) < 2 or args[1] == "on")
         case "show":
@@ -82,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.pty:
         link, path = open_pty()
     else:
-        link, path = SerialLink(args.port, args.baud or 9600), args.port
+        link, path = SerialLink(args.port, args.baud or 115200), args.port
     print(path, flush=True)
 
     def shown(address: int, lines: tuple[str, str]) -> None:

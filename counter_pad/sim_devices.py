@@ -27,6 +27,7 @@ class Faults:
     silent: bool = False  # unplugged: hears nothing, says nothing, keeps its state
     deaf_acks: bool = False  # answers POLLs but takes no ACK: its events stay unacknowledged
     lose_echoes: int = 0  # legacy: the next n frames from the host never arrive
+    busy: int = 0  # the next n requests other than POLL and HELLO get NAK 3 (busy)
 
 
 class SimV1Device:
@@ -39,8 +40,13 @@ class SimV1Device:
         rng: random.Random,
         capacity: int = STORE_CAPACITY,
         model: str = "HALL-SIM",
+        booted_until_reply: bool = True,
     ) -> None:
         self.address = address
+        # BOOTED in the reply to the POLL that clears it: True (the default) reports the flag
+        # as it stood when the request came, so the master sees every boot's BOOTED once;
+        # False reports it as it is after (firmware that clears it first).
+        self.booted_until_reply = booted_until_reply
         self.device_type = device_type
         self.rng = rng
         self.capacity = capacity
@@ -49,10 +55,11 @@ class SimV1Device:
         self.boot_id = 0
         self.power_on()
 
-    def power_on(self) -> None:
-        """Reboot: new random boot id, empty store, numbering from 1, blank display."""
+    def power_on(self, same_boot_id: bool = False) -> None:
+        """Reboot: new random boot id (or, 1 in 65,535, the same one again), empty store,
+        numbering from 1, blank display."""
         old = self.boot_id
-        while self.boot_id == old:
+        while self.boot_id == old and not (same_boot_id and old):
             self.boot_id = self.rng.randint(1, 0xFFFF)
         self.store: deque[v1.WireEvent] = deque()
         self.next_no = 1
@@ -97,6 +104,9 @@ class SimV1Device:
             return None if broadcast else v1.encode_nak(self.address, frame.seq, exc.nak)
         if broadcast and not isinstance(request, v1.Show | v1.Beep):
             return None
+        if self.faults.busy and not broadcast and not isinstance(request, v1.Poll | v1.Hello):
+            self.faults.busy -= 1
+            return v1.encode_nak(self.address, frame.seq, v1.NakCode.BUSY)
         reply = self._act(request, frame.seq)
         return None if broadcast else reply
 
@@ -106,8 +116,12 @@ class SimV1Device:
             case v1.Hello():
                 return v1.encode_info(addr, seq, self.info)
             case v1.Poll(ack=ack, boot=boot):
+                booted = self.booted
                 self._accept_ack(ack, boot)
-                payload, _ = v1.events_payload(self.flags, self.boot_id, list(self.store))
+                flags = self.flags
+                if booted and self.booted_until_reply:
+                    flags |= v1.FLAG_BOOTED
+                payload, _ = v1.events_payload(flags, self.boot_id, list(self.store))
                 if self.overflow:
                     self.overflow_sent = True
                 return v1.encode_frame(addr | v1.REPLY_BIT, seq, v1.Cmd.EVENTS, payload)

@@ -108,6 +108,7 @@ class PadSimulator:
         gap: float = 0.005,
         seed: int | None = None,
         on_display: OnDisplay | None = None,
+        booted_until_reply: bool = True,
     ) -> None:
         if any(not 1 <= a <= 31 for a in devices):
             raise ValueError(f"device addresses must be in 1-31: {sorted(devices)}")
@@ -122,7 +123,9 @@ class PadSimulator:
         self.legacy: dict[int, SimLegacyPad] = {}
         for addr, kind in devices.items():
             if profile == "v1":
-                self.v1[addr] = SimV1Device(addr, kind, random.Random(rng.random()))
+                self.v1[addr] = SimV1Device(
+                    addr, kind, random.Random(rng.random()), booted_until_reply=booted_until_reply
+                )
             else:
                 self.legacy[addr] = SimLegacyPad(addr)
         self._lock = threading.RLock()
@@ -176,10 +179,29 @@ class PadSimulator:
         with self._lock:
             self.faults(address).deaf_acks = deaf
 
-    def reboot(self, address: int) -> None:
+    def reboot(self, address: int, same_boot_id: bool = False) -> None:
+        """Power-cycle a device; ``same_boot_id``: a v1 device draws its old boot id again."""
         with self._lock:
-            (self.v1.get(address) or self.legacy[address]).power_on()
+            if address in self.v1:
+                self.v1[address].power_on(same_boot_id)
+            else:
+                self.legacy[address].power_on()
         self._displayed(address)
+
+    def busy(self, address: int, count: int = 1) -> None:
+        """The next ``count`` requests other than POLL and HELLO get NAK 3 (busy)."""
+        with self._lock:
+            self.faults(address).busy += count
+
+    def inject(self, data: bytes) -> None:
+        """Put raw bytes on the line (noise, a bad frame, a device nobody configured)."""
+        with self._lock:
+            self.link.write(data)
+
+    def evaluating(self, address: int) -> str | None:
+        """The ticket an evaluator is asking to rate (from EVAL_START), if any."""
+        with self._lock:
+            return self.v1[address].eval_ticket
 
     def display(self, address: int) -> tuple[str, str]:
         """What the device shows: the two SHOW lines, or a legacy pad's two digit groups."""

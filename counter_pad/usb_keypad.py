@@ -173,6 +173,7 @@ class KeypadLink:
                 outcome.arg,
                 epoch=self.epoch,
                 serial=self._count,
+                memory=self.journal.generation,
             )
             self.journal.journal_add(event)
         self._deliver(event)

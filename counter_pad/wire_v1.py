@@ -133,6 +133,10 @@ class Receiver(ByteReceiver[Frame]):
     a bad one is still found. The link calls :meth:`abort` after an inter-byte gap.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad_crc = 0  # complete frames whose CRC did not match
+
     @property
     def needed(self) -> int:
         """Bytes still missing from the frame being received (a whole header if none)."""
@@ -168,6 +172,7 @@ class Receiver(ByteReceiver[Frame]):
                 break
             body = bytes(buf[1 : total - 2])
             if crc16_modbus(body) != buf[total - 2] | buf[total - 1] << 8:
+                self.bad_crc += 1
                 self._drop(1)
                 continue
             frames.append(Frame(body[0], body[1], body[2], body[4:]))

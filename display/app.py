@@ -53,6 +53,7 @@ class DisplayOptions:
 
 class _Bridge(QObject):
     board = Signal(object)
+    catalog = Signal(object)
     call = Signal(object, float)
     link = Signal(bool)
 
@@ -85,6 +86,7 @@ class DisplayApp:
         self.on_call_shown: Callable[[CallView], None] | None = None  # demo and tests hook
         self._bridge = _Bridge()
         self._bridge.board.connect(self._board)
+        self._bridge.catalog.connect(self._catalog)
         self._bridge.call.connect(self._call)
         self._bridge.link.connect(self._link)
         self.feed = DisplayFeed(
@@ -94,6 +96,7 @@ class DisplayApp:
             on_link=self._bridge.link.emit,
             announcer=announcer,
             masked_names=section.show_masked_names,
+            on_catalog=self._bridge.catalog.emit,
         )
         self._names = NameWarmer() if announcer is not None else None
         self._timer = QTimer()
@@ -131,6 +134,10 @@ class DisplayApp:
             if self._names is not None:  # counter names' pinyin, read before they are called
                 self._names.offer(str(c.get("name") or "") for c in board.get("counters", []))
 
+    def _catalog(self, catalog: dict[str, Any]) -> None:
+        self.model.apply_catalog(catalog)
+        self.refresh()
+
     def _call(self, call: CallView, _received: float) -> None:
         self.model.show_call(call, time.monotonic())
         self.refresh()
@@ -150,14 +157,22 @@ def make_app(
     *,
     orientation: Orientation | None = None,
     client: HallClient | None = None,
+    now: Callable[[], datetime] | None = None,
     **announcer_opts: Any,
 ) -> DisplayApp:
-    """A display app with the announcer and the device reporter the config asks for."""
+    """A display app with the announcer and the device reporter the config asks for.
+    `now`: the hall's time for the clock on the screen (the demo's simulated day), by
+    default this box's clock in the hall's time zone; the announcer's quiet hours follow
+    it too unless `clock` is given."""
     from .speech import build_announcer
 
     options = DisplayOptions.from_config(cfg)
     reporter = DeviceReporter(client or HallClient(bus), options.section.id)
+    if now is not None:
+        announcer_opts.setdefault("clock", now)
     announcer = build_announcer(
         options.section, options.base, options.tz, on_health=reporter.report, **announcer_opts
     )
-    return DisplayApp(bus, options, orientation=orientation, announcer=announcer, reporter=reporter)
+    return DisplayApp(
+        bus, options, orientation=orientation, announcer=announcer, reporter=reporter, now=now
+    )

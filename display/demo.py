@@ -73,6 +73,7 @@ class DemoDisplay:
         self._tz = cfg.tz
         self._clock = clock
         self._board: dict[str, Any] | None = None
+        self._catalog: dict[str, Any] | None = None
         self._link = False
         self._last_call: dict[str, Any] | None = None
         self._calls = 0
@@ -97,6 +98,7 @@ class DemoDisplay:
             on_call=self._on_call,
             on_link=self._on_link,
             announcer=self.sample,
+            on_catalog=self._on_catalog,
         )
         self.feed.start()
 
@@ -104,6 +106,9 @@ class DemoDisplay:
 
     def _on_board(self, board: dict[str, Any]) -> None:
         self._board = board
+
+    def _on_catalog(self, catalog: dict[str, Any]) -> None:
+        self._catalog = catalog
 
     def _on_link(self, up: bool) -> None:
         self._link = up
@@ -126,6 +131,8 @@ class DemoDisplay:
         self._shots += 1
         now = self._now().isoformat()
         job = {"board": self._board, "link": self._link, "call": call, "now": now}
+        if self._catalog is not None:
+            job["catalog"] = self._catalog
         self._jobs.put({**job, "settle": call is None})
         for layout in LAYOUTS:
             self._jobs.put({"shot": f"display-{layout}-{self._shots}.png", "layout": layout})

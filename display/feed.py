@@ -6,6 +6,8 @@
   display that restarts does not repeat calls made before it started. A message delivered
   twice (MQTT QoS 1) acts once (`SeenCalls`), and a retained copy on that topic (which the
   hub never makes) is ignored.
+- The retained catalog goes to `on_catalog` (the hall's opening hours, for the words on
+  the screen when every counter is closed).
 - Every live call goes to the screen (`on_call`) and to the announcer, whose `announce()`
   only queues. Callbacks run on the bus's thread: the Qt side passes them on by signals.
 """
@@ -48,6 +50,7 @@ class DisplayFeed:
         on_link: LinkCallback,
         announcer: Announces | None = None,
         masked_names: bool = False,
+        on_catalog: BoardCallback | None = None,
     ) -> None:
         self.bus = bus
         self.announcer = announcer
@@ -56,6 +59,7 @@ class DisplayFeed:
         self._on_board = on_board
         self._on_call = on_call
         self._on_link = on_link
+        self._on_catalog = on_catalog
         self._seen = SeenCalls()
         self._lock = threading.Lock()
         self._cache: StateCache | None = None
@@ -68,6 +72,9 @@ class DisplayFeed:
         self._cache = StateCache(self.bus, on_change=self._state_message)
         self._cache.on_link(self._link_changed)
         self._on_link(self.bus.is_connected)
+        catalog = self._cache.catalog
+        if catalog is not None and self._on_catalog is not None:
+            self._on_catalog(catalog)
         board = self._cache.board
         if board is not None:  # delivered before our callback could see it (in-process bus)
             self._on_board(board)
@@ -89,8 +96,12 @@ class DisplayFeed:
             self._on_link(up)
 
     def _state_message(self, topic: str, payload: dict[str, Any]) -> None:
-        if topic == p.BOARD and payload and not self._closed:
+        if self._closed or not payload:
+            return
+        if topic == p.BOARD:
             self._on_board(payload)
+        elif topic == p.CATALOG and self._on_catalog is not None:
+            self._on_catalog(payload)
 
     def _call_message(self, msg: Message) -> None:
         received = time.monotonic()

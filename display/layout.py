@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Orientation = Literal["landscape", "portrait"]
+LINE = 1.5  # a text line's height, relative to its font size (Noto Sans CJK: 1.45)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def metrics(width: int, height: int, orientation: Orientation, recent_calls: int
     footer_h = px(48)
     notice_h = px(80)
     banner_h = px(280 if orientation == "landscape" else 420)
-    recent_row, service_row = px(72), px(64)
+    # a row holds one line of its text: CJK fonts take ~1.45 of the size in height
+    recent_row, service_row = px(52 * LINE), px(38 * LINE)
     title_h = px(56) + margin  # a panel's heading and its inner margins
     body = max(0, height - (header_h + banner_h + footer_h + notice_h + 5 * margin))
     if orientation == "landscape":

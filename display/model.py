@@ -13,25 +13,33 @@ highlight and the paging), so the tests drive it without sleeping.
   discreet "连接中断"); the next board after reconnecting replaces it.
 - Services that do not fit on the screen are shown a page at a time, turning every
   `page_seconds`.
+- Counters are written as calls write them: "3 号窗口" (or the counter's own name); paused
+  and closed ones are listed compactly ("未开放：4～11 号窗口、婚姻登记处"). With every
+  counter closed outside the hall's hours (from the retained catalog: `apply_catalog`),
+  the screen says so instead ("今日办理已结束", `display.hours`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .calls import BadMessage, CallView, parse_call
+from .calls import BadMessage, CallView, own_name, parse_call
+from .hours import HallHours, hours_from_catalog
 
 _log = logging.getLogger(__name__)
 
 WEEKDAYS = "一二三四五六日"
+IDLE_TEXT = "请留意叫号信息，过号请到服务台咨询"
 FLASH_PERIOD_S = 0.5
 LIVE_KEPT = 30
 MAX_ESTIMATE_MIN = 180  # beyond this an estimate means nothing to a citizen
+_NUMBERED = re.compile(r"^[0-9]{1,8} 号窗口$")
 
 
 @dataclass(frozen=True)
@@ -53,12 +61,18 @@ class Screen:
     recent: tuple[CallView, ...]
     services: tuple[ServiceRow, ...]  # the page of services shown now
     page_text: str  # "1/3" when services are paged, else ""
-    paused: tuple[str, ...]  # names of paused counters
+    paused: tuple[str, ...]  # paused counters as shown: "5 号窗口", "婚姻登记处"
     closed: tuple[str, ...]
     notice: str
     waiting_total: int
     link_lost: bool
     has_board: bool
+    hall_closed: str = ""  # "今日办理已结束" … when every counter is closed outside hours
+
+    @property
+    def idle_text(self) -> str:
+        """What the banner says while no call is shown."""
+        return self.hall_closed or IDLE_TEXT
 
     @property
     def status_text(self) -> str:
@@ -68,12 +82,30 @@ class Screen:
 
     @property
     def counters_text(self) -> str:
+        if self.hall_closed:
+            return ""
         parts = []
         if self.paused:
-            parts.append("暂停服务：" + "、".join(self.paused))
+            parts.append("暂停服务：" + counter_list(self.paused))
         if self.closed:
-            parts.append("未开放：" + "、".join(self.closed))
+            parts.append("未开放：" + counter_list(self.closed))
         return "　".join(parts)
+
+
+def counter_list(shown: Sequence[str]) -> str:
+    """Counters shown as "3 号窗口" or by name, compactly: numbered ones together in order,
+    runs of three or more as a range ("1、2 号窗口", "4～11 号窗口"), then the names."""
+    numbers = sorted(int(n[: -len(" 号窗口")]) for n in shown if _NUMBERED.match(n))
+    named = [n for n in shown if not _NUMBERED.match(n)]
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}～{r[-1]}" if len(r) >= 3 else "、".join(str(n) for n in r) for r in runs]
+    out = ["、".join(parts) + " 号窗口"] if parts else []
+    return "、".join(out + named)
 
 
 def estimate_text(waiting: int, minutes: object, open_counters: object) -> str:
@@ -112,6 +144,8 @@ class DisplayModel:
         self.masked_names = masked_names
         self._hall_name = hall_name
         self._board: Mapping[str, Any] | None = None
+        self._hours = HallHours()
+        self._all_closed = False
         self._board_calls: list[CallView] = []
         self._services: list[ServiceRow] = []
         self._paused: list[str] = []
@@ -141,9 +175,14 @@ class DisplayModel:
         self._services = services
         self._paused = paused
         self._closed = closed
+        self._all_closed = bool(closed) and len(closed) == len(_list(board, "counters"))
         if isinstance(board.get("hall_name"), str) and board["hall_name"]:
             self._hall_name = board["hall_name"]
         return True
+
+    def apply_catalog(self, catalog: Mapping[str, Any]) -> None:
+        """Take the hub's retained catalog: the hall's opening hours (`display.hours`)."""
+        self._hours = hours_from_catalog(catalog) if isinstance(catalog, Mapping) else HallHours()
 
     def apply_call(self, payload: Mapping[str, Any], mono: float) -> CallView | None:
         """Take a live call: shown large from `mono` on. None (nothing changed) if malformed."""
@@ -201,6 +240,7 @@ class DisplayModel:
             waiting_total=sum(s.waiting for s in self._services),
             link_lost=not self._link_up,
             has_board=self._board is not None,
+            hall_closed=(self._hours.closed_text(now) or "") if self._all_closed else "",
         )
 
     def _recent(self, current: CallView | None) -> tuple[CallView, ...]:
@@ -263,11 +303,15 @@ def _parse_board(
     for entry in raw_counters:
         if not isinstance(entry, Mapping):
             raise BadMessage("counters: an entry is not an object")
-        name = entry.get("name") or f"{entry.get('counter', '?')}号窗口"
+        counter = str(entry.get("counter", "?"))
+        try:
+            name = own_name(counter, entry.get("name")) or f"{counter} 号窗口"
+        except BadMessage:  # a name the screen cannot show: the counter's number instead
+            name = f"{counter} 号窗口"
         if entry.get("state") == "paused":
-            paused.append(str(name))
+            paused.append(name)
         elif entry.get("state") == "closed":
-            closed.append(str(name))
+            closed.append(name)
     return calls, services, paused, closed
 
 

@@ -3,6 +3,7 @@
 Reads JSON lines on stdin and draws them with the real model and window, offscreen:
 
     {"board": {...}, "link": true}         the hub's board, as retained on the bus
+    {"catalog": {...}}                     the hub's catalog (opening hours)
     {"call": {...}, "at": "<iso time>"}    a live call (shown large, flashing)
     {"settle": true}                       no call flashing any more
     {"shot": "display-landscape-1.png", "layout": "landscape", "now": "<iso time>"}
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             break
         if isinstance(job.get("link"), bool):
             model.set_link(job["link"])
+        if isinstance(job.get("catalog"), dict):
+            model.apply_catalog(job["catalog"])
         if isinstance(job.get("board"), dict):
             model.apply_board(job["board"])
         if job.get("settle"):

@@ -55,7 +55,7 @@ class DisplayWindow(QWidget):
         col.setContentsMargins(m.margin, m.margin, m.margin, 0)
         col.setSpacing(m.margin)
 
-        self.hall_name = Label(m.header_font, bold=True, elide=True)
+        self.hall_name = Label(m.header_font, bold=True, fit=True)
         self.status = Label(m.status_font, color=DIM)
         self.date = Label(
             m.clock_font if m.orientation == "landscape" else m.status_font, color=DIM
@@ -89,7 +89,7 @@ class DisplayWindow(QWidget):
         panels.addWidget(services_panel, 1 if m.orientation == "landscape" else 2)
         col.addLayout(panels, 1)
 
-        self.counters = Label(m.footer_font, color=DIM, elide=True)
+        self.counters = Label(m.footer_font, color=DIM, fit=True)
         col.addWidget(self.counters)
         self.notice = Marquee(m.notice_font, speed_px_s=160 * m.unit)
         self.notice.setFixedHeight(m.notice_height)
@@ -109,7 +109,7 @@ class DisplayWindow(QWidget):
         box.setSpacing(0)
         head = QHBoxLayout()
         heading = Label(m.section_font, bold=True, color=DIM)
-        heading.setText(title)
+        heading.set_text(title)
         side = Label(m.section_font, color=DIM)
         head.addWidget(heading)
         head.addStretch(1)
@@ -123,7 +123,7 @@ class DisplayWindow(QWidget):
         for _ in range(m.recent_rows):
             line = QHBoxLayout()
             number = Label(m.recent_font, bold=True, color=ACCENT)
-            place = Label(m.recent_font, elide=True)
+            place = Label(m.recent_font, fit=True)
             place.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             number.setFixedHeight(m.recent_row)
             line.addWidget(number)
@@ -140,7 +140,7 @@ class DisplayWindow(QWidget):
         grid.setVerticalSpacing(0)
         self.service_rows_labels: list[tuple[Label, Label, Label]] = []
         for row in range(m.service_rows):
-            name = Label(m.service_font, elide=True)
+            name = Label(m.service_font, fit=True)
             waiting = Label(m.service_font, bold=True, color=ACCENT)
             estimate = Label(m.service_font, color=DIM)
             name.setFixedHeight(m.service_row)
@@ -172,7 +172,7 @@ class DisplayWindow(QWidget):
         self.status.set_text(screen.status_text)
         self.date.set_text(screen.date_text)
         self.time.set_text(screen.time_text)
-        self.banner.show_call(screen.current, screen.flash_on)
+        self.banner.show_call(screen.current, screen.flash_on, screen.idle_text)
         for index, (number, place) in enumerate(self.recent_rows):
             call = screen.recent[index] if index < len(screen.recent) else None
             number.set_text(call.number if call else "")

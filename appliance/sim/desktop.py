@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from appliance import config
@@ -65,7 +65,11 @@ def run_desktop(
     app = QApplication.instance() or QApplication(["hall-demo"])
     stop = threading.Event()
     with LocalHall(out / "run", clock=clock, config_path=cfg_path, tick_seconds=1.0) as hall:
-        display = make_app(hall.bus("display-1", "display"), hall.cfg)
+        display = make_app(  # the screen's clock shows the simulated hall's time
+            hall.bus("display-1", "display"),
+            hall.cfg,
+            now=lambda: datetime.fromtimestamp(clock.wall(), cfg.tz),
+        )
         display.window.resize(1280, 720)
         display.window.setWindowTitle(f"{cfg.hall.name} · 等候大厅")
         display.window.show()

@@ -29,9 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .audio import Audio, join, make_chime, scale, trim_silence
+from .audio import Audio, join, limit_peak, make_chime, scale, trim_silence
 from .engine import SpeechEngine, SpeechError
-from .player import PlaybackError, Player
+from .pinyin import to_pinyin
+from .player import FilePlayer, PlaybackError, Player
 from .schedule import Announcement, AnnouncementQueue, SpeechSettings, plan_for
 from .text import Call
 from .voicepack import VoicePackEngine
@@ -145,7 +146,7 @@ class Announcer:
             try:
                 spoken = self._engine.synthesize(phrase, self.settings.synth_deadline_s)
                 # the gaps between repeats are ours; scale once, repeat the same samples
-                sentence = scale(trim_silence(spoken), plan.volume)
+                sentence = scale(limit_peak(trim_silence(spoken)), plan.volume)
                 self._set_health("speech", "ok")
             except SpeechError as exc:
                 _log.warning("speech failed, chime only: %s", exc)
@@ -160,7 +161,10 @@ class Announcer:
         audio = join(parts, self.settings.gap_s, rate)
         text = phrase.display if sentence is not None else CHIME_ONLY + phrase.display
         try:
-            self._player.play(audio, text)
+            if isinstance(self._player, FilePlayer) and sentence is not None:
+                self._player.play(audio, text, reading=to_pinyin(phrase.tokens))
+            else:
+                self._player.play(audio, text)
             self.announced += 1
             self._set_health("audio", "ok")
         except PlaybackError as exc:

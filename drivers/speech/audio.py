@@ -17,6 +17,11 @@ from pathlib import Path
 
 DEFAULT_RATE = 22050  # espeak-ng's native rate
 _MAX = 32767
+#: The highest sample an announcement may reach: 3 dB below full scale (32767 x 10^(-3/20)).
+#: espeak-ng writes speech up to full scale (a few samples at 32,700 and more in one
+#: sentence), which a cheap amplifier or a speaker at the top of its range turns into
+#: audible clipping; the headroom leaves that margin.
+HEADROOM_PEAK = round(_MAX * 10 ** (-3 / 20))
 
 
 class AudioFormatError(ValueError):
@@ -130,6 +135,23 @@ def scale(audio: Audio, volume: float) -> Audio:
     if volume >= 1.0:
         return audio
     factor = round(max(0.0, volume) * 32768)
+    return Audio(audio.rate, array("h", [(s * factor) >> 15 for s in audio.samples]))
+
+
+def peak(audio: Audio) -> int:
+    """The largest absolute sample (0 for silence)."""
+    if not audio.samples:
+        return 0
+    return max(max(audio.samples), -min(audio.samples))
+
+
+def limit_peak(audio: Audio, ceiling: int = HEADROOM_PEAK) -> Audio:
+    """Scale the whole of ``audio`` down so that no sample exceeds ``ceiling`` (a gain, not
+    a clipper: the shape of the sound is kept); audio already below it is returned as is."""
+    top = peak(audio)
+    if top <= ceiling:
+        return audio
+    factor = (ceiling * 32768) // top  # floor: the result never rounds above the ceiling
     return Audio(audio.rate, array("h", [(s * factor) >> 15 for s in audio.samples]))
 
 

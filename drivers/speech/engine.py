@@ -16,6 +16,9 @@ pinyin (`drivers.speech.pinyin`) with espeak-ng's voice ``cmn-latn-pinyin``:
 - any command: `CommandEngine` takes an argv template with ``{text}`` and ``{out}``;
   the tests use it for engines that hang or fail.
 
+Every engine's audio peaks at most 3 dB below full scale (`audio.HEADROOM_PEAK`): espeak-ng
+itself writes sentences whose loudest samples reach 32,700 and more.
+
 A process that outlives its deadline is killed with its process group; any failure is a
 `SpeechError` naming the engine and the reason.
 """
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .audio import Audio, AudioFormatError, read_wav
+from .audio import Audio, AudioFormatError, limit_peak, read_wav
 from .pinyin import to_pinyin
 from .process import DeadlineExpired, run_with_deadline
 from .text import Phrase
@@ -92,7 +95,7 @@ class CommandEngine:
                 ) from exc
         if not audio.samples:
             raise SpeechError(f"{self.name}: empty WAV for {phrase.display!r}", "no_output")
-        return audio
+        return limit_peak(audio)  # espeak-ng writes up to full scale: keep 3 dB headroom
 
     def _run(self, argv: Sequence[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -8,8 +8,21 @@ throughout. pypinyin (phrase-aware, so 登记处 is "deng1 ji4 chu4") does the c
 Letters: Mandarin announcements read a ticket letter as the English letter name ("A" as
 "ei", "B" as "bi"), not as the pinyin vowel. The pinyin voice would read a bare "A" as "a",
 so each letter is spelled as the pinyin syllables that sound like its English name
-(`LETTER_PINYIN`), the way people in China say them aloud: A ei1, B bi4, F ai2 fu4 ...
-Every syllable in the table is checked by a test against espeak-ng for an `(en)` switch.
+(`LETTER_PINYIN`), the way people in China say them aloud: A ei1, B bi4, F ai2 fu2 ...
+except where that name is, or ends in, a digit's syllable, which the digits that follow
+would swallow: "H001" read "ai2 qi1 ling2 ling2 yi1" is heard as 七零零一. So no reading
+ends in ling yi yao er liang san si wu liu qi ba jiu shi (in any tone; a test keeps it so):
+E takes its pinyin-alphabet name e2 (鹅, learned by every school child: the English name
+is 一's syllable), H is ai4 chi3 (艾尺), R ar1 (one syllable, level tone, unlike 二's fall),
+S ai4 se5 and X ai4 ke4 se5 (a toneless schwa after the s, not 四), W da2 bu5 you1. And a
+pause always stands between a letter and the digits after it (`to_pinyin`, and the voice
+pack's join). Every syllable in the table is checked by a test against espeak-ng for an
+`(en)` switch.
+
+Polyphones: pypinyin reads some hall words wrong (还款 hai2 kuan3, 调档 tiao2 dang4, 重呼
+zhong4 hu1). `drivers.speech.vocabulary.OVERRIDES` holds the right readings and is loaded
+into pypinyin's phrase dictionary (`load_phrases_dict`) wherever pypinyin is loaded, so
+phrase segmentation finds them inside longer names too (公积金贷款还款).
 
 Memory: pypinyin's phrase dictionary takes about 55 MB in the process that loads it, a
 quarter of the display's budget. So the words every call uses (请 号 到 窗口 办理 and the
@@ -37,10 +50,10 @@ LETTER_PINYIN: dict[str, str] = {
     "B": "bi4",
     "C": "xi4",
     "D": "di4",
-    "E": "yi4",
-    "F": "ai2 fu4",
+    "E": "e2",
+    "F": "ai2 fu2",
     "G": "ji4",
-    "H": "ai2 qi1",
+    "H": "ai4 chi3",
     "I": "ai4",
     "J": "jie4",
     "K": "kei4",
@@ -50,17 +63,18 @@ LETTER_PINYIN: dict[str, str] = {
     "O": "ou1",
     "P": "pi4",
     "Q": "qiu1",
-    "R": "a1 er4",
-    "S": "ai2 si4",
+    "R": "ar1",
+    "S": "ai4 se5",
     "T": "ti4",
     "U": "you1",
     "V": "wei1",
-    "W": "da2 bu4 liu4",
-    "X": "ai2 ke4 si4",
+    "W": "da2 bu5 you1",
+    "X": "ai4 ke4 se5",
     "Y": "wai4",
     "Z": "zei4",
 }
 DIGIT_PINYIN = ("ling2", "yi1", "er4", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3")
+_NUMERAL_CHARS = frozenset("零一二三四五六七八九十百千万0123456789")
 PAUSE = ","
 WORDS: dict[str, str] = {
     "请": "qing3",
@@ -84,30 +98,48 @@ _PAUSES = set("、，,。.；;：:（）()!！?？")
 
 
 def to_pinyin(tokens: Iterable[str]) -> str:
-    """The tokens of a phrase as one line of tone-numbered pinyin, pauses as commas."""
+    """The tokens of a phrase as one line of tone-numbered pinyin, pauses as commas; a
+    pause between a letter and the digits after it ("H001": "ai4 chi3, ling2 ling2 yi1")."""
     words: list[str] = []
+    last = ""
     for token in tokens:
-        words.extend(_token_pinyin(token))
+        for kind, value in _segments(token):
+            if last == "letter" and kind in ("digit", "numeral"):
+                words.append(PAUSE)
+            words.extend(_segment_pinyin(kind, value))
+            last = kind
     text = " ".join(words)
     return re.sub(r"\s+,", ",", text).strip(" ,")
 
 
-def _token_pinyin(token: str) -> list[str]:
-    words: list[str] = []
+def letter_before_digit(previous: str, token: str) -> bool:
+    """Whether a pause belongs between token `previous` and `token`: a letter, then digits
+    (the voice pack's join, like `to_pinyin`)."""
+    return previous[-1:].isascii() and previous[-1:].isalpha() and token[:1] in _NUMERAL_CHARS
+
+
+def _segments(token: str) -> Iterable[tuple[str, str]]:
+    """A token's runs: ("hanzi" | "numeral" | "letter" | "digit" | "other", text)."""
     for match in _SEGMENT.finditer(token):
-        kind = match.lastgroup
-        value = match.group()
-        if kind == "hanzi":
-            words.extend(_hanzi_pinyin(value))
-        elif kind == "letter":
-            words.append(LETTER_PINYIN[value.upper()])
-        elif kind == "digit":
-            words.append(DIGIT_PINYIN[int(value)])
-        elif value in _PAUSES:
-            words.append(PAUSE)
-        elif not value.isspace():
-            _log.warning("dropping a character the pinyin voice cannot read: U+%04X", ord(value))
-    return words
+        kind, value = match.lastgroup or "other", match.group()
+        if kind == "hanzi" and value[0] in _NUMERAL_CHARS:
+            yield "numeral", value
+        else:
+            yield kind, value
+
+
+def _segment_pinyin(kind: str, value: str) -> list[str]:
+    if kind in ("hanzi", "numeral"):
+        return _hanzi_pinyin(value)
+    if kind == "letter":
+        return LETTER_PINYIN[value.upper()].split()
+    if kind == "digit":
+        return [DIGIT_PINYIN[int(value)]]
+    if value in _PAUSES:
+        return [PAUSE]
+    if not value.isspace():
+        _log.warning("dropping a character the pinyin voice cannot read: U+%04X", ord(value))
+    return []
 
 
 def _hanzi_pinyin(run: str) -> list[str]:
@@ -119,8 +151,13 @@ def _hanzi_pinyin(run: str) -> list[str]:
 
 
 def pypinyin_syllables(run: str) -> list[str]:
-    """pypinyin's reading of a run of hanzi, phrase-aware (loads its dictionaries)."""
+    """pypinyin's reading of a run of hanzi, phrase-aware (loads its dictionaries), with
+    the hall's own words (`drivers.speech.vocabulary`) read right."""
     from pypinyin import Style, lazy_pinyin
+
+    from .vocabulary import load
+
+    load()
 
     syllables = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
     result: list[str] = []

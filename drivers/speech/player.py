@@ -73,7 +73,9 @@ class CommandPlayer:
 
 
 class FilePlayer:
-    """Writes NNN.wav and NNN.txt (the spoken text) into `folder` instead of playing."""
+    """Writes NNN.wav, NNN.txt (the spoken text) and NNN.pinyin (what the engine read, when
+    known: the announcer passes it) into `folder` instead of playing: a technician or a
+    test hears and reads what a citizen would hear."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,7 +84,7 @@ class FilePlayer:
         self._next = max(numbers, default=0) + 1
         self._lock = threading.Lock()
 
-    def play(self, audio: Audio, text: str) -> None:
+    def play(self, audio: Audio, text: str, reading: str = "") -> None:
         with self._lock:
             number = self._next
             self._next += 1
@@ -90,6 +92,8 @@ class FilePlayer:
         try:
             audio.write(stem.with_suffix(".wav"))
             stem.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
+            if reading:
+                stem.with_suffix(".pinyin").write_text(reading + "\n", encoding="utf-8")
         except OSError as exc:
             raise PlaybackError(f"cannot write {stem}.wav: {exc}", "write_failed") from exc
 

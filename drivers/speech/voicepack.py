@@ -19,8 +19,9 @@ import logging
 import time
 from pathlib import Path
 
-from .audio import Audio, AudioFormatError, join, read_wav, silence, trim_silence
+from .audio import Audio, AudioFormatError, join, limit_peak, read_wav, silence, trim_silence
 from .engine import SpeechEngine, SpeechError
+from .pinyin import letter_before_digit
 from .text import DIGITS, PAUSE, Phrase
 
 _log = logging.getLogger(__name__)
@@ -59,7 +60,14 @@ class VoicePackEngine:
         deadline = time.monotonic() + timeout
         parts: list[Audio] = []
         missing: list[str] = []
+        previous = ""
         for token in phrase.tokens:
+            if letter_before_digit(previous, token):  # "H", pause, "零零一": not 七零零一
+                if missing:
+                    parts.append(self._speak_missing(missing, deadline))
+                    missing = []
+                parts.append(silence(_PAUSE_S, self.rate))
+            previous = token
             clips = self._clips_for(token)
             if clips is None and token != PAUSE:
                 missing.append(token)
@@ -70,7 +78,7 @@ class VoicePackEngine:
             parts.extend(clips if clips is not None else [silence(_PAUSE_S, self.rate)])
         if missing:
             parts.append(self._speak_missing(missing, deadline))
-        return join(parts, self.gap_s, self.rate)
+        return limit_peak(join(parts, self.gap_s, self.rate))
 
     def _speak_missing(self, tokens: list[str], deadline: float) -> Audio:
         remaining = deadline - time.monotonic()

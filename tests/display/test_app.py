@@ -147,9 +147,11 @@ def test_the_retained_board_is_shown_at_start_and_old_calls_are_not_announced(
         lambda: d.texts()["recent"] == ["J001 婚姻登记处", "B001 3 号窗口"], timeout=2000
     )
     texts = d.texts()
-    assert texts["banner"] == "请留意叫号信息，过号请到服务台"  # nothing flashes after a restart
+    assert (
+        texts["banner"] == "请留意叫号信息，过号请到服务台咨询"
+    )  # nothing flashes after a restart
     assert texts["status"] == ""
-    assert "未开放：1号窗口" in texts["counters"]
+    assert texts["counters"] == "未开放：1、2、4～8 号窗口、综合窗口"
     qtbot.wait(300)
     assert d.spoken() == []  # and nothing is announced again
     d.shot(tmp_path / "display-start.png")

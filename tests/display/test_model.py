@@ -33,8 +33,8 @@ def test_the_board_is_shown_at_once_without_highlight() -> None:
     assert s.date_text == "2026年11月27日 星期五" and s.time_text == "09:30"
     assert s.notice == "请保管好随身物品"
     assert s.waiting_total == 6
-    assert s.paused == ("5号窗口", "婚姻登记处") and s.closed == ("1号窗口",)
-    assert s.counters_text == "暂停服务：5号窗口、婚姻登记处　未开放：1号窗口"
+    assert s.paused == ("5 号窗口", "婚姻登记处") and s.closed == ("1 号窗口",)
+    assert s.counters_text == "暂停服务：5 号窗口、婚姻登记处　未开放：1 号窗口"
     assert [(r.name, r.waiting, r.estimate) for r in s.services] == [
         ("医保关系转移接续", 4, "约 22 分钟"),
         ("婚姻登记", 0, "无需等候"),

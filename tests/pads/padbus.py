@@ -34,14 +34,21 @@ class PadBus:
         memory: PadMemory | None = None,
         seed: int = 7,
         auto_confirm: bool = True,
+        booted_until_reply: bool = True,
+        **settings: object,
     ) -> None:
         self.auto_confirm = auto_confirm
         link, self.path = open_pty()
         self.baud = baud
-        self.sim = PadSimulator(link, devices, baud=baud, seed=seed).start()
+        self.sim = PadSimulator(
+            link, devices, baud=baud, seed=seed, booted_until_reply=booted_until_reply
+        ).start()
         self.link = link
         self.settings = MasterSettings(
-            bus="t", addresses=addresses or tuple(sorted(devices)), baud=baud
+            bus="t",
+            addresses=addresses or tuple(sorted(devices)),
+            baud=baud,
+            **settings,  # type: ignore[arg-type]
         )
         self.memory = memory or InMemoryPadMemory()
         self.keys: list[KeyEvent] = []

@@ -170,6 +170,26 @@ class PadRig:
         assert self.pads is not None
         return self.pads.service
 
+    # ------------------------------------------------------------ the hub away and back
+
+    def hub_down(self) -> None:
+        """The hub stops answering (its process is gone; the hall bus stays up)."""
+        self.hall.hub.stop()
+
+    def hub_up(self) -> None:
+        """A new hub on the same store and bus, as after a restart."""
+        from hub.service import Hub
+
+        old = self.hall.hub
+        self.hall.hub = Hub(
+            old.bus,
+            self.hall.store,
+            hall_name=self.hall.cfg.hall.name,
+            notice=self.hall.cfg.hub.notice,
+            masked_names=self.hall.cfg.hub.masked_names,
+        )
+        self.hall.hub.start()
+
     # ------------------------------------------------------------ actions and checks
 
     def issue(self, service: str = "SB-001", n: int = 1) -> list[str]:

@@ -42,7 +42,8 @@ def test_presses_are_delivered_once_in_order(bus: PadBus) -> None:
         (Key.CALL_NEXT, "", 2),
     ]
     boot = bus.sim.v1[2].boot_id
-    assert bus.taken(2)[0].idempotency_key == f"pad/t/2/{boot}-0/1"
+    gen = bus.memory.generation
+    assert bus.taken(2)[0].idempotency_key == f"pad/t/2/{boot}-0-{gen:08x}/1"
     assert wait_for(lambda: all(bus.sim.pending_events(a) == 0 for a in (1, 2, 3)))
     time.sleep(0.2)
     assert_once(bus)
@@ -167,19 +168,27 @@ def test_restart_with_the_same_memory_takes_nothing_twice() -> None:
         bus.close()
 
 
-def test_restart_without_memory_repeats_the_same_idempotency_keys() -> None:
-    bus = PadBus({1: PAD})
+def test_a_restart_with_its_memory_repeats_the_keys_and_without_it_does_not() -> None:
+    """The memory's generation is in every key: the same memory gives the same keys (the hub
+    answers a repeat from its store); a lost memory gives new ones, never a key of a press
+    the hub already holds (a wrapped pad's next presses would otherwise be answered without
+    acting, docs/PAD_PROTOCOL.md "Idempotency keys")."""
+    bus = PadBus({1: PAD}, auto_confirm=False)  # the hub never answers: never confirmed
     try:
-        bus.stop_after_key = True
         bus.sim.press(1, Key.CALL_NEXT)
         bus.start_master()
         assert wait_for(lambda: len(bus.taken()) == 1)
         bus.stop_master()
-        bus.stop_after_key = False
-        bus.start_master(memory=InMemoryPadMemory())  # a master that lost its memory
+        bus.start_master()  # the same memory: the press is taken again
         assert wait_for(lambda: len(bus.taken()) == 2)
-        a, b = bus.taken()
+        bus.stop_master()
+        lost = InMemoryPadMemory()
+        bus.start_master(memory=lost)  # a master that lost its memory
+        assert wait_for(lambda: len(bus.taken()) == 3)
+        a, b, c = bus.taken()
         assert a.idempotency_key == b.idempotency_key  # so the hub's store refuses the second
+        assert c.memory == lost.generation != a.memory
+        assert c.idempotency_key != a.idempotency_key
     finally:
         bus.close()
 

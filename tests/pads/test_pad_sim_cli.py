@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from counter_pad import frames_v1 as v1
 from counter_pad.keys import Key, KeyEvent
 from counter_pad.master import BusMaster, MasterSettings
 from counter_pad.memory import InMemoryPadMemory
@@ -61,3 +62,19 @@ def test_cli_prints_the_pty_and_a_master_takes_a_scripted_press() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_cli_commands_for_the_new_faults() -> None:
+    from counter_pad.sim_cli import run_command
+    from counter_pad.simulator import PadSimulator, open_pty
+
+    link, _path = open_pty()
+    sim = PadSimulator(link, {3: v1.DeviceType.CALL_PAD}, seed=3)
+    try:
+        boot = sim.v1[3].boot_id
+        assert run_command(sim, ["reboot", "3", "same"]) == "ok" and sim.v1[3].boot_id == boot
+        assert run_command(sim, ["reboot", "3"]) == "ok" and sim.v1[3].boot_id != boot
+        assert run_command(sim, ["busy", "3", "2"]) == "ok" and sim.faults(3).busy == 2
+        assert run_command(sim, ["noise", "20"]) == "ok"
+    finally:
+        link.close()

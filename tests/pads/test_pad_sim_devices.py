@@ -30,7 +30,37 @@ def test_boot_id_random_and_booted_until_first_ack() -> None:
     first = poll(dev, 0, 0)
     assert first.booted and first.boot == dev.boot_id and first.events == ()
     assert poll(dev, 0, 0).booted  # BOOT 0: no ACK accepted
+    assert poll(dev, 0, dev.boot_id).booted  # the reply to the accepting POLL still shows it
+    assert not poll(dev, 0, dev.boot_id).booted  # and the next no more
+
+
+def test_firmware_that_clears_booted_before_replying() -> None:
+    dev = SimV1Device(4, v1.DeviceType.CALL_PAD, random.Random(1), booted_until_reply=False)
+    assert poll(dev, 0, 0).booted
     assert not poll(dev, 0, dev.boot_id).booted  # the reply follows the accepted ACK
+
+
+def test_a_reboot_may_draw_the_same_boot_id() -> None:
+    dev = device()
+    boot = dev.boot_id
+    dev.power_on()
+    assert dev.boot_id != boot
+    again = dev.boot_id
+    dev.power_on(same_boot_id=True)
+    assert dev.boot_id == again and dev.booted
+
+
+def test_busy_answers_every_request_but_polls() -> None:
+    dev = device(v1.DeviceType.EVALUATOR)
+    dev.faults.busy = 2
+    show = v1.Receiver().feed(v1.encode_show(4, 7, "A", "B"))[0]
+    assert v1.decode_reply(v1.Receiver().feed(dev.handle(show) or b"")[0]) == v1.Nak(3)
+    poll(dev, 0, 0)  # a POLL is answered as ever, and takes no busy answer
+    start = v1.Receiver().feed(v1.encode_eval_start(4, 8, "A012"))[0]
+    assert v1.decode_reply(v1.Receiver().feed(dev.handle(start) or b"")[0]) == v1.Nak(3)
+    assert dev.eval_ticket is None and dev.lines == ("", "")
+    assert isinstance(v1.decode_reply(v1.Receiver().feed(dev.handle(start) or b"")[0]), v1.Ok)
+    assert dev.eval_ticket == "A012"
 
 
 def test_ack_only_with_matching_boot() -> None:

@@ -123,26 +123,32 @@ def test_the_adapter_is_unplugged_and_comes_back(tmp_path: Path) -> None:
         rig.close()
 
 
-def test_a_master_that_lost_its_memory_repeats_keys_the_hub_knows(tmp_path: Path) -> None:
+def test_a_master_that_lost_its_memory_after_a_pad_wrapped_still_acts(tmp_path: Path) -> None:
+    """Same day, same boot: a pad past 255 presses, then the memory file is lost. The new
+    memory's generation makes new keys; the old scheme recounted serials from the wire
+    number and the hub answered the next presses from its store without acting."""
     from counter_pad.memory import SqlitePadMemory
 
     rig = PadRig(tmp_path, {1: ("1", PAD)})
     try:
         rig.issue("SB-001", 3)
         rig.press(1, Key.LOGIN, "1001")
-        rig.settle()
-        rig.sim.set_deaf_acks(1)
         rig.press(1, Key.CALL_NEXT)
-        rig.press(1, Key.START)
-        rig.expect(1, "A001 办理中")
-        rig.stop_pads()
-        rig.sim.set_deaf_acks(1, False)
-        assert rig.sim.pending_events(1) == 2
-        rig.start_pads(memory=SqlitePadMemory(tmp_path / "empty.db"))  # BOOT 0, no cursor
         rig.settle()
-        assert rig.called("1") == ["A001"]
-        assert rig.service.stats["done"] == 2  # answered from the hub's store: duplicates
-        assert rig.counter_state("1")["current"]["state"] == "serving"
-        assert len(rig.pad_keys()) == 3
+        for _ in range(17):  # 272 more presses: the wire numbers wrap past 255
+            for _ in range(16):
+                rig.press(1, Key.RECALL)
+            rig.settle(timeout=20)
+        old = rig.pads.masters["b1"].status()[1].cursor if rig.pads else None
+        assert old is not None and old.serial == 274 and old.last_event == 274 - 255
+        rig.stop_pads()
+        rig.start_pads(memory=SqlitePadMemory(tmp_path / "new.db"))  # the file was lost
+        rig.press(1, Key.FINISH)
+        rig.press(1, Key.CALL_NEXT)
+        rig.settle()
+        assert rig.called("1") == ["A001", "A002"]
+        assert rig.counter_state("1")["current"]["number"] == "A002"
+        rig.expect(1, "A002 已呼叫")
+        assert_once(rig)
     finally:
         rig.close()

@@ -121,7 +121,7 @@ def test_presses_left_in_the_journal_are_replayed_with_their_keys() -> None:
         assert got[0] == left and journal.journal_pending("kp1") == []
         assert link.session == 1
         link.type_key("enter")
-        assert got[1].idempotency_key == "pad/kp1/1/1-0/1"
+        assert got[1].idempotency_key == f"pad/kp1/1/1-0-{journal.generation:08x}/1"
     finally:
         link.stop()
 

@@ -103,6 +103,58 @@ def test_master_killed_with_presses_in_flight_acts_on_each_once(tmp_path: Path) 
         rig.close()
 
 
+def prompts_in(path: Path) -> list[str]:
+    """The evaluator prompts a running `hall pads` keeps in its memory file."""
+    import sqlite3
+
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in conn.execute("SELECT number FROM prompts")]
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+
+
+def test_a_prompt_pending_when_pads_are_killed_is_asked_after_restart(tmp_path: Path) -> None:
+    rig = PadRig(
+        tmp_path, {1: ("1", "call_pad"), 2: ("1", "evaluator")}, transport="mqtt", start=False
+    )
+    config = write_config(rig)
+    memory = config.parent / "pads-state.db"
+    log = tmp_path / "pads.log"
+    proc = start(config, log)
+    try:
+        rig.expect(1, "未签到", timeout=15)
+        rig.issue("SB-001", 2)
+        for key, arg in ((Key.LOGIN, "1001"), (Key.CALL_NEXT, ""), (Key.START, "")):
+            rig.press(1, key, arg)
+        rig.expect(1, "A001 办理中", timeout=10)
+        rig.sim.set_silent(2)  # the evaluator's cable is loose: EVAL_START cannot go out
+        rig.press(1, Key.FINISH)
+        assert wait_for(lambda: prompts_in(memory) == ["A001"], timeout=10), log.read_text()
+        assert wait_for(lambda: rig.sim.pending_events(1) == 0)  # FINISH acknowledged
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(10) == -signal.SIGKILL
+        rig.sim.set_silent(2, False)
+        proc = start(config, log)
+        assert wait_for(lambda: rig.sim.evaluating(2) == "A001", timeout=15), log.read_text()
+        rig.sim.rate(2, 5)
+        assert wait_for(
+            lambda: rig.query("SELECT number, rating FROM evaluations") == [("A001", 5)], timeout=10
+        )
+        assert wait_for(lambda: prompts_in(memory) == [])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        rig.close()
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "appliance", *args],

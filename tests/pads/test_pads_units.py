@@ -263,3 +263,116 @@ def test_idempotency_key_names_bus_device_boot_epoch_and_serial() -> None:
     e = KeyEvent("b1", 3, 4242, 17, Key.CALL_NEXT, epoch=20261127, serial=272)
     assert e.idempotency_key == "pad/b1/3/4242-20261127/272"
     assert KeyEvent("b1", 3, 4242, 17, Key.CALL_NEXT).idempotency_key == "pad/b1/3/4242-0/17"
+    gen = KeyEvent("b1", 3, 4242, 17, Key.CALL_NEXT, epoch=20261127, serial=272, memory=0xAB)
+    assert gen.idempotency_key == "pad/b1/3/4242-20261127-000000ab/272"
+
+
+def test_the_memory_generation_outlives_the_process_and_not_the_file(tmp_path: Path) -> None:
+    m = SqlitePadMemory(tmp_path / "m.db")
+    gen = m.generation
+    m.put("b1", 3, PadCursor(4242, 17, 20261127, 272, clear_seen=True))
+    m.close()
+    again = SqlitePadMemory(tmp_path / "m.db")
+    assert again.generation == gen and again.get("b1", 3) == PadCursor(
+        4242, 17, 20261127, 272, True
+    )
+    again.close()
+    lost = SqlitePadMemory(tmp_path / "new.db")
+    assert lost.generation != gen and lost.generation > 0
+    lost.close()
+
+
+def test_a_memory_file_from_before_booted_was_followed_is_read(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE cursors (bus TEXT NOT NULL, address INTEGER NOT NULL, boot_id INTEGER "
+        "NOT NULL, last_event INTEGER NOT NULL, epoch INTEGER NOT NULL, serial INTEGER NOT "
+        "NULL, PRIMARY KEY (bus, address))"
+    )
+    conn.execute("INSERT INTO cursors VALUES ('b1', 3, 4242, 17, 20261127, 272)")
+    conn.commit()
+    conn.close()
+    m = SqlitePadMemory(path)
+    assert m.get("b1", 3) == PadCursor(4242, 17, 20261127, 272, False)
+    m.close()
+
+
+def test_durable_prompts_held_presses_and_health(tmp_path: Path) -> None:
+    from counter_pad.durable import HeldPress, LineHealth, Prompt, read_health
+
+    m = SqlitePadMemory(tmp_path / "m.db")
+    d = m.durable
+    d.prompt_put(Prompt("b1", 2, "1", "A012", 1000.0))
+    d.prompt_put(Prompt("b1", 4, "2", "B003", 1001.0))
+    d.prompt_done("b1", 2, "A011")  # another ticket: kept
+    press = KeyEvent("b1", 1, 7, 3, Key.FINISH, epoch=1, serial=3, memory=m.generation)
+    d.held_add(HeldPress(press, "1", 1002.0))
+    d.health_put(LineHealth("b1", {"bad_crc": 3, "timeouts": 1}, 1003.0, {"bad_crc": 1}, 10))
+    m.close()
+    again = SqlitePadMemory(tmp_path / "m.db")
+    assert [p.number for p in again.durable.prompts()] == ["A012", "B003"]
+    again.durable.prompt_done("b1", 2, "A012")
+    assert [p.number for p in again.durable.prompts()] == ["B003"]
+    assert again.durable.held() == [HeldPress(press, "1", 1002.0)]
+    again.durable.held_done(press.idempotency_key)
+    assert again.durable.held() == []
+    assert read_health(str(tmp_path / "m.db")) == [
+        LineHealth("b1", {"bad_crc": 3, "timeouts": 1}, 1003.0, {"bad_crc": 1}, 10.0)
+    ]
+    again.close()
+
+
+# ------------------------------------------------------------------ held presses, noise
+
+
+@pytest.mark.parametrize(
+    ("key", "age", "reason"),
+    [
+        (Key.CALL_NEXT, 60, None),
+        (Key.CALL_NEXT, 121, "呼叫已过时"),
+        (Key.CALL_NUMBER, 121, "呼叫已过时"),
+        (Key.FINISH, 121, None),
+        (Key.FINISH, 901, "操作已过时"),
+        (Key.RATING_5, 901, None),
+        (Key.NO_RATING, 3601, "评价已过时"),
+        (Key.CALL_NEXT, -30, None),  # the clock went back
+    ],
+)
+def test_a_held_press_expires_by_its_kind(key: Key, age: float, reason: str | None) -> None:
+    from counter_pad.held import HeldLimits, stale_reason
+
+    assert stale_reason(key, age, HeldLimits()) == reason
+
+
+def test_noise_is_counted_always_and_logged_at_a_sane_rate() -> None:
+    import logging
+    from collections import Counter
+
+    from counter_pad.noise import NoiseLog
+
+    now = [0.0]
+    stats: Counter[str] = Counter()
+    noise = NoiseLog("bus b1", stats, logging.getLogger("t"), interval=60, clock=lambda: now[0])
+    for i in range(1000):  # 8 a second for two minutes
+        now[0] = i / 8
+        noise.note("overflow", detail="address 3")
+        noise.note("bad_crc")
+    assert stats["overflow"] == 1000 and stats["bad_crc"] == 1000
+    assert noise.logged == 2 + 2  # the first of each kind, then a summary a minute
+    now[0] = 200.0
+    noise.flush()
+    assert noise.logged == 5
+
+
+def test_a_line_is_noisy_by_what_an_interval_brought() -> None:
+    from counter_pad.health import noisy, summary
+
+    assert not noisy({}, {"bad_crc": 3, "noise_bytes": 50})
+    assert noisy({"bad_crc": 3}, {"bad_crc": 13})
+    assert noisy({}, {"noise_bytes": 250})
+    assert not noisy({"foreign_frames": 100}, {"foreign_frames": 101, "timeouts": 50})
+    assert summary({"bad_crc": 13, "timeouts": 2}, {"bad_crc": 3}) == "bad_crc 10, timeouts 2"
+    assert summary({}) == "clean"

@@ -246,8 +246,16 @@ def test_end_to_end_with_espeak_into_announcement_files(tmp_path: Path, faults: 
         announcer.announce(Call("A012", "3"))
         announcer.announce(Call("B105", "12", "婚姻登记处"))
         assert announcer.wait_idle(30)
-    assert sorted(p.name for p in folder.iterdir()) == ["001.txt", "001.wav", "002.txt", "002.wav"]
+    assert sorted(p.name for p in folder.iterdir() if p.suffix != ".pinyin") == [
+        "001.txt",
+        "001.wav",
+        "002.txt",
+        "002.wav",
+    ]
     assert (folder / "002.txt").read_text(encoding="utf-8") == "请 B105 号到婚姻登记处办理\n"
+    assert (folder / "002.pinyin").read_text(encoding="utf-8") == (
+        "qing3 bi4, yi1 ling2 wu3 hao4 dao4 hun1 yin1 deng1 ji4 chu4 ban4 li3\n"
+    )
     for name in ("001.wav", "002.wav"):
         assert_speech(read_wav(folder / name), 4.0, 20.0)  # chime + the sentence twice
     assert not faults.faults()

@@ -19,15 +19,15 @@ from .helpers import espeak_phonemes
     [
         (
             Call("A012", "3"),
-            "qing3 ei1 ling2 yi1 er4 hao4 dao4 san1 hao4 chuang1 kou3 ban4 li3",
+            "qing3 ei1, ling2 yi1 er4 hao4 dao4 san1 hao4 chuang1 kou3 ban4 li3",
         ),
         (
             Call("B7", "12"),
-            "qing3 bi4 qi1 hao4 dao4 shi2 er4 hao4 chuang1 kou3 ban4 li3",
+            "qing3 bi4, qi1 hao4 dao4 shi2 er4 hao4 chuang1 kou3 ban4 li3",
         ),
         (
             Call("F001", "1", "婚姻登记处"),
-            "qing3 ai2 fu4 ling2 ling2 yi1 hao4 dao4 hun1 yin1 deng1 ji4 chu4 ban4 li3",
+            "qing3 ai2 fu2, ling2 ling2 yi1 hao4 dao4 hun1 yin1 deng1 ji4 chu4 ban4 li3",
         ),
     ],
 )
@@ -38,7 +38,7 @@ def test_call_pinyin(call: Call, pinyin: str) -> None:
 def test_backlog_pause_is_a_comma() -> None:
     phrase = backlog_phrase(["A012", "A013"], "3", None)
     assert to_pinyin(phrase.tokens) == (
-        "qing3 ei1 ling2 yi1 er4, ei1 ling2 yi1 san1 hao4 dao4 san1 hao4 chuang1 kou3"
+        "qing3 ei1, ling2 yi1 er4, ei1, ling2 yi1 san1 hao4 dao4 san1 hao4 chuang1 kou3"
     )
 
 
@@ -93,7 +93,7 @@ def test_names_are_read_in_a_helper_so_pypinyin_stays_out_of_the_process() -> No
     )
     assert done.stdout.split() == [
         "qing3",
-        "ei1",
+        "ei1,",
         "shi2",
         "er4",
         "hao4",

@@ -1,8 +1,10 @@
-"""The counter pads: each bus's adapter present, a bus scan on request; USB keypads present."""
+"""The counter pads: each bus's adapter present, a bus scan on request; USB keypads present;
+each line's health as `hall pads` last wrote it (noise, bad CRCs, timeouts, busy answers …)."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from typing import Any
 
 from appliance.ops.checks.base import Context, Result, check
@@ -36,6 +38,7 @@ def pads(ctx: Context) -> list[Result]:
     results: list[Result] = []
     for bus in section.buses:
         results.extend(_bus(ctx, bus))
+    results.extend(_line_health(ctx))
     names = None
     for kp in section.keypads:
         name = f"keypad {kp.name}"
@@ -161,3 +164,53 @@ def _bus(ctx: Context, bus: Any) -> list[Result]:
             )
         ]
     return [Result(name, "ok", f"all {len(found)} configured devices answer", "", details)]
+
+
+STALE_INTERVALS = 3  # a snapshot older than this many intervals: `hall pads` is not running
+
+
+def _line_health(ctx: Context) -> list[Result]:
+    """The counters `hall pads` writes to its memory file every few seconds."""
+    from counter_pad.durable import read_health
+    from counter_pad.health import noisy, summary
+
+    assert ctx.cfg is not None
+    path = ctx.cfg.base / ctx.cfg.pads.state_file
+    if not path.exists():
+        return [Result("pad lines", "skip", f"`hall pads` has not run here yet (no {path})")]
+    try:
+        lines = read_health(str(path))
+    except sqlite3.Error as exc:
+        return [Result("pad lines", "skip", f"cannot read {path}: {exc}")]
+    out = []
+    now = ctx.wall()
+    for h in lines:
+        name = f"pad line {h.line}"
+        details: dict[str, Any] = {"counters": h.counters, "recent": h.recent, "at": h.at}
+        age = now - h.at
+        since = f"last {h.interval:g} s: {summary(h.recent)}; since start: {summary(h.counters)}"
+        if h.interval and age > STALE_INTERVALS * h.interval:
+            out.append(
+                Result(
+                    name,
+                    "warn",
+                    f"figures are {age:.0f} s old: is `hall pads` running? ({since})",
+                    "systemctl status hall-pads",
+                    details,
+                )
+            )
+        elif noisy({}, h.recent):
+            out.append(
+                Result(
+                    name,
+                    "warn",
+                    f"noisy line: {since}",
+                    "check the 120 Ω terminators at both ends, the A/B pair and its shield, "
+                    "one master per line, each device's address; at 115200 baud keep the "
+                    "line under 300 m (docs/PAD_PROTOCOL.md, wiring)",
+                    details,
+                )
+            )
+        else:
+            out.append(Result(name, "ok", since, "", details))
+    return out
