@@ -48,6 +48,7 @@ def run_kiosk(cfg: HallConfig, *, windowed: bool = False, printer_kind: str | No
         window.show()
     else:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)  # a touch screen shows no pointer
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint)  # no title bar, no close button
         window.showFullScreen()
 
     ready = False
