@@ -379,7 +379,7 @@ def judge(role: str, f: dict[str, Any], report: Report) -> None:
         f"(compositor black on {f['edge_black_fraction']:.1%} of the edges)",
     )
     report.check(
-        f["black_fraction"] < 0.05 and f["colours"] >= 8,
+        f["black_fraction"] < 0.05 and f["colours"] >= 4,
         f"{role}: not blank ({f['black_fraction']:.1%} black, {f['colours']} colours)",
     )
     report.check(
