@@ -94,6 +94,7 @@ new_root() {
   local dir=$1
   rm -rf --one-file-system "$dir"
   cp -a "$BASE" "$dir"
+  bind "$dir" "$dir"  # its / a mount point, as on a box (unshare --mount, PrivateTmp= need it)
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
   # the host's own CAs (a proxy in front of the mirrors and PyPI): the chroot trusts them too
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
@@ -173,7 +174,7 @@ in_build /root/build-venv/bin/pip wheel -q --no-index --find-links /var/cache/ha
     -w /var/cache/hall-wheels "hall-appliance==$V1" && wheels_ok=1; } || true
 ((wheels_ok)) && ok "wheelhouse: $(find "$WHEELS" -name '*.whl' | wc -l) wheels, $(find "$WHEELS" \
   -name 'evdev-*.whl' -printf '%f' | head -c 80)" || bad "the wheelhouse did not build"
-for m in $(work_mounts | grep "^$B/"); do umount "$m" || umount -l "$m"; done
+for m in $(work_mounts | grep -E "^$B(/|$)"); do umount "$m" || umount -l "$m"; done
 rm -rf --one-file-system "$B"
 if in_root sh -c 'command -v gcc || command -v cc || command -v x86_64-linux-gnu-gcc'; then
   bad "the box's root has a compiler: the install below would not prove it needs none"

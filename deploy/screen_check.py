@@ -286,13 +286,14 @@ def run_role(role: str, args: argparse.Namespace, report: Report) -> None:
         helper = work / "screencopy-hold.py"
         shutil.copy(SELF / "screencopy-hold.py", helper)
         helper.chmod(0o644)
-        hold = subprocess.Popen(
-            [*as_user(unit), "python3", str(helper), "--seconds", str(args.timeout * 3)],
-            env={"PATH": SYSTEMD_PATH, **display_env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        if not args.no_hold:
+            hold = subprocess.Popen(
+                [*as_user(unit), "python3", str(helper), "--seconds", str(args.timeout * 3)],
+                env={"PATH": SYSTEMD_PATH, **display_env},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         uids = process_uids(proc.pid)
         report.check(
             bool(uids) and all(u == user.pw_uid for u in uids),
@@ -429,6 +430,11 @@ def main() -> int:
     parser.add_argument("--work", default="/run/hall-screen-check")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds for each wait")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds before the shot")
+    parser.add_argument(
+        "--no-hold",
+        action="store_true",
+        help="no pending screen copy (shows why one is needed: see screencopy-hold.py)",
+    )
     args = parser.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
     Path(args.work).mkdir(parents=True, exist_ok=True)
