@@ -58,9 +58,10 @@ def test_unit_quoting_and_continuations(tmp_path: Path) -> None:
 
 
 def picture(tmp_path: Path, draw: Any) -> Path:
-    from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QApplication
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
+    _app = QApplication.instance() or QApplication([])  # the widget tests share it
     img = QImage(320, 200, QImage.Format.Format_RGB32)
     img.fill(QColor("#f4f1ea"))  # the role's background
     p = QPainter(img)
