@@ -347,8 +347,11 @@ def run_role(role: str, args: argparse.Namespace, report: Report) -> None:
         stop(proc)
         if hold is not None:
             stop(hold)
-            out = hold.stdout.read().decode(errors="replace").strip() if hold.stdout else ""
-            report.check("holding" in out, f"{role}: screen copies kept cage composing ({out})")
+            out = hold.stdout.read().decode(errors="replace").split() if hold.stdout else []
+            report.check(
+                out[:1] == ["holding"],
+                f"{role}: screen copies kept cage composing ({out[0] if out else 'no output'})",
+            )
         log.close()
         notify.close()
         for d in runtime:
