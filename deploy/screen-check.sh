@@ -21,7 +21,8 @@
 # Needs grim (apt-get install grim; a test tool, not on a box by default) and the software
 # under /opt/hall/current (its PySide6 reads the screenshots). Each check prints
 # `check: ok` or `check: FAIL`; exit status 0 when none failed. deploy/screen_check.py says
-# more, deploy/screencopy-hold.py why a screen copy is kept pending while the roles run.
+# more (deploy/screen_judge.py: the verdict on a screenshot), deploy/screencopy-hold.py why a
+# screen copy is kept pending while the roles run.
 set -euo pipefail
 SELF_DIR=$(cd "$(dirname "$0")" && pwd)
 case "${1:-}" in
