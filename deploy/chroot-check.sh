@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # A real install of the hall appliance into a Debian 12 (bookworm) chroot made with
-# debootstrap: deploy/install.sh as on a box (apt packages, the `hall` user and its groups,
-# the venv under /opt/hall/<version> from a wheelhouse, units, udev rules, Mosquitto conf),
-# `hall provision` of a signed bundle, the hub and Mosquitto started by hand (no systemd in
-# a chroot) and `hall doctor --json`; then an upgrade to a second version whose database
-# migration runs, a rollback and back, and a third version whose migration fails and is
-# rolled back (the database restored, `current` switched back).
+# debootstrap. First the release's wheelhouse for offline halls, built from nothing in a
+# separate build root (the only place with a compiler: evdev has no wheel on PyPI). Then, in
+# the box's root (no compiler): deploy/install.sh as on a box (apt packages, the `hall` user
+# and its groups, the venv under /opt/hall/<version> from that wheelhouse, units, udev rules,
+# Mosquitto conf), `hall provision` of a signed bundle, the hub and Mosquitto started by hand
+# (no systemd in a chroot) and `hall doctor --json`; then an upgrade to a second version whose
+# database migration runs, a rollback and back, and a third version whose migration fails and
+# is rolled back (the database restored, `current` switched back). Last, the screens: the box
+# provisioned for the hub, a kiosk and a display, and deploy/screen-check.sh starts the kiosk
+# and the display as their units do (cage, the units' environment, the user hall) on a
+# headless output, with screenshots (kept in $WORK/screen-check/).
 #
 # Not run by CI (minutes, network): run it as root on a Debian/Ubuntu machine with
 # debootstrap and network access to a Debian mirror and PyPI.
@@ -13,7 +18,8 @@
 #   deploy/chroot-check.sh [--cache DIR] [--work DIR] [--mirror URL] [--keep] [--fresh-base]
 #
 #   --cache DIR    the debootstrap base, the .deb cache and the wheelhouse, reused between
-#                  runs (default /var/cache/hall-chroot)
+#                  runs (default /var/cache/hall-chroot); an empty folder works: everything
+#                  is fetched and built
 #   --work DIR     where the chroot of this run is made (default $CACHE/run; wiped first)
 #   --mirror URL   Debian mirror (default http://deb.debian.org/debian)
 #   --keep         leave the chroot (and its mounts undone) for a look afterwards
@@ -55,19 +61,55 @@ FAILED=0
 [[ $(id -u) -eq 0 ]] || { echo "chroot-check: run as root" >&2; exit 2; }
 command -v debootstrap >/dev/null || { echo "chroot-check: apt-get install debootstrap" >&2; exit 2; }
 
-MOUNTS=()
+B=$WORK/build-root
+work_mounts() {  # every mount under $WORK, the deepest first
+  awk -v w="$WORK" 'index($2, w "/") == 1 { print $2 }' /proc/mounts | sort -r
+}
 cleanup() {
-  local i
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[i]}" 2>/dev/null || true; done
+  local p m
+  for p in /proc/[0-9]*; do  # a daemon left in one of our roots: ours, end it
+    case $(readlink "$p/root" 2>/dev/null) in "$R" | "$B") kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
+  done
+  for m in $(work_mounts); do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+  [[ -z $(work_mounts) ]] || { echo "chroot-check: still mounted: $(work_mounts)" >&2; return; }
+  rm -rf --one-file-system "$B"
   if ((!KEEP)) && [[ -d $R ]]; then rm -rf --one-file-system "$R"; fi
 }
 trap cleanup EXIT
-bind() { mkdir -p "$2"; mount --bind "$1" "$2"; MOUNTS+=("$2"); }
+bind() { mkdir -p "$2"; mount --bind "$1" "$2"; }
 
-# in_root CMD...: run in the chroot with a clean environment (as a technician's root shell)
-in_root() {
-  chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 TERM=dumb PIP_CERT=/etc/ssl/certs/ca-certificates.crt "$@"
+# in_chroot DIR CMD...: run in a chroot with a clean environment (as a technician's root shell)
+in_chroot() {
+  local dir=$1
+  shift
+  chroot "$dir" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root LANG=C.UTF-8 TERM=dumb PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    DEBIAN_FRONTEND=noninteractive "$@"
+}
+in_root() { in_chroot "$R" "$@"; }   # the box
+in_build() { in_chroot "$B" "$@"; }  # the release's build machine
+
+# new_root DIR: a copy of the base with the host's DNS and CAs, /proc, /sys, /dev, the caches
+new_root() {
+  local dir=$1
+  rm -rf --one-file-system "$dir"
+  cp -a "$BASE" "$dir"
+  bind "$dir" "$dir"  # its / a mount point, as on a box (unshare --mount, PrivateTmp= need it)
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  # the host's own CAs (a proxy in front of the mirrors and PyPI): the chroot trusts them too
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
+    in_chroot "$dir" update-ca-certificates >/dev/null 2>&1 || true
+  fi
+  printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"  # apt starts no daemons here
+  chmod 0755 "$dir/usr/sbin/policy-rc.d"
+  mount -t proc proc "$dir/proc"
+  mount -t sysfs sys "$dir/sys"
+  bind /dev "$dir/dev"
+  mount -t devpts -o newinstance,ptmxmode=0666 devpts "$dir/dev/pts" 2>/dev/null || true
+  mount -t tmpfs -o mode=1777,nosuid,nodev shm "$dir/dev/shm"
+  bind "$DEBS" "$dir/var/cache/apt/archives"
+  bind "$WHEELS" "$dir/var/cache/hall-wheels"
 }
 
 # 1. the base system (cached) -----------------------------------------------------------------
@@ -80,25 +122,12 @@ if ((FRESH)) || [[ ! -f $BASE/.complete ]]; then
   touch "$BASE/.complete"
 fi
 
-# 2. this run's root: a copy of the base, with /proc, /sys, /dev and the caches ------------------
-say "a fresh root in $R"
-rm -rf --one-file-system "$R"
-mkdir -p "$WORK" "$WHEELS" "$DEBS"
-cp -a "$BASE" "$R"
-cp /etc/resolv.conf "$R/etc/resolv.conf"
-# the host's own CAs (a proxy in front of the mirrors and PyPI): the chroot trusts them too
-if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-  cp /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/"
-  in_root update-ca-certificates >/dev/null 2>&1 || true
-fi
-printf '#!/bin/sh\nexit 101\n' > "$R/usr/sbin/policy-rc.d"  # apt starts no daemons here
-chmod 0755 "$R/usr/sbin/policy-rc.d"
-mount -t proc proc "$R/proc"; MOUNTS+=("$R/proc")
-mount -t sysfs sys "$R/sys"; MOUNTS+=("$R/sys")
-bind /dev "$R/dev"
-mount -t devpts -o newinstance,ptmxmode=0666 devpts "$R/dev/pts" 2>/dev/null && MOUNTS+=("$R/dev/pts") || true
-bind "$DEBS" "$R/var/cache/apt/archives"
-bind "$WHEELS" "$R/var/cache/hall-wheels"
+# 2. this run's roots: the box, and a build machine beside it -----------------------------------
+say "a fresh root for the box in $R, and a build root in $B"
+mkdir -p "$WORK" "$WHEELS" "$DEBS/partial"
+if [[ -n $(work_mounts) ]]; then cleanup; fi  # a run that was killed before its clean-up
+new_root "$R"
+new_root "$B"
 
 # 3. three versions of the software: as it is, +1 migration, +1 good and 1 failing migration --
 V1=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$SOURCE/hall/__init__.py")
@@ -122,45 +151,71 @@ stage "$V2" "CREATE TABLE chroot_check_v2 (note TEXT)"
 stage "$V3" "CREATE TABLE chroot_check_v2 (note TEXT)" "CREATE TABLE chroot_check_v3 (note TEXT)" \
   "INSERT INTO no_such_table VALUES (1)"
 
-# 4. the wheelhouse, built by the chroot's own Python (what a release ships for offline halls) --
-say "wheelhouse in $WHEELS (dependencies cached; the three versions built)"
-in_root python3 -m venv /root/build-venv
-in_root /root/build-venv/bin/pip install -q --no-index --find-links /var/cache/hall-wheels \
-  "setuptools>=70.1" 2>/dev/null \
-  || in_root /root/build-venv/bin/pip install -q "setuptools>=70.1"
+# 4. the wheelhouse, built in the build root (what a release ships for offline halls) ----------
+# The build machine has a compiler (evdev publishes no wheel); the box never needs one.
+say "wheelhouse in $WHEELS, built in $B (gcc and python3-dev there only)"
+in_build apt-get update -q >/dev/null
+in_build apt-get install -y -q --no-install-recommends gcc python3-dev >"$WORK/build-apt.log" 2>&1 \
+  || { cat "$WORK/build-apt.log"; bad "gcc and python3-dev in the build root"; }
+bind "$R/root/src" "$B/root/src"
+in_build python3 -m venv /root/build-venv
+in_build /root/build-venv/bin/pip install -q --no-index --find-links /var/cache/hall-wheels \
+  "setuptools>=77" 2>/dev/null \
+  || in_build /root/build-venv/bin/pip install -q "setuptools>=77"
 rm -f "$WHEELS"/hall_appliance-*.whl
 for v in "$V1" "$V2" "$V3"; do
-  in_root /root/build-venv/bin/pip wheel -q --no-deps --no-build-isolation \
+  in_build /root/build-venv/bin/pip wheel -q --no-deps --no-build-isolation \
     -w /var/cache/hall-wheels "/root/src/$v"
 done
-in_root /root/build-venv/bin/pip wheel -q --no-index --find-links /var/cache/hall-wheels \
-  -w /var/cache/hall-wheels "hall-appliance==$V1" 2>/dev/null \
-  || in_root /root/build-venv/bin/pip wheel -q --find-links /var/cache/hall-wheels \
-    -w /var/cache/hall-wheels "hall-appliance==$V1"
-rm -rf "$R/root/build-venv"
+wheels_ok=0
+in_build /root/build-venv/bin/pip wheel -q --no-index --find-links /var/cache/hall-wheels \
+  -w /var/cache/hall-wheels "hall-appliance==$V1" 2>/dev/null && wheels_ok=1 \
+  || { in_build /root/build-venv/bin/pip wheel -q --find-links /var/cache/hall-wheels \
+    -w /var/cache/hall-wheels "hall-appliance==$V1" && wheels_ok=1; } || true
+((wheels_ok)) && ok "wheelhouse: $(find "$WHEELS" -name '*.whl' | wc -l) wheels, $(find "$WHEELS" \
+  -name 'evdev-*.whl' -printf '%f' | head -c 80)" || bad "the wheelhouse did not build"
+for m in $(work_mounts | grep -E "^$B(/|$)"); do umount "$m" || umount -l "$m"; done
+rm -rf --one-file-system "$B"
+if in_root sh -c 'command -v gcc || command -v cc || command -v x86_64-linux-gnu-gcc'; then
+  bad "the box's root has a compiler: the install below would not prove it needs none"
+else
+  ok "the box's root has no compiler"
+fi
 
 # 5. a provisioning key and a signed bundle for a hub box (the city's side) ------------------------
-make_bundle() {  # after the first install: the installed software signs, as the city's tool does
-  in_root /opt/hall/current/bin/python - <<'PY'
-import json, pathlib, base64
+make_bundle() {  # make_bundle [ROLES_JSON BUNDLE_ID FILE]: the installed software signs, as the city's tool does
+  in_root env ROLES="${1:-[\"hub\"]}" BUNDLE_ID="${2:-CHROOT-0001}" OUT="${3:-/root/410411-ZH07-hub.hp1}" \
+    /opt/hall/current/bin/python - <<'PY'
+import json, os, pathlib, base64
 from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives import serialization
 from appliance.ops import bundle
-key = ed25519.Ed25519PrivateKey.generate()
-raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-pathlib.Path("/root/city-provisioning.pub").write_text(base64.b64encode(raw).decode() + "\n")
+def raw_public(k):
+    return k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+keyfile = pathlib.Path("/root/city-provisioning.key")
+if keyfile.exists():  # the same city key as the first bundle's (the box trusts it)
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(keyfile.read_bytes())
+else:
+    key = ed25519.Ed25519PrivateKey.generate()
+    keyfile.write_bytes(key.private_bytes(serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw, serialization.NoEncryption()))
+pathlib.Path("/root/city-provisioning.pub").write_text(base64.b64encode(raw_public(key)).decode() + "\n")
+roles = json.loads(os.environ["ROLES"])
 src = pathlib.Path("/root/src")
 catalog = json.loads(next(src.glob("*/config/examples/catalog.json")).read_text("utf-8"))
 now = datetime.now(UTC)
 payload = {
-    "v": 1, "kind": "hall-provisioning", "bundle_id": "CHROOT-0001",
+    "v": 1, "kind": "hall-provisioning", "bundle_id": os.environ["BUNDLE_ID"],
     "issued_at": now.isoformat(), "expires_at": (now + timedelta(days=7)).isoformat(),
-    "hall_id": "410411-ZH07", "hall_name": "曹镇乡便民服务中心", "roles": ["hub"],
+    "hall_id": "410411-ZH07", "hall_name": "曹镇乡便民服务中心", "roles": roles,
     "catalog": catalog,
     "counters": [{"id": "1", "name": "综合窗口", "services": [s["code"] for s in catalog["services"]]}],
 }
-pathlib.Path("/root/410411-ZH07-hub.hp1").write_text(bundle.sign(payload, key) + "\n")
+if "kiosk" in roles:  # the city's appointment-token key and the identity-hash key
+    payload["token_public_key"] = base64.b64encode(raw_public(ed25519.Ed25519PrivateKey.generate())).decode()
+    payload["id_hash_key"] = base64.b64encode(os.urandom(32)).decode()
+pathlib.Path(os.environ["OUT"]).write_text(bundle.sign(payload, key) + "\n")
 PY
 }
 
@@ -229,6 +284,12 @@ if in_root env QT_QPA_PLATFORM=offscreen /opt/hall/current/bin/python -c \
 else
   bad "Qt does not start in the chroot (missing system libraries?)"
 fi
+# the screens run Qt on Wayland under cage: its platform plugin must find every library
+qt=$(in_root /opt/hall/current/bin/python -c 'import PySide6, os; print(os.path.dirname(PySide6.__file__) + "/Qt")')
+missing=$(in_root env LD_LIBRARY_PATH="$qt/lib" sh -c "ldd $qt/plugins/platforms/libqwayland.so \
+  $qt/lib/libQt6WaylandClient.so.6 $qt/plugins/wayland-shell-integration/libxdg-shell.so" \
+  | grep 'not found' | sort -u | tr -s ' \t\n' ' ' || true)
+[[ -z $missing ]] && ok "Qt's Wayland plugin finds every library" || bad "Qt's Wayland plugin lacks:$missing"
 
 say "hall provision of a signed bundle (roles: hub), as root: files owned by hall"
 make_bundle
@@ -237,7 +298,9 @@ in_root bash "/root/src/$V1/deploy/install.sh" --wheels /var/cache/hall-wheels -
   && ok "install.sh again (same version, --trust) is idempotent" || bad "install.sh --trust"
 in_root /opt/hall/current/bin/hall provision /root/410411-ZH07-hub.hp1 2>&1 | tee "$WORK/provision.log"
 in_root stat -c '%U:%G %a %n' /etc/hall/hall.toml /etc/hall/provisioned.json /etc/hall/catalog.json
-grep -q '^roles = \["hub"\]' "$R/etc/hall/hall.toml" && ok "[hall] roles written" || bad "no [hall] roles"
+roles=$(in_root python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["hall"]["roles"])' \
+  /etc/hall/hall.toml 2>&1) || true
+[[ $roles == "['hub']" ]] && ok "[hall] roles written: $roles" || bad "no [hall] roles = [\"hub\"] in hall.toml: $roles"
 in_root /opt/hall/current/bin/hall config check /etc/hall/hall.toml && ok "config check" || bad "config check"
 
 say "hall doctor on version $V1"
@@ -293,6 +356,56 @@ if owners | grep -v '^hall:hall ' >/dev/null; then bad "files in /var/lib/hall n
   ok "the restored database and the backups belong to hall"
 fi
 doctor 4 && ok "the hall can open on $V2 after the failed upgrade" || bad "doctor after the failed upgrade"
+
+# 10. the screens: the kiosk and the display as their units start them -------------------------
+say "the screens: provision the box for hub, kiosk and display; deploy/screen-check.sh"
+make_bundle '["hub", "kiosk", "display"]' CHROOT-0002 /root/410411-ZH07-screens.hp1
+in_root /opt/hall/current/bin/hall provision /root/410411-ZH07-screens.hp1 > "$WORK/provision-2.log" 2>&1 \
+  && ok "provisioned for hub, kiosk, display" || { cat "$WORK/provision-2.log"; bad "provision for the screens"; }
+# what a technician edits after provisioning (step 4 of the hour on site): no printer, no speakers here
+in_root /opt/hall/current/bin/python - <<'PY'
+import tomllib, tomli_w
+path = "/etc/hall/hall.toml"
+with open(path, "rb") as f:
+    cfg = tomllib.load(f)
+cfg.setdefault("kiosk", {})["printer"] = {"kind": "simulator"}
+cfg.setdefault("display", {}).setdefault("speech", {})["player"] = "null"
+with open(path, "wb") as f:
+    tomli_w.dump(cfg, f)
+PY
+in_root /opt/hall/current/bin/hall config check /etc/hall/hall.toml >/dev/null \
+  && ok "config with a simulated printer and silent speech" || bad "config check for the screens"
+in_root apt-get install -y -q --no-install-recommends grim >"$WORK/apt-grim.log" 2>&1 \
+  && ok "grim (the screenshots; a test tool, not part of the box)" || bad "apt-get install grim"
+cat > "$R/root/screens.sh" <<SH
+set -u
+install -d -o mosquitto -g mosquitto /run/mosquitto
+mosquitto -d -c /etc/mosquitto/mosquitto.conf
+runuser -u hall -- /opt/hall/current/bin/hall -v hub --config /etc/hall/hall.toml \
+  > /root/hub-screens.log 2>&1 &
+hub=\$!
+for _ in \$(seq 150); do
+  grep -q "running, database" /root/hub-screens.log 2>/dev/null && break
+  kill -0 "\$hub" 2>/dev/null || break
+  sleep 0.2
+done
+rm -rf /root/screen-check
+bash /root/src/$(current)/deploy/screen-check.sh --out /root/screen-check
+rc=\$?
+kill -TERM "\$hub" 2>/dev/null; wait "\$hub" 2>/dev/null
+kill "\$(cat /run/mosquitto/mosquitto.pid)" 2>/dev/null
+exit \$rc
+SH
+rc=0
+unshare --net -- bash -c "ip link set lo up && exec chroot '$R' /usr/bin/env -i \
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 bash /root/screens.sh" \
+  2>&1 | tee "$WORK/screen-check.log" || rc=$?
+rm -rf "$WORK/screen-check"
+cp -r "$R/root/screen-check" "$WORK/screen-check" 2>/dev/null || true
+grep -q '^screen-check: .* checks ok' "$WORK/screen-check.log" \
+  && ! grep -q '^check: FAIL' "$WORK/screen-check.log" \
+  && ok "the kiosk and the display under cage: $WORK/screen-check/kiosk.png, display.png" \
+  || bad "screen-check (log: $WORK/screen-check.log)"
 
 say "done in $((SECONDS - T0)) s: $FAILED failed check(s); logs and doctor reports in $WORK"
 ((KEEP)) && echo "the chroot is kept in $R"

@@ -46,8 +46,11 @@ NO_SYSTEMCTL=0
 KEEP=3
 ROLLBACK=0
 
-APT_PACKAGES=(python3-venv mosquitto espeak-ng alsa-utils cage fonts-noto-cjk sqlite3
-  libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 libusb-1.0-0)
+APT_PACKAGES=(python3-venv mosquitto espeak-ng alsa-utils fonts-noto-cjk sqlite3 libusb-1.0-0
+  # the screens: the cage kiosk compositor, and what Qt needs to draw on Wayland under it
+  # (deploy/screen-check.sh starts both as their units do)
+  cage libwayland-client0 libwayland-cursor0 libwayland-egl1 libxkbcommon0
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0)
 GROUPS_WANTED=(dialout lp input audio video render)
 
 say() { printf 'install: %s\n' "$*"; }

@@ -42,6 +42,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
         window.show()
     else:
         QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint)  # no title bar, no close button
         window.showFullScreen()
     display.start()
     announce_presence(bus, birth)

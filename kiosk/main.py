@@ -48,6 +48,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | N
         window.show()
     else:
         app.setOverrideCursor(Qt.CursorShape.BlankCursor)  # a touch screen shows no pointer
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint)  # no title bar, no close button
         window.showFullScreen()
 
     ready = False
