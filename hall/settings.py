@@ -110,6 +110,26 @@ class QueueSection(_Strict):
     print_failure: Literal["void", "reprint"] = "void"
     ewma_alpha: float = Field(0.2, gt=0, le=1)
     board_recent_calls: int = Field(10, ge=1, le=50)
+    remote_arrive_minutes: int = Field(
+        60,
+        ge=10,
+        le=480,
+        description="云叫号: a number taken from a phone is cancelled as a no-show if its "
+        "citizen has not arrived this long after it was issued",
+    )
+    remote_limit_per_service: int = Field(
+        30, ge=0, le=1000, description="云叫号: at most this many remote tickets wait per service"
+    )
+    reminder_ahead: int = Field(
+        3,
+        ge=0,
+        le=50,
+        description="即将到号: the city is told a followed ticket is approaching once at most "
+        "this many are ahead …",
+    )
+    reminder_minutes: int = Field(
+        10, ge=0, le=120, description="… or its estimated wait is at most this many minutes"
+    )
 
     @model_validator(mode="after")
     def _checkin_window(self) -> QueueSection:
@@ -207,6 +227,10 @@ class HallBase(_Strict):
             print_failure=PrintFailure(q.print_failure),
             ewma_alpha=q.ewma_alpha,
             board_recent_calls=q.board_recent_calls,
+            remote_arrive_minutes=q.remote_arrive_minutes,
+            remote_limit_per_service=q.remote_limit_per_service,
+            reminder_ahead=q.reminder_ahead,
+            reminder_minutes=q.reminder_minutes,
         )
 
     def counters_wire(self) -> list[dict[str, Any]]:

@@ -125,8 +125,8 @@ def _expiry(value: Any) -> float:
     raise TokenError("token_malformed", "二维码内容不完整")
 
 
-def verify_token(text: str, key: Ed25519PublicKey, *, now: float) -> Token:
-    """The claims of a valid, unexpired token signed by ``key``; else ``TokenError``."""
+def _signed_claims(text: str, key: Ed25519PublicKey) -> dict[str, Any]:
+    """The JSON object a ``CQ1`` token carries, once its signature checked out."""
     text = text.strip()
     if len(text) > MAX_TOKEN or not text.startswith(PREFIX):
         raise TokenError("token_malformed", "二维码无法识别")
@@ -144,7 +144,16 @@ def verify_token(text: str, key: Ed25519PublicKey, *, now: float) -> Token:
         claims = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise TokenError("token_malformed", "二维码内容不完整") from None
-    if not isinstance(claims, dict) or any(k not in claims for k in CLAIMS):
+    if not isinstance(claims, dict):
+        raise TokenError("token_malformed", "二维码内容不完整")
+    return claims
+
+
+def verify_token(text: str, key: Ed25519PublicKey, *, now: float) -> Token:
+    """The claims of a valid, unexpired appointment token signed by ``key``; else
+    ``TokenError``."""
+    claims = _signed_claims(text, key)
+    if claims.get("kind", "appointment") != "appointment" or any(k not in claims for k in CLAIMS):
         raise TokenError("token_malformed", "二维码内容不完整")
     text_fields = ("id", "hall", "service", "date", "slot_start", "slot_end")
     if not all(isinstance(claims[k], str) and claims[k] for k in text_fields):
@@ -156,6 +165,23 @@ def verify_token(text: str, key: Ed25519PublicKey, *, now: float) -> Token:
     if _expiry(claims["exp"]) < now:
         raise TokenError("token_expired", "二维码已过期，请在手机上刷新后再扫")
     return Token({k: claims[k] for k in CLAIMS})
+
+
+TICKET_CLAIMS = ("kind", "ticket_id", "hall", "date", "exp")
+
+
+def verify_ticket_token(text: str, key: Ed25519PublicKey, *, now: float) -> dict[str, Any]:
+    """The claims of a remote ticket's token (contract v1.1: `"kind":"ticket"`, ticket_id,
+    hall, date, exp; the city signs one for every ok ticket-result under the appointment
+    tokens' key); else ``TokenError``."""
+    claims = _signed_claims(text, key)
+    if claims.get("kind") != "ticket" or any(k not in claims for k in TICKET_CLAIMS):
+        raise TokenError("token_malformed", "二维码内容不完整")
+    if not all(isinstance(claims[k], str) and claims[k] for k in ("ticket_id", "hall", "date")):
+        raise TokenError("token_malformed", "二维码内容不完整")
+    if _expiry(claims["exp"]) < now:
+        raise TokenError("token_expired", "二维码已过期，请在手机上刷新后再扫")
+    return {k: claims[k] for k in TICKET_CLAIMS}
 
 
 def sign_token(claims: dict[str, Any], key: Ed25519PrivateKey) -> str:

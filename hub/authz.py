@@ -5,10 +5,11 @@ the broker's ACL pins to the MQTT identity (`pattern write hall/v1/cmd/%u/#`, cl
 username), so a device cannot speak for another. Least privilege:
 
 - kiosk: issue, check_in, confirm_printed, void (a ticket still printing), report_device
-  (its own devices);
+  (its own devices), mark_arrived (by a scan or the number and phone tail);
 - pads: the counter actions and evaluate (its counters), report_device (its own devices);
 - display: report_device (its own devices);
-- sync: apply_appointment, apply_catalog, close_day, report_device (its own devices);
+- sync: apply_appointment, apply_catalog, close_day, report_device (its own devices), and
+  云叫号's issue_remote, watch and mark_arrived (by the city's geofence);
 - tool: everything (the technician's `hall queue …`).
 
 Anything else, and any device the registry does not know or has revoked, is refused with
@@ -45,10 +46,22 @@ COUNTER_ACTIONS: Final = frozenset(
 )
 
 ALLOWED: Final[dict[str, frozenset[str]]] = {
-    "kiosk": frozenset({"issue", "check_in", "confirm_printed", "void", "report_device"}),
+    "kiosk": frozenset(
+        {"issue", "check_in", "confirm_printed", "void", "report_device", "mark_arrived"}
+    ),
     "pads": COUNTER_ACTIONS | {"report_device"},
     "display": frozenset({"report_device"}),
-    "sync": frozenset({"apply_appointment", "apply_catalog", "close_day", "report_device"}),
+    "sync": frozenset(
+        {
+            "apply_appointment",
+            "apply_catalog",
+            "close_day",
+            "report_device",
+            "issue_remote",
+            "mark_arrived",
+            "watch",
+        }
+    ),
     "hub": frozenset(),
 }
 
@@ -77,6 +90,10 @@ def check(
         counter = args.get("counter")
         if counter is None or str(counter) not in device.counters:
             return Denied("not_its_counter", "此呼叫器不属于该窗口")
+    if command == "mark_arrived":
+        allowed = {"kiosk": ("scan", "kiosk"), "sync": ("geofence",)}[device.role]
+        if args.get("how") not in allowed:
+            return Denied(f"{device.role}_may_not_mark_arrived_by_{args.get('how')}"[:80])
     if device.role == "kiosk" and command == "void":
         t = state.tickets.get(str(args.get("ticket_id", "")))  # type: ignore[call-overload]
         if t is not None and t.state is not TicketState.PRINTING:

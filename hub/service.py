@@ -33,6 +33,7 @@ from hall.core.views import (
     counter_view,
     devices_view,
     masked_name,
+    tracked_progress,
 )
 from hall.devices import DeviceRegistry, RegistryError
 from hall.hubapi import protocol as p
@@ -75,6 +76,8 @@ class Hub:
         self.devices = devices if devices is not None else DeviceRegistry()  # who may ask
         self.city_key = city_key  # the city's token key: the hub checks QR tokens itself
         self._denials: dict[tuple[str, str, str], tuple[float, int]] = {}
+        self._progress: dict[str, dict[str, Any]] = {}  # tracked tickets as last published
+        self.progress_cpu_s = 0.0
         self.state_interval = state_interval  # bursts of commands: one publication per interval
         self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
         self._dirty = threading.Event()
@@ -168,6 +171,13 @@ class Hub:
             if refusal is not None:
                 return refusal
             args["token"] = claims
+        if name == "mark_arrived" and "token" in args:
+            claims, refusal = self._verify_token(args.pop("token"), kind="ticket")
+            if refusal is not None:
+                return refusal
+            if claims["hall"] != self.store.hall_id:
+                return p.error_reply("other_hall", "这不是本大厅的号", "请到取号的大厅")
+            args["ticket_id"] = claims["ticket_id"]
         payload = {**payload, "args": args}
         cmd = p.build_command(name, payload["args"])
         try:
@@ -209,7 +219,9 @@ class Hub:
                 log.error("the refusal of %s from %s was not recorded: %s", name, device_id, exc)
         return p.error_reply(p.FORBIDDEN, denied.message, denied.reason)
 
-    def _verify_token(self, raw: object) -> tuple[dict[str, Any], JsonObject | None]:
+    def _verify_token(
+        self, raw: object, kind: str = "appointment"
+    ) -> tuple[dict[str, Any], JsonObject | None]:
         """The claims of a signed QR token (the kiosk sends its text; the hub believes only
         what it has checked itself), or the error reply."""
         if not isinstance(raw, str):
@@ -218,11 +230,13 @@ class Hub:
             return {}, p.error_reply(
                 "token_unverifiable", "暂不能识别预约二维码", "请输入预约码或刷身份证签到"
             )
+        now = self.store.now().ts
         try:
-            token = tokens.verify_token(raw, self.city_key, now=self.store.now().ts)
+            if kind == "ticket":
+                return tokens.verify_ticket_token(raw, self.city_key, now=now), None
+            return dict(tokens.verify_token(raw, self.city_key, now=now).claims), None
         except tokens.TokenError as exc:
             return {}, p.error_reply(exc.code, exc.message, "请出示预约码或刷身份证")
-        return dict(token.claims), None
 
     def _after(self, events: list[ev.Event]) -> None:
         # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a
@@ -330,6 +344,31 @@ class Hub:
         if self._roles_dirty or force:
             self._roles_dirty = False
             self._publish_roles()
+        self._publish_progress()
+
+    def _publish_progress(self) -> None:
+        """The tracked tickets (remote or watched) whose progress changed, live, for sync to
+        tell the city (`ticket-progress`); computed only when a tracked ticket exists."""
+        started = time.perf_counter()
+        with self._lock:
+            st = self.store.state
+            if not any(t.tracked for t in st.tickets.values()):
+                self._progress.clear()
+                return
+            now = tracked_progress(st)
+            at = rfc3339(st.last_ts, st.tz)
+        changed = [v for tid, v in now.items() if self._progress.get(tid) != v]
+        self.progress_cpu_s += time.perf_counter() - started
+        if not changed:
+            return
+        try:
+            self.bus.publish(p.PROGRESS_EVENT, {"at": at, "tickets": changed}, retain=False)
+        except BusError as exc:
+            log.warning("ticket progress not published: %s", exc)
+            return
+        self.counts["progress_updates"] += len(changed)
+        self.counts["progress_messages"] += 1
+        self._progress = now
 
     def _on_link(self, up: bool) -> None:
         if up:

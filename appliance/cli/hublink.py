@@ -13,6 +13,7 @@ one line with exit status 5 (`EXIT_HUB`) and the queue is unchanged.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -114,6 +115,10 @@ def hub_link(cfg: HallCommon) -> Iterator[HubLink]:
     presence per process would pile up in the hub's `state/roles`."""
     where = f"{cfg.bus.host}:{cfg.bus.port}"
     timeout = cfg.bus.request_timeout_s
+    # The link's own "cannot reach" warnings would only repeat the one line said below.
+    link_log = logging.getLogger("hall.mqttlink")
+    if link_log.getEffectiveLevel() >= logging.WARNING:
+        link_log.setLevel(logging.ERROR)
     bus = MqttBus(tool_client_id(), host=cfg.bus.host, port=cfg.bus.port)
     try:
         if not bus.wait_connected(timeout):

@@ -80,6 +80,9 @@ def parse_service(raw: Any, where: str) -> Service:
     appointable = raw.get("appointable", False)
     if not isinstance(appointable, bool):
         raise CatalogError(f"{w}: appointable must be true or false")
+    remote = raw.get("remote", True)
+    if not isinstance(remote, bool):
+        raise CatalogError(f"{w}: remote must be true or false")
     return Service(
         code=ServiceCode(code),
         name=name.strip(),
@@ -89,6 +92,7 @@ def parse_service(raw: Any, where: str) -> Service:
         daily_quota=quota,
         avg_minutes=float(avg),
         hours=parse_hours(raw.get("hours", []), f"{w}.hours"),
+        remote=remote,
     )
 
 
@@ -121,18 +125,19 @@ def catalog_to_wire(catalog: Catalog) -> list[dict[str, Any]]:
             }
             for h in s.hours
         ]
-        out.append(
-            {
-                "code": s.code,
-                "name": s.name,
-                "category": s.category,
-                "prefix": s.prefix,
-                "appointable": s.appointable,
-                "daily_quota": s.daily_quota,
-                "avg_minutes": s.avg_minutes,
-                "hours": hours,
-            }
-        )
+        entry: dict[str, Any] = {
+            "code": s.code,
+            "name": s.name,
+            "category": s.category,
+            "prefix": s.prefix,
+            "appointable": s.appointable,
+            "daily_quota": s.daily_quota,
+            "avg_minutes": s.avg_minutes,
+            "hours": hours,
+        }
+        if not s.remote:
+            entry["remote"] = False
+        out.append(entry)
     return out
 
 

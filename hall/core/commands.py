@@ -229,6 +229,44 @@ class CloseDay(Cmd[rs.DayResult]):
 
 
 @dataclass(frozen=True, slots=True)
+class IssueRemote(Cmd[rs.RemoteResult]):
+    """A citizen takes a number from a phone (the city's `ticket-request`). `expires`: hall
+    time after which the citizen has given up (a request that waited out an outage)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.RemoteResult
+
+    request_id: str
+    service: str
+    priority: Priority = Priority.NORMAL
+    id_hash: str | None = None
+    phone_tail: str | None = None
+    expires: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarkArrived(Cmd[rs.ArrivedResult]):
+    """A remote ticket's citizen is here: by the city's geofence, a scan of the ticket's QR at
+    a kiosk (`ticket_id` from the verified token), the number and the phone's last four
+    digits typed at a kiosk, or staff at the counter."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.ArrivedResult
+
+    how: str
+    ticket_id: str | None = None
+    number: str | None = None
+    phone_tail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Watch(Cmd[rs.WatchResult]):
+    """The city follows a ticket (a paper ticket's QR scanned on a phone)."""
+
+    RESULT: ClassVar[type[rs.Result]] = rs.WatchResult
+
+    ticket_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AcceptLoss(Cmd[rs.LossResult]):
     """Go on with a database that lost confirmed events (`hall audit accept-loss`): the log
     continues after `through_seq`, numbering above `reserved` on `day` (the head file's)."""
@@ -291,6 +329,9 @@ Command = (
     | ConfigureCounters
     | ReportDevice
     | CloseDay
+    | IssueRemote
+    | MarkArrived
+    | Watch
     | AcceptLoss
     | RewindClock
     | RecordDenial

@@ -37,7 +37,9 @@ class Payload(Record):
 @dataclass(frozen=True, slots=True)
 class TicketIssued(Payload):
     TYPE: ClassVar[str] = "ticket.issued"
-    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"appointment_id", "kiosk"})
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset(
+        {"appointment_id", "kiosk", "request_id", "arrive_by", "arrived", "id_hash", "phone_tail"}
+    )
     ticket_id: str
     number: str
     service: str
@@ -52,6 +54,13 @@ class TicketIssued(Payload):
     status: str = "waiting"  # "printing" until the kiosk confirms the print
     appointment_id: str | None = None
     kiosk: str | None = None
+    # a remote ticket (source "remote"): the city's request, by when its citizen must arrive
+    # (RFC 3339), not yet arrived, and what identifies its citizen at arrival (no name)
+    request_id: str | None = None
+    arrive_by: str | None = None
+    arrived: bool | None = None
+    id_hash: str | None = None
+    phone_tail: str | None = None
 
     @classmethod
     def from_dict(cls, data: JsonDict) -> TicketIssued:
@@ -140,11 +149,30 @@ class TicketHeld(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class TicketArrived(Payload):
+    """A remote ticket's citizen is in the hall: it can be called now (contract v1.1)."""
+
+    TYPE: ClassVar[str] = "ticket.arrived"
+    ticket_id: str
+    number: str
+    how: str  # geofence, scan, kiosk, counter
+
+
+@dataclass(frozen=True, slots=True)
+class TicketWatched(Payload):
+    """The city follows a paper ticket's progress (its QR scanned on a phone)."""
+
+    TYPE: ClassVar[str] = "ticket.watched"
+    ticket_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class TicketCancelled(Payload):
     TYPE: ClassVar[str] = "ticket.cancelled"
     ticket_id: str
     number: str
-    reason: str  # print_failed, print_unconfirmed, day_closed, …
+    reason: str  # print_failed, print_unconfirmed, day_closed, no_show, …
 
 
 # --- appointments -------------------------------------------------------------------------
@@ -349,6 +377,8 @@ PAYLOADS: tuple[type[Payload], ...] = (
     TicketTransferred,
     TicketHeld,
     TicketCancelled,
+    TicketArrived,
+    TicketWatched,
     AppointmentReceived,
     AppointmentCheckedIn,
     AppointmentNoShow,
@@ -381,6 +411,8 @@ TICKET_REINSTATED = TicketReinstated.TYPE
 TICKET_TRANSFERRED = TicketTransferred.TYPE
 TICKET_HELD = TicketHeld.TYPE
 TICKET_CANCELLED = TicketCancelled.TYPE
+TICKET_ARRIVED = TicketArrived.TYPE
+TICKET_WATCHED = TicketWatched.TYPE
 APPOINTMENT_RECEIVED = AppointmentReceived.TYPE
 APPOINTMENT_CHECKED_IN = AppointmentCheckedIn.TYPE
 APPOINTMENT_NO_SHOW = AppointmentNoShow.TYPE

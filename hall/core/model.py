@@ -75,6 +75,7 @@ class Source(enum.StrEnum):
     WALK_IN = "walk_in"
     APPOINTMENT = "appointment"  # checked in inside or before its window
     APPOINTMENT_LATE = "appointment_late"  # checked in after the window: a normal ticket
+    REMOTE = "remote"  # taken from a phone before reaching the hall (云叫号)
 
 
 class CounterState(enum.StrEnum):
@@ -113,6 +114,7 @@ class Service:
     daily_quota: int  # 0 = no quota
     avg_minutes: float
     hours: tuple[OpeningHours, ...]
+    remote: bool = True  # citizens may take a number from their phones (云叫号)
 
     def is_open(self, weekday: int, at: time) -> bool:
         return any(h.covers(weekday, at) for h in self.hours)
@@ -203,6 +205,20 @@ class Ticket:
     finished_at: float | None = None
     transfers: int = 0
     rated: bool = False
+    # A remote ticket (云叫号) keeps its place but is called only once its citizen arrived;
+    # not arrived by `arrive_by`, it is cancelled as a no-show.
+    arrived: bool = True
+    arrive_by: float | None = None
+    request_id: str | None = None
+    id_hash: str | None = None  # keyed hash: one waiting remote ticket per citizen and service
+    phone_tail: str | None = None  # the phone's last four digits: arrival typed at a kiosk
+    watched: bool = False  # the city follows it (a paper ticket's QR scanned on a phone)
+    cancel_reason: str | None = None
+
+    @property
+    def tracked(self) -> bool:
+        """The city follows its progress (a remote or a watched ticket)."""
+        return self.source is Source.REMOTE or self.watched
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,3 +173,30 @@ class RewindResult(Result):
     to_at: str
     day: str
     closed_day: str | None = None  # the future day that was open, closed first
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteResult(Result):
+    """`issue_remote`: the ticket a phone took (the contract's ok `ticket-result`)."""
+
+    ticket_id: str
+    number: str
+    service: str
+    waiting_ahead: int
+    est_wait_min: int | None
+    arrive_by: str  # RFC 3339
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedResult(Result):
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"already"})
+    ticket_id: str
+    number: str
+    already: bool | None = None  # True: it had arrived before
+
+
+@dataclass(frozen=True, slots=True)
+class WatchResult(Result):
+    ticket_id: str
+    number: str
+    status: str

@@ -56,3 +56,10 @@ class Rules:
     max_service_minutes: float = 120.0
     # Recent calls kept for the hall board.
     board_recent_calls: int = 10
+    # 云叫号: a remote ticket not arrived this long after its issue is a no-show; at most this
+    # many remote tickets wait per service; the city is told "approaching" (即将到号) once a
+    # tracked ticket has at most `reminder_ahead` ahead or `reminder_minutes` to wait.
+    remote_arrive_minutes: int = 60
+    remote_limit_per_service: int = 30
+    reminder_ahead: int = 3
+    reminder_minutes: int = 10

@@ -6,7 +6,9 @@ Every waiting ticket has an `order_key` fixed when it joins the queue (epoch sec
 - an appointment checked in before the end of its window: window start −
   `appointment_credit_minutes` (window start = slot start − `appointment_before_minutes`);
 - a late appointment: a walk-in;
-- a transferred ticket: its old key (`transfer_position = keep`) or the front of the queue.
+- a transferred ticket: its old key (`transfer_position = keep`) or the front of the queue;
+- a remote ticket (云叫号): its issue time like a walk-in, but only once its citizen arrived:
+  until then it keeps its place and is passed over.
 
 A counter adds `preference_step_minutes` per place in its service list (first = 0) and
 calls the smallest sum; ties go to the earlier `seq`. Because keys never change while a
@@ -64,7 +66,7 @@ def _merged(state: HallState, counter: Counter) -> Iterator[tuple[float, int, Ti
     targeted = [
         (t.order_key, t.issued_seq, t)
         for t in state.waiting_index.targeted_to(counter.id)
-        if t.day == state.open_day
+        if t.day == state.open_day and t.arrived
     ]
     targeted.sort(key=_rank)
     streams.append(iter(targeted))
@@ -80,7 +82,8 @@ def _stream(
 ) -> Iterator[tuple[float, int, Ticket]]:
     day = state.open_day
     for t in queue.in_order():
-        if t.day != day or t.target_counter is not None:
+        # a remote ticket whose citizen is not here yet keeps its place, passed over
+        if t.day != day or t.target_counter is not None or not t.arrived:
             continue
         yield (t.order_key + offset, t.issued_seq, t)
 

@@ -10,7 +10,7 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -187,6 +187,11 @@ def _issued(state: HallState, d: ev.TicketIssued, ts: float) -> Touched:
         issued_at=ts,
         order_key=d.order_key,
         appointment_id=AppointmentId(d.appointment_id) if d.appointment_id else None,
+        arrived=d.arrived is not False,
+        arrive_by=_epoch(d.arrive_by),
+        request_id=d.request_id,
+        id_hash=d.id_hash,
+        phone_tail=d.phone_tail,
     )
     state.by_number[(day, t.number)] = t.id
     state.serials[(day, t.prefix)] = max(state.serials.get((day, t.prefix), 0), t.serial)
@@ -308,7 +313,22 @@ def _held(state: HallState, d: ev.TicketHeld, ts: float) -> Touched:
 def _cancelled(state: HallState, d: ev.TicketCancelled, ts: float) -> Touched:
     t = _ticket(state, d.ticket_id)
     touched = _release_from_counter(state, t)
-    return touched | _set_ticket(state, dataclasses.replace(t, state=TicketState.CANCELLED))
+    t2 = dataclasses.replace(t, state=TicketState.CANCELLED, cancel_reason=d.reason)
+    return touched | _set_ticket(state, t2)
+
+
+def _arrived(state: HallState, d: ev.TicketArrived, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
+    return _set_ticket(state, dataclasses.replace(t, arrived=True))
+
+
+def _watched(state: HallState, d: ev.TicketWatched, ts: float) -> Touched:
+    t = _ticket(state, d.ticket_id)
+    return _set_ticket(state, dataclasses.replace(t, watched=True))
+
+
+def _epoch(rfc3339: str | None) -> float | None:
+    return datetime.fromisoformat(rfc3339).timestamp() if rfc3339 else None
 
 
 def _appointment_received(state: HallState, d: ev.AppointmentReceived, ts: float) -> Touched:
@@ -464,6 +484,8 @@ _HANDLERS: dict[type[ev.Payload], Handler] = {
     ev.TicketTransferred: _transferred,
     ev.TicketHeld: _held,
     ev.TicketCancelled: _cancelled,
+    ev.TicketArrived: _arrived,
+    ev.TicketWatched: _watched,
     ev.AppointmentReceived: _appointment_received,
     ev.AppointmentCheckedIn: _checked_in,
     ev.AppointmentNoShow: _no_show,

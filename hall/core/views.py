@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from hall.core.decide import state_zh
-from hall.core.estimate import estimate_minutes, serving_counters, waiting_count
+from hall.core.estimate import ahead_of, estimate_minutes, serving_counters, waiting_count
+from hall.core.model import Ticket, TicketState
 from hall.core.selection import waiting_for
 from hall.core.state import HallState
 from hall.core.timekeeping import local
@@ -27,6 +28,7 @@ def services_view(state: HallState) -> list[dict[str, Any]]:
                 "waiting": waiting,
                 "est_wait_min": estimate_minutes(state, s.code, waiting),
                 "open_counters": open_n,
+                "on_the_way": sum(1 for t in state.waiting_in(s.code).values() if not t.arrived),
             }
         )
     return out
@@ -147,4 +149,54 @@ def devices_view(state: HallState) -> dict[str, Any]:
             }
             for d in sorted(state.devices.values(), key=lambda d: d.device)
         ]
+    }
+
+
+_PROGRESS_STATUS = {
+    TicketState.PRINTING: "waiting",
+    TicketState.WAITING: "waiting",
+    TicketState.HELD: "serving",
+    TicketState.CALLED: "called",
+    TicketState.SERVING: "serving",
+    TicketState.FINISHED: "done",
+    TicketState.SKIPPED: "cancelled",
+    TicketState.CANCELLED: "cancelled",
+}
+
+
+def progress_view(state: HallState, t: Ticket) -> dict[str, Any]:
+    """A tracked ticket's place, estimate and state, as the city's `ticket-progress` carries
+    it (contract v1.1): no personal data, not even the masked name. `approaching`: within
+    the hall's reminder threshold (即将到号)."""
+    status = _PROGRESS_STATUS[t.state]
+    if t.state is TicketState.CANCELLED and t.cancel_reason == "no_show":
+        status = "no_show"
+    ahead: int | None = None
+    est: int | None = None
+    if status == "waiting":
+        ahead = ahead_of(state, t)
+        est = estimate_minutes(state, t.service, ahead)
+    r = state.rules
+    approaching = status == "waiting" and (
+        (ahead is not None and ahead <= r.reminder_ahead)
+        or (est is not None and est <= r.reminder_minutes)
+    )
+    return {
+        "ticket_id": t.id,
+        "number": t.number,
+        "status": status,
+        "arrived": t.arrived,
+        "waiting_ahead": ahead,
+        "est_wait_min": est,
+        "counter": t.counter if status in ("called", "serving") else None,
+        "approaching": approaching,
+    }
+
+
+def tracked_progress(state: HallState) -> dict[str, dict[str, Any]]:
+    """Every tracked ticket of the open day (remote or watched), by ticket id."""
+    return {
+        t.id: progress_view(state, t)
+        for t in state.tickets.values()
+        if t.tracked and t.day == state.open_day
     }

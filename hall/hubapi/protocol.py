@@ -33,6 +33,7 @@ NEARBY: Final = PREFIX + "state/nearby"
 COUNTER_PREFIX: Final = PREFIX + "state/counter/"
 COUNTER_PATTERN: Final = COUNTER_PREFIX + "+"
 CALL_EVENT: Final = PREFIX + "event/call"
+PROGRESS_EVENT: Final = PREFIX + "event/progress"
 PRESENCE_PREFIX: Final = PREFIX + "presence/"
 PRESENCE_PATTERN: Final = PRESENCE_PREFIX + "+"
 
@@ -62,6 +63,9 @@ COMMANDS: Final[dict[str, type[Any]]] = {
     "apply_appointment": c.ApplyAppointment,
     "apply_catalog": c.ApplyCatalog,
     "close_day": c.CloseDay,
+    "issue_remote": c.IssueRemote,
+    "mark_arrived": c.MarkArrived,
+    "watch": c.Watch,
 }
 """Wire name → core command. The schema of each one's `args` is `<name>_args`."""
 
@@ -104,7 +108,7 @@ def build_command(name: str, args: dict[str, Any]) -> Any:
     """The core command for a request whose `args` already passed the schema."""
     cls = COMMANDS[name]
     kwargs = dict(args)
-    if cls is c.IssueTicket and "priority" in kwargs:
+    if cls in (c.IssueTicket, c.IssueRemote) and "priority" in kwargs:
         kwargs["priority"] = Priority(kwargs["priority"])
     return cls(**kwargs)
 

@@ -108,6 +108,7 @@ def definition_for(topic: str) -> str | None:
         p.DEVICES: "devices",
         p.NEARBY: "nearby",
         p.CALL_EVENT: "call",
+        p.PROGRESS_EVENT: "progress",
     }
     if topic in fixed:
         return fixed[topic]

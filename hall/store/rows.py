@@ -87,6 +87,13 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "finished_at": t.finished_at,
         "transfers": t.transfers,
         "rated": int(t.rated),
+        "arrived": int(t.arrived),
+        "arrive_by": t.arrive_by,
+        "request_id": t.request_id,
+        "id_hash": t.id_hash,
+        "phone_tail": t.phone_tail,
+        "watched": int(t.watched),
+        "cancel_reason": t.cancel_reason,
     }
 
 
@@ -115,6 +122,13 @@ def ticket_from_row(r: sqlite3.Row) -> Ticket:
         finished_at=r["finished_at"],
         transfers=r["transfers"],
         rated=bool(r["rated"]),
+        arrived=bool(r["arrived"]),
+        arrive_by=r["arrive_by"],
+        request_id=r["request_id"],
+        id_hash=r["id_hash"],
+        phone_tail=r["phone_tail"],
+        watched=bool(r["watched"]),
+        cancel_reason=r["cancel_reason"],
     )
 
 

@@ -116,6 +116,16 @@ MIGRATIONS: list[Migration] = [
     );
     """,
     _chain_the_log,
+    # 3: remote tickets (云叫号) and the tickets the city follows.
+    """
+    ALTER TABLE tickets ADD COLUMN arrived INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tickets ADD COLUMN arrive_by REAL;
+    ALTER TABLE tickets ADD COLUMN request_id TEXT;
+    ALTER TABLE tickets ADD COLUMN id_hash TEXT;
+    ALTER TABLE tickets ADD COLUMN phone_tail TEXT;
+    ALTER TABLE tickets ADD COLUMN watched INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tickets ADD COLUMN cancel_reason TEXT
+    """,
 ]
 
 # Tables made from the event log (rebuilt by `hall rebuild`, compared in the tests).

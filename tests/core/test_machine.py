@@ -51,6 +51,7 @@ class QueueMachine(RuleBasedStateMachine):
         )
         self.store.setup(CATALOG, COUNTERS)
         self.refusals = 0
+        self.results: dict[str, dict[str, object] | None] = {}
         self.sign_everyone_in()
 
     def sign_everyone_in(self) -> None:
@@ -65,12 +66,45 @@ class QueueMachine(RuleBasedStateMachine):
             self.store.close()
             self.tmp.cleanup()
 
-    def run(self, cmd: c.Command) -> dict[str, object] | None:
+    def run(self, cmd: c.Command, key: str | None = None) -> dict[str, object] | None:
         try:
-            return self.store.execute(cmd).result
+            return self.store.execute(cmd, idempotency_key=key).result
         except Refused:
             self.refusals += 1
             return None
+
+    # 云叫号: numbers taken from phones; the same request may come again (a repeat, or the
+    # city's resend after an outage), citizens arrive or never do.
+    @rule(
+        service=st.sampled_from(SERVICES),
+        citizen=st.integers(0, 4),
+        request=st.integers(0, 12),
+    )
+    def issue_remote(self, service: str, citizen: int, request: int) -> None:
+        cmd = c.IssueRemote(
+            request_id=f"RT{request}",
+            service=service,
+            id_hash=f"{citizen:064x}",
+            phone_tail=f"{1000 + citizen}",
+            expires=self.clock.t + 300,
+        )
+        first = self.results.setdefault(f"RT{request}", self.run(cmd, key=f"remote/RT{request}"))
+        again = self.run(cmd, key=f"remote/RT{request}")
+        assert again == first  # one request, one result
+
+    @rule(pick=st.integers(0, 50))
+    def arrive(self, pick: int) -> None:
+        waiting = sorted(
+            (t for t in self.store.state.tickets.values() if not t.arrived),
+            key=lambda t: t.issued_seq,
+        )
+        if waiting:
+            t = waiting[pick % len(waiting)]
+            self.run(c.MarkArrived("geofence", ticket_id=t.id))
+
+    @rule()
+    def housekeep(self) -> None:
+        self.run(c.Housekeep())
 
     @rule(
         service=st.sampled_from(SERVICES),
@@ -98,6 +132,7 @@ class QueueMachine(RuleBasedStateMachine):
         if r is None:
             return
         chosen = before[str(r["ticket_id"])]
+        assert chosen.arrived, f"{chosen.number} called before its citizen arrived"
         # The ageing bound: a ticket is passed over only by tickets that arrived at most
         # MAX_PASS_S after it, so with finitely many arrivals nothing waits forever.
         for t in before.values():
@@ -211,22 +246,46 @@ class QueueMachine(RuleBasedStateMachine):
         for cnt in state.counters.values():
             brute = []
             ranks = {code: r for r, code in reversed(list(enumerate(cnt.spec.services)))}
+            on_the_way = 0
             for t in waiting:
                 if t.day != state.open_day:
                     continue
+                entry = None
                 if t.target_counter is not None:
                     if t.target_counter == cnt.id:
-                        brute.append((t.order_key, t.issued_seq, t.id))
+                        entry = (t.order_key, t.issued_seq, t.id)
                 elif t.service in ranks:
-                    brute.append((t.order_key + ranks[t.service] * step, t.issued_seq, t.id))
+                    entry = (t.order_key + ranks[t.service] * step, t.issued_seq, t.id)
+                if entry is not None and t.arrived:
+                    brute.append(entry)
+                elif entry is not None:
+                    on_the_way += 1  # keeps its place, passed over until it arrives
             brute.sort(key=lambda x: (x[0], x[1]))
             assert [(k, s, t.id) for k, s, t in candidates(state, cnt)] == brute
-            assert waiting_for(state, cnt) == len(brute)
+            assert waiting_for(state, cnt) == len(brute) + on_the_way
         for t in waiting:
             same = [u for u in waiting if u.service == t.service and u.id != t.id]
             assert ahead_of(state, t) == sum(
                 (u.order_key, u.issued_seq) < (t.order_key, t.issued_seq) for u in same
             )
+
+    @invariant()
+    def remote_rules_hold(self) -> None:
+        state = self.store.state
+        for t in state.tickets.values():
+            if t.state in (TicketState.CALLED, TicketState.SERVING, TicketState.FINISHED):
+                assert t.arrived or t.counter is None, f"{t.number} served, never arrived"
+        per_request = self.store.conn.execute(
+            "SELECT request_id, count(*) FROM tickets WHERE request_id IS NOT NULL "
+            "GROUP BY request_id HAVING count(*) > 1"
+        ).fetchall()
+        assert not per_request  # each request gives at most one ticket
+        waiting_remote = [
+            (t.id_hash, t.service, t.day)
+            for t in state.tickets.values()
+            if t.request_id and t.state is TicketState.WAITING
+        ]
+        assert len(waiting_remote) == len(set(waiting_remote))  # one per citizen and service
 
     @invariant()
     def numbers_unique_and_seq_gapless(self) -> None:

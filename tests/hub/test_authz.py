@@ -112,3 +112,31 @@ def test_keys_belong_to_their_device(hall: LocalHall) -> None:
     first = k1.execute("issue", {"service": "SB-001"}, key="same")
     second = k2.execute("issue", {"service": "SB-001"}, key="same")
     assert (first["number"], second["number"]) == ("A001", "A002")
+
+
+def test_remote_tickets_through_the_hub_with_progress(hall: LocalHall) -> None:
+    """sync issues a phone's number, the hub publishes its progress live; the kiosk marks
+    the arrival by the ticket's QR (the hub checks the token); nothing for a forged one."""
+    from hall.bus.interface import Message
+
+    seen: list[Message] = []
+    hall.bus("spy", "tool").subscribe(p.PROGRESS_EVENT, seen.append)
+    _s, sync = hall.connect("sync", "sync")
+    _k, kiosk = hall.connect("kiosk-1", "kiosk")
+    r = sync.run(c.IssueRemote(request_id="RT1", service="SB-001", phone_tail="5678"))
+    hall.settle()
+    entries = [e for m in seen for e in m.payload["tickets"]]
+    assert entries and entries[-1]["ticket_id"] == r.ticket_id
+    assert entries[-1]["status"] == "waiting" and entries[-1]["arrived"] is False
+    claims = {"kind": "ticket", "ticket_id": r.ticket_id, "hall": "410411-ZH01"}
+    claims |= {"date": DAY.isoformat(), "exp": "2026-11-27T23:59:59+08:00"}
+    forged = tokens.sign_token(claims, Ed25519PrivateKey.generate())
+    with pytest.raises(CommandRefused):
+        kiosk.execute("mark_arrived", {"how": "scan", "token": forged})
+    assert refused(kiosk, c.MarkArrived("geofence", ticket_id=r.ticket_id)).code == p.FORBIDDEN
+    done = kiosk.execute(
+        "mark_arrived", {"how": "scan", "token": tokens.sign_token(claims, hall.city)}
+    )
+    assert done["ticket_id"] == r.ticket_id
+    hall.settle()
+    assert [e for m in seen for e in m.payload["tickets"]][-1]["arrived"] is True

@@ -298,7 +298,7 @@ def test_the_asyncapi_document_matches_the_protocol() -> None:
     for name in p.COMMANDS:
         assert f"{name}_args" in defs and f"{name}_result" in defs
     addresses = {ch["address"] for ch in doc["channels"].values()}
-    topics = [p.BOARD, p.CATALOG, p.ROLES, p.DEVICES, p.NEARBY, p.CALL_EVENT]
+    topics = [p.BOARD, p.CATALOG, p.ROLES, p.DEVICES, p.NEARBY, p.CALL_EVENT, p.PROGRESS_EVENT]
     assert set(topics) <= addresses, set(topics) - addresses
     assert p.COUNTER_PREFIX + "{counterId}" in addresses
     assert p.PRESENCE_PREFIX + "{clientId}" in addresses

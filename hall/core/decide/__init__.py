@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hall.core import commands as c
-from hall.core.decide import checkin, city, counter, day, issuing
+from hall.core.decide import checkin, city, counter, day, issuing, remote
 from hall.core.decide.base import Decision, state_zh
 from hall.core.decide.day import close_day, day_rollover, housekeeping_due
 from hall.core.decide.issuing import ticket_id_for
@@ -57,6 +57,9 @@ _DECIDERS: dict[type, Callable[[HallState, Any, Reading], Decision]] = {
     c.ConfigureCounters: city.configure_counters,
     c.ReportDevice: city.report_device,
     c.CloseDay: day.close_day_cmd,
+    c.IssueRemote: remote.issue_remote,
+    c.MarkArrived: remote.mark_arrived,
+    c.Watch: remote.watch,
     c.AcceptLoss: day.accept_loss,
     c.RewindClock: day.rewind_clock,
     c.RecordDenial: city.record_denial,

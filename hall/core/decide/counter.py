@@ -142,7 +142,10 @@ def call_number(state: HallState, cmd: c.CallNumber, now: Reading) -> Decision:
         raise Refused(
             "ticket_for_other_counter", f"{t.number} 号已转至 {t.target_counter} 号窗口", ""
         )
-    return _called(state, cnt, t, {"rule": "by_number", "why": "指定呼叫", "alternatives": []})
+    d = _called(state, cnt, t, {"rule": "by_number", "why": "指定呼叫", "alternatives": []})
+    if not t.arrived:  # a remote ticket's citizen at the counter: staff saw them arrive
+        d.events.insert(0, ev.TicketArrived(ticket_id=t.id, number=t.number, how="counter"))
+    return d
 
 
 def recall(state: HallState, cmd: c.Recall, now: Reading) -> Decision:

@@ -8,6 +8,7 @@ from hall.core import commands as c
 from hall.core import events as ev
 from hall.core import results as rs
 from hall.core.decide.base import Decision, auto_finish
+from hall.core.decide.remote import no_shows
 from hall.core.errors import Refused
 from hall.core.model import AppointmentStatus, TicketState
 from hall.core.rules import PrintFailure
@@ -101,15 +102,18 @@ def housekeeping_due(state: HallState, now: Reading) -> bool:
     if state.open_day is not None and now.trusted and state.day_of(now.ts) > state.open_day:
         return True
     limit = _print_limit(state)
-    return any(
+    if any(
         t.state is TicketState.PRINTING and now.ts - t.issued_at > limit
         for t in state.tickets.values()
-    )
+    ):
+        return True
+    return bool(no_shows(state, now))
 
 
 def housekeep(state: HallState, cmd: c.Housekeep, now: Reading) -> Decision:
-    """Void reserved tickets whose kiosk never confirmed the print (the day's close, if due,
-    runs before every command anyway)."""
+    """Void reserved tickets whose kiosk never confirmed the print, cancel remote tickets
+    whose citizen did not arrive in time (no_show); the day's close, if due, runs before
+    every command anyway."""
     limit = _print_limit(state)
     d = Decision()
     voided = []
@@ -117,6 +121,8 @@ def housekeep(state: HallState, cmd: c.Housekeep, now: Reading) -> Decision:
         if t.state is TicketState.PRINTING and now.ts - t.issued_at > limit:
             d.add(ev.TicketCancelled(ticket_id=t.id, number=t.number, reason="print_unconfirmed"))
             voided.append(t.number)
+    for t in sorted(no_shows(state, now), key=lambda t: t.issued_seq):
+        d.add(ev.TicketCancelled(ticket_id=t.id, number=t.number, reason="no_show"))
     d.result = rs.ExpiredResult(voided=voided)
     return d
 
