@@ -103,6 +103,7 @@ def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
     from counter_pad.simulator import PadSimulator, open_pty
     from drivers.printer import SimulatedPrinter, SimulatorServer
     from hall.bus.broker import MosquittoBroker
+    from appliance.devices import hub_trust
     from hub.runner import run_hub
 
     scanner = tmp_path / "dev/input-scanner"
@@ -124,8 +125,11 @@ def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
             state=tmp_path / "state",
         )
         stop, ready = threading.Event(), threading.Event()
+        cfg = hall_config.load(config)
         hub = threading.Thread(
-            target=run_hub, args=(hall_config.load(config),), kwargs={"stop": stop, "ready": ready}
+            target=run_hub,
+            args=(cfg,),
+            kwargs={"stop": stop, "ready": ready, "trust": hub_trust(cfg)},
         )
         hub.start()
         try:

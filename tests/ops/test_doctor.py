@@ -308,20 +308,18 @@ def test_reported_devices(sim_hall: SimHall) -> None:
     from hall.bus.mqtt import MqttBus
     from hall.hubapi.client import HallClient
 
-    bus = MqttBus("kiosk-1", port=sim_hall.broker.port)
-    try:
-        assert bus.wait_connected(10)
-        client = HallClient(bus, timeout=10)
-        client.execute(
-            "report_device",
-            {"device": "kiosk-1/printer", "kind": "printer", "ok": False, "state": "paper_out"},
-        )
-        client.execute(
-            "report_device",
-            {"device": "pads-1/bus1/3", "kind": "pad", "ok": True, "state": "online"},
-        )
-    finally:
-        bus.close()
+    reports = [
+        ("kiosk-1", {"device": "kiosk-1/printer", "kind": "printer", "ok": False}),
+        ("pads-1", {"device": "pads-1/bus1/3", "kind": "pad", "ok": True}),
+    ]
+    for device, args in reports:  # each device reports its own
+        bus = MqttBus(device, port=sim_hall.broker.port)
+        try:
+            assert bus.wait_connected(10)
+            state = "online" if args["ok"] else "paper_out"
+            HallClient(bus, timeout=10).execute("report_device", {**args, "state": state})
+        finally:
+            bus.close()
     r = results(sim_hall, ["reported-devices"])["reported-devices"]
     assert r.status == "warn" and "kiosk-1/printer paper_out" in r.summary
     assert {d["device"] for d in r.details["devices"]} == {"kiosk-1/printer", "pads-1/bus1/3"}
