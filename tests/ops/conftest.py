@@ -99,11 +99,11 @@ services = ["SB-001", "SB-002"]
 @pytest.fixture
 def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
     from appliance import config as hall_config
+    from appliance.devices import hub_trust
     from counter_pad import frames_v1 as v1
     from counter_pad.simulator import PadSimulator, open_pty
     from drivers.printer import SimulatedPrinter, SimulatorServer
     from hall.bus.broker import MosquittoBroker
-    from appliance.devices import hub_trust
     from hub.runner import run_hub
 
     scanner = tmp_path / "dev/input-scanner"
