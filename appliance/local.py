@@ -52,6 +52,7 @@ class LocalHall:
         config_path: Path | None = None,
         tick_seconds: float | None = None,
         city: Ed25519PrivateKey | None = None,
+        queue: dict[str, Any] | None = None,
     ) -> None:
         from appliance import config
         from hall.system import SystemClock
@@ -59,6 +60,9 @@ class LocalHall:
         self.folder = Path(folder)
         self.config_path = config_path or sample_config_dir(self.folder / "config")
         self.cfg = config.load(self.config_path)
+        if queue:  # [queue] settings for this run (a test of something else than those rules)
+            section = self.cfg.queue.model_validate({**self.cfg.queue.model_dump(), **queue})
+            self.cfg = self.cfg.model_copy(update={"queue": section})
         _catalog, raw = self.cfg.load_catalog()
         self.clock = clock or SystemClock()
         self.transport = transport

@@ -47,26 +47,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from hall.files import write_atomic
+
 log = logging.getLogger(__name__)
 
 PHASES = ("issuing", "printing", "sent", "printed", "voiding")
-
-
-def replace_file(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """``path`` now holds ``data``, or (after a crash at any instant) what it held before:
-    a temporary file beside it, fsynced, renamed over it, and the folder fsynced."""
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class Journal:
@@ -100,7 +85,9 @@ class Journal:
         }
 
     def _save(self) -> None:
-        replace_file(self.path, json.dumps(self._data, ensure_ascii=False).encode("utf-8"))
+        write_atomic(
+            self.path, json.dumps(self._data, ensure_ascii=False).encode("utf-8"), mode=0o600
+        )
 
     @property
     def inflight(self) -> dict[str, Any] | None:

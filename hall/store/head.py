@@ -12,10 +12,11 @@ a loss, numbering continues above the reservation (`hall audit accept-loss`).
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from hall.files import write_atomic
 
 RESERVE = 20
 
@@ -59,20 +60,8 @@ def read_head(path: Path) -> Head | None:
 
 
 def write_head(path: Path, head: Head) -> None:
-    """Replace the file whole: a temporary file fsynced, renamed, the folder fsynced."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    try:
-        os.write(fd, head.to_json().encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    """Replace the file whole (hall/files.py: temp file fsynced, renamed, folder fsynced)."""
+    write_atomic(path, head.to_json().encode(), mode=0o640)
 
 
 class HeadKeeper:

@@ -20,14 +20,15 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def hall(tmp_path: Path, clock: FixedClock) -> Iterator[LocalHall]:
-    with LocalHall(tmp_path / "hall", clock=clock) as made:
+    # calls follow each other at once on the fixed clock: not double presses here
+    with LocalHall(tmp_path / "hall", clock=clock, queue={"double_press_seconds": 0}) as made:
         yield made
 
 
 @pytest.fixture
 def pad(hall: LocalHall) -> HallClient:
-    """A counter pad's client with counters 3 and 9 (婚姻登记处) signed in."""
-    _bus, client = hall.connect("pads-1", "pads")
+    """Staff at counters 3 and 9 (婚姻登记处), signed in; a technician's tool issues too."""
+    _bus, client = hall.connect("tool-1", "tool")
     for counter, staff in (("3", "1003"), ("9", "1009")):
         client.execute("sign_in", {"counter": counter, "staff": staff})
     return client

@@ -195,7 +195,7 @@ def test_a_hanging_engine_does_not_block_the_screen(
     assert [p.text.startswith(CHIME_ONLY) for p in d.player.played] == [True, True]
     assert d.reporter.wait_sent(5)
     device = hall.store.state.devices["display-1/speech"]
-    assert (device["kind"], device["ok"], device["state"]) == ("speech", False, "timeout")
+    assert (device.kind, device.ok, device.state) == ("speech", False, "timeout")
     faults = [e for e in hall.events() if e["type"] == "device.fault"]
     assert len(faults) == 1  # reported once, not once per call
 
@@ -211,14 +211,12 @@ def test_a_failing_engine_is_reported_and_its_recovery_too(
     pad.execute("call_next", {"counter": "3"})
     qtbot.waitUntil(lambda: len(d.player.played) == 1, timeout=3000)
     assert d.reporter.wait_sent(5)
-    assert hall.store.state.devices["display-1/speech"]["ok"] is False
+    assert hall.store.state.devices["display-1/speech"].ok is False
     engine.fail = False
     pad.execute("call_next", {"counter": "3"})
     qtbot.waitUntil(lambda: len(d.player.played) == 2, timeout=3000)
     assert d.reporter.wait_sent(5)
-    qtbot.waitUntil(
-        lambda: hall.store.state.devices["display-1/speech"]["ok"] is True, timeout=3000
-    )
+    qtbot.waitUntil(lambda: hall.store.state.devices["display-1/speech"].ok is True, timeout=3000)
     types = [e["type"] for e in hall.events() if e["type"].startswith("device.")]
     assert types.count("device.fault") == 1 and types[-1] == "device.recovered"
 

@@ -54,7 +54,7 @@ def test_hall_display_runs_on_mosquitto_and_stops_on_sigterm(
                 time.sleep(0.05)
             else:
                 raise AssertionError("the display never came up on the hall bus")
-            _bus, pad = hall.connect("pads-1", "pads")
+            _bus, pad = hall.connect("tool-1", "tool")  # issues and calls
             pad.execute("sign_in", {"counter": "9", "staff": "1009"})
             issue(pad, "HY-001")
             pad.execute("call_next", {"counter": "9"})

@@ -3,6 +3,8 @@ topic, which the broker pins to the MQTT identity. Through the real hub, in proc
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,15 @@ from tests.conftest import DAY, at
 def hall(tmp_path: Path) -> LocalHall:
     with LocalHall(tmp_path, clock=FixedClock(at("09:30"))) as h:
         yield h  # type: ignore[misc]
+
+
+def wait_until(ok: Callable[[], bool], timeout: float = 5.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if ok():
+            return True
+        time.sleep(0.01)
+    return ok()
 
 
 def refused(client: HallClient, cmd: c.Command) -> CommandRefused:
@@ -124,10 +135,13 @@ def test_remote_tickets_through_the_hub_with_progress(hall: LocalHall) -> None:
     _s, sync = hall.connect("sync", "sync")
     _k, kiosk = hall.connect("kiosk-1", "kiosk")
     r = sync.run(c.IssueRemote(request_id="RT1", service="SB-001", phone_tail="5678"))
-    hall.settle()
-    entries = [e for m in seen for e in m.payload["tickets"]]
-    assert entries and entries[-1]["ticket_id"] == r.ticket_id
-    assert entries[-1]["status"] == "waiting" and entries[-1]["arrived"] is False
+
+    def entries() -> list[dict[str, object]]:
+        return [e for m in list(seen) for e in m.payload["tickets"]]
+
+    assert wait_until(lambda: bool(entries()))
+    assert entries()[-1]["ticket_id"] == r.ticket_id
+    assert entries()[-1]["status"] == "waiting" and entries()[-1]["arrived"] is False
     claims = {"kind": "ticket", "ticket_id": r.ticket_id, "hall": "410411-ZH01"}
     claims |= {"date": DAY.isoformat(), "exp": "2026-11-27T23:59:59+08:00"}
     forged = tokens.sign_token(claims, Ed25519PrivateKey.generate())
@@ -138,5 +152,4 @@ def test_remote_tickets_through_the_hub_with_progress(hall: LocalHall) -> None:
         "mark_arrived", {"how": "scan", "token": tokens.sign_token(claims, hall.city)}
     )
     assert done["ticket_id"] == r.ticket_id
-    hall.settle()
-    assert [e for m in seen for e in m.payload["tickets"]][-1]["arrived"] is True
+    assert wait_until(lambda: entries()[-1]["arrived"] is True)

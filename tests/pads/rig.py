@@ -21,6 +21,7 @@ from counter_pad.settings import PadsSection
 from counter_pad.simulator import PadSimulator, Profile, open_pty
 from hall.bus.interface import Message
 from hall.core.timekeeping import FixedClock, at_local
+from hall.devices import Device
 from hall.hubapi import protocol as p
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -104,12 +105,22 @@ class PadRig:
         notice_seconds: float = 5.0,
         start: bool = True,
         pads_extra: dict[str, Any] | None = None,
+        double_press_seconds: float = 0.0,
     ) -> None:
         self.tmp = tmp_path
         self.devices = devices
+        # The hall's clock stands still here: calls at one counter come "at once", which the
+        # double-press rule would refuse; only the test of that rule turns it on.
         self.hall = LocalHall(
-            tmp_path / "hall", transport=transport, clock=open_clock(), config_path=config_path
+            tmp_path / "hall",
+            transport=transport,
+            clock=open_clock(),
+            config_path=config_path,
+            queue={"double_press_seconds": double_press_seconds},
         )
+        # the pad line under test is an enrolled device of the hall: every counter is its own
+        counters = frozenset(c.id for c in self.hall.cfg.counters)
+        self.hall.devices.add(Device("pads-1", "pads", counters))
         self.line = Line(tmp_path / "ttyPADS", devices, profile, baud)
         self.sim = self.line.sim
         self.section: dict[str, Any] = {
@@ -187,6 +198,8 @@ class PadRig:
             hall_name=self.hall.cfg.hall.name,
             notice=self.hall.cfg.hub.notice,
             masked_names=self.hall.cfg.hub.masked_names,
+            devices=old.devices,
+            city_key=old.city_key,
         )
         self.hall.hub.start()
 
@@ -232,8 +245,10 @@ class PadRig:
             conn.close()
 
     def pad_keys(self) -> list[str]:
-        """The idempotency keys of pad presses the hub has stored."""
-        return [r[0] for r in self.query("SELECT key FROM idempotency WHERE key LIKE 'pad/%'")]
+        """The idempotency keys of pad presses the hub has stored (the hub keeps each under
+        its device: `<device>:<key>`)."""
+        rows = self.query("SELECT key FROM idempotency WHERE key LIKE '%:pad/%'")
+        return [r[0].split(":", 1)[1] for r in rows]
 
     def counter_state(self, counter: str) -> dict[str, Any]:
         self.hall.settle()

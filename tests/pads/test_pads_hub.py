@@ -164,3 +164,22 @@ def test_the_pads_follow_only_their_counters_and_the_catalog(rig: PadRig) -> Non
     assert cache.counter("2") is not None and cache.counter("3") is not None
     assert cache.board is None  # republished at every call: not needed here
     assert cache.counter("5") is None
+
+
+def test_a_staff_double_press_calls_one_citizen(tmp_path: Path) -> None:
+    """Issue 18: two CALL NEXT 30 ms apart (a bouncing key, two taps) used to finish the
+    citizen just called and call the next. With the hall's rule on (2 s), the second press
+    is refused as just_called: one citizen called, nobody finished, the pad says so."""
+    r = PadRig(tmp_path, {1: ("1", PAD)}, notice_seconds=1.0, double_press_seconds=2.0)
+    try:
+        r.issue("SB-001", 3)
+        r.press(1, Key.LOGIN, "1001")
+        r.settle()
+        r.press(1, Key.CALL_NEXT)
+        r.press(1, Key.CALL_NEXT)  # the same staff member's finger, at once
+        r.settle()
+        assert r.called("1") == ["A001"]
+        finished = r.query("SELECT count(*) FROM events WHERE type = 'ticket.finished'")
+        assert finished == [(0,)]
+    finally:
+        r.close()
