@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hall import tokens
 from hall.bus.interface import Bus, BusError, JsonObject, Message
 from hall.core import commands as c
 from hall.core import events as ev
@@ -41,7 +40,7 @@ from hall.hubapi.messages import CallMessage
 from hall.hubapi.validate import problems
 from hall.store.checkpoint import Checkpointer
 from hall.store.store import HallStore
-from hub import authz
+from hub import authz, gate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -162,24 +161,19 @@ class Hub:
                 "refused an invalid %s request from %s: %s", name, device_id, "; ".join(bad)
             )
             return p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "; ".join(bad)[:400])
-        args = dict(payload["args"])
-        denied = authz.check(self.devices.get(device_id), name, args, self.store.state)
-        if denied is not None:
-            return self._deny(device_id, name, denied)
-        if name == "check_in" and "token" in args:
-            claims, refusal = self._verify_token(args["token"])
-            if refusal is not None:
-                return refusal
-            args["token"] = claims
-        if name == "mark_arrived" and "token" in args:
-            claims, refusal = self._verify_token(args.pop("token"), kind="ticket")
-            if refusal is not None:
-                return refusal
-            if claims["hall"] != self.store.hall_id:
-                return p.error_reply("other_hall", "这不是本大厅的号", "请到取号的大厅")
-            args["ticket_id"] = claims["ticket_id"]
-        payload = {**payload, "args": args}
-        cmd = p.build_command(name, payload["args"])
+        adm = gate.admit(
+            self.devices.get(device_id),
+            name,
+            dict(payload["args"]),
+            self.store.state,
+            city_key=self.city_key,
+            now=self.store.now().ts,
+        )
+        if adm.denied is not None:
+            return self._deny(device_id, name, adm.denied)
+        if adm.refusal is not None:
+            return adm.refusal
+        cmd = p.build_command(name, adm.args)
         try:
             with self._lock:
                 out = self.store.execute(cmd, idempotency_key=f"{device_id}:{payload['key']}")
@@ -218,25 +212,6 @@ class Hub:
             except (Refused, sqlite3.Error, OSError) as exc:
                 log.error("the refusal of %s from %s was not recorded: %s", name, device_id, exc)
         return p.error_reply(p.FORBIDDEN, denied.message, denied.reason)
-
-    def _verify_token(
-        self, raw: object, kind: str = "appointment"
-    ) -> tuple[dict[str, Any], JsonObject | None]:
-        """The claims of a signed QR token (the kiosk sends its text; the hub believes only
-        what it has checked itself), or the error reply."""
-        if not isinstance(raw, str):
-            return {}, p.error_reply(p.INVALID_REQUEST, "请求格式不正确", "args/token: QR text")
-        if self.city_key is None:
-            return {}, p.error_reply(
-                "token_unverifiable", "暂不能识别预约二维码", "请输入预约码或刷身份证签到"
-            )
-        now = self.store.now().ts
-        try:
-            if kind == "ticket":
-                return tokens.verify_ticket_token(raw, self.city_key, now=now), None
-            return dict(tokens.verify_token(raw, self.city_key, now=now).claims), None
-        except tokens.TokenError as exc:
-            return {}, p.error_reply(exc.code, exc.message, "请出示预约码或刷身份证")
 
     def _after(self, events: list[ev.Event]) -> None:
         # Calls go out at once, before the reply: whoever sees a call confirmed (a pad, a

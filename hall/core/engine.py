@@ -11,8 +11,9 @@ from typing import Any
 from hall.core import chain
 from hall.core import commands as c
 from hall.core import events as ev
+from hall.core.apply import apply
 from hall.core.decide import Decision, day_rollover, decide
-from hall.core.state import HallState, Touched, apply
+from hall.core.state import HallState, Touched
 from hall.core.timekeeping import Clock, HallClock, rfc3339
 
 Sink = Callable[[ev.Event, Touched], None]

@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 
 from hall.core import commands as c
 from hall.core import events as ev
+from hall.core.apply import apply
 from hall.core.decide import Decision, day_rollover, decide
 from hall.core.engine import append
 from hall.core.errors import Refused
 from hall.core.rules import Rules
-from hall.core.state import HallState, Touched, apply, new_state
+from hall.core.state import HallState, Touched, new_state
 from hall.core.timekeeping import Clock, HallClock, Reading
 from hall.store import rows
 from hall.store.checkpoint import SAFETY_NET_PAGES, Checkpointer
