@@ -33,7 +33,7 @@ def append(
     for payload in decision.events:
         if isinstance(payload, ev.ClockRewound):  # the one event whose time goes back
             ts, at = payload.to_ts, payload.to_at
-        e = ev.Event(seq=state.last_seq + 1, id=new_id(), at=at, ts=ts, payload=payload)
+        e = ev.Event.make(state.last_seq + 1, new_id(), at, ts, payload)
         e = dataclasses.replace(e, h=chain.link(state.chain_head, e.body()))
         touched = apply(state, e)
         sink(e, touched)

@@ -451,14 +451,16 @@ class Event:
     ts: float  # hall time in epoch seconds (never goes backwards; see timekeeping)
     payload: Payload
     h: str = ""  # the hash chain (hall/core/chain.py); "" only in logs older than the chain
+    data: JsonDict = field(default_factory=dict)  # the payload's data, as written (`make`)
+
+    @classmethod
+    def make(cls, seq: int, id: str, at: str, ts: float, payload: Payload, h: str = "") -> Event:
+        """An event with its data written out once (the log, the chain and sync read it)."""
+        return cls(seq, id, at, ts, payload, h, payload.to_data())
 
     @property
     def type(self) -> str:
         return self.payload.TYPE
-
-    @property
-    def data(self) -> JsonDict:
-        return self.payload.to_data()
 
     def body(self) -> JsonDict:
         """The event as the contract writes it, without `h` (what `h` is computed over)."""

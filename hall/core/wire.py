@@ -15,17 +15,28 @@ from typing import Any, ClassVar, Self
 JsonDict = dict[str, Any]
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     OPTIONAL: ClassVar[frozenset[str]] = frozenset()
 
     def to_dict(self) -> JsonDict:
         out: JsonDict = {}
-        for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if v is None and f.name in self.OPTIONAL:
+        optional = self.OPTIONAL
+        for name in _names(type(self)):
+            v = getattr(self, name)
+            if v is None and name in optional:
                 continue
-            out[f.name] = v.value if isinstance(v, enum.Enum) else v
+            out[name] = v.value if isinstance(v, enum.Enum) else v
         return out
 
     @classmethod

@@ -269,12 +269,11 @@ class HallStore:
 def event_from_row(r: sqlite3.Row) -> ev.Event:
     """The event a row of the log holds; ValueError naming the seq when it cannot be read."""
     try:
-        payload = ev.payload_from(r["type"], json.loads(r["data"]))
+        data = json.loads(r["data"])
+        payload = ev.payload_from(r["type"], data)
     except (ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
         raise ValueError(f"event seq {r['seq']} ({r['type']}) cannot be read: {exc}") from None
-    return ev.Event(
-        seq=r["seq"], id=r["id"], at=r["at"], ts=r["ts"], payload=payload, h=r["h"] or ""
-    )
+    return ev.Event(r["seq"], r["id"], r["at"], r["ts"], payload, r["h"] or "", data)
 
 
 def rebuild(
