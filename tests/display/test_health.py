@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from appliance.local import LocalHall
@@ -11,7 +12,7 @@ from hall.hubapi.client import HallClient
 
 
 def devices(hall: LocalHall) -> dict[str, dict[str, object]]:
-    return {k: dict(v) for k, v in hall.store.state.devices.items()}
+    return {k: dataclasses.asdict(v) for k, v in hall.store.state.devices.items()}
 
 
 def test_fault_then_recovery_reported_to_the_hub(hall: LocalHall) -> None:

@@ -51,7 +51,7 @@ def test_the_display_writes_audible_announcements(
     cfg = hall.cfg.model_copy(
         update={"display": DisplaySection(speech=SpeechSection(player="file"))}  # type: ignore[call-arg]
     )
-    issue(pad, "YB-001", "HY-001")
+    issue(hall, "YB-001", "HY-001")
     bus = hall.bus("display-1", "display")
     app = make_app(bus, cfg)
     qtbot.addWidget(app.window)
@@ -71,8 +71,8 @@ def test_the_display_writes_audible_announcements(
         # chime (1.45 s) + the sentence twice (about 3.5 s each) + two gaps
         assert_speech(read_wav(folder / name), 6.0, 14.0)
     assert app.reporter is not None and app.reporter.wait_sent(5)
-    assert hall.store.state.devices["display-1/speech"]["ok"] is True
-    assert hall.store.state.devices["display-1/audio"]["ok"] is True
+    assert hall.store.state.devices["display-1/speech"].ok is True
+    assert hall.store.state.devices["display-1/audio"].ok is True
 
 
 @pytest.mark.parametrize("counter_name", ["不动产登记 B区", "3楼 社保窗口"])
