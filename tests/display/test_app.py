@@ -219,9 +219,7 @@ def test_a_failing_engine_is_reported_and_its_recovery_too(
     pad.execute("call_next", {"counter": "3"})
     qtbot.waitUntil(lambda: len(d.player.played) == 2, timeout=3000)
     assert d.reporter.wait_sent(5)
-    qtbot.waitUntil(
-        lambda: hall.store.state.devices["display-1/speech"].ok is True, timeout=3000
-    )
+    qtbot.waitUntil(lambda: hall.store.state.devices["display-1/speech"].ok is True, timeout=3000)
     types = [e["type"] for e in hall.events() if e["type"].startswith("device.")]
     assert types.count("device.fault") == 1 and types[-1] == "device.recovered"
 
