@@ -312,3 +312,27 @@ def test_typing_on_a_hardware_keypad_and_in_elder_mode(
     s.wait_for(Screen.REFUSED)
     assert "已超过到场时间，此号已取消，请重新取号" in s.labels()
     assert not s.m.arrival.can_retry(s.m.results.outcome)  # nothing to correct
+
+
+# --- the words of the arrived screen and of the guide (pure) -----------------------------
+
+
+def test_the_arrived_screens_words(clock: FixedClock) -> None:
+    from kiosk import guide, present
+    from tests.kiosk.screens import ALREADY, ARRIVED, StandIn, make_model
+
+    m = make_model(clock, StandIn())
+    shown = present.arrived(m.router, m.hall, ARRIVED)
+    assert (shown.title, shown.number, shown.wait) == ("签到成功", "A045", "")
+    # no place in the reply, and the letter A is two services': the board's figure of each
+    assert shown.ahead == "「社会保障卡申领」现有 12 人等候\n「养老保险参保登记」现在无需等候"
+    named = Arrived("r1", "A045", service="SB-001")
+    assert present.arrived(m.router, m.hall, named).ahead == "「社会保障卡申领」现有 12 人等候"
+    placed = present.arrived(m.router, m.hall, ALREADY)
+    assert placed.title == "您已签到，请留意叫号"
+    assert (placed.ahead, placed.wait) == ("前面还有 11 人等候", "预计等待约 37 分钟")
+    m.hall.set_board({})  # no board yet: nothing said rather than a made-up "no wait"
+    assert present.arrived(m.router, m.hall, ARRIVED).ahead == ""
+    said = guide.sentence_for("arrived", ALREADY, None, "")
+    assert said is not None
+    assert said.display == "您已签到，请留意叫号。您的号码是 A045 号，请在大厅等候，留意叫号"

@@ -415,7 +415,7 @@ def test_english_switch(make_kiosk: Callable[..., Screen_]) -> None:
     s = make_kiosk()
     s.click("lang")
     shown = s.shown()
-    assert "Please choose a service" in shown and "Appointment check-in" in shown
+    assert "Please choose a service" in shown and "Check in (booking, phone ticket)" in shown
     assert "中文" in shown
     s.shot("kiosk-home-english")
     s.click("service-SB-001")
