@@ -103,3 +103,31 @@ def test_link_changes_are_passed_on(hall: LocalHall) -> None:
     hall.broker.come_up()
     wait_until(lambda: seen.links[-1] is True)
     feed.close()
+
+
+def test_a_phone_ticket_is_on_its_way_then_called_like_any_other(
+    hall: LocalHall, pad: HallClient
+) -> None:
+    """云叫号: a number taken on a phone counts on the board as on its way until its citizen
+    checks in at the kiosk; then it is called and announced as any ticket is."""
+    _bus, sync = hall.connect("sync-1", "sync")
+    remote = sync.execute(
+        "issue_remote", {"request_id": "RT1", "service": "YB-001", "phone_tail": "5678"}
+    )
+    seen = Recorder()
+    feed = seen.feed(hall)
+
+    def yb() -> dict[str, Any]:
+        return next(s for s in seen.boards[-1]["services"] if s["code"] == "YB-001")
+
+    wait_until(lambda: seen.boards and yb()["waiting"] == 1)
+    assert yb()["on_the_way"] == 1
+    _bus, kiosk = hall.connect("kiosk-1", "kiosk")
+    args = {"how": "kiosk", "number": remote["number"], "phone_tail": "5678"}
+    kiosk.execute("mark_arrived", args)
+    wait_until(lambda: yb()["on_the_way"] == 0)
+    pad.execute("call_next", {"counter": "3"})
+    wait_until(lambda: seen.announced)
+    assert seen.announced == [Call(remote["number"], "3", None, False)]
+    assert [c.number for c in seen.calls] == [remote["number"]]
+    feed.close()
