@@ -12,7 +12,8 @@ highlight and the paging), so the tests drive it without sleeping.
 - When the link drops, the last state stays and `Screen.link_lost` is set (the view shows a
   discreet "连接中断"); the next board after reconnecting replaces it.
 - Services that do not fit on the screen are shown a page at a time, turning every
-  `page_seconds`.
+  `page_seconds`. A service with numbers taken on phones whose citizens are not in the hall
+  yet (the board's `on_the_way`, 云叫号) says so beside its waiting count: "含3人在途".
 - Counters are written as calls write them: "3 号窗口" (or the counter's own name); paused
   and closed ones are listed compactly ("未开放：4～11 号窗口、婚姻登记处"). With every
   counter closed outside the hall's hours (from the retained catalog: `apply_catalog`),
@@ -49,6 +50,12 @@ class ServiceRow:
     waiting: int
     estimate: str  # "约 15 分钟", "无需等候", "暂停办理"
     open: bool = True  # a counter serving it is open
+    on_the_way: int = 0  # of `waiting`: numbers taken on phones whose citizen is not here yet
+
+    @property
+    def on_the_way_text(self) -> str:
+        """Beside the waiting count, only when someone is on the way: "含3人在途"."""
+        return f"含{self.on_the_way}人在途" if self.on_the_way > 0 else ""
 
 
 @dataclass(frozen=True)
@@ -289,6 +296,9 @@ def _parse_board(
         if not isinstance(waiting, int) or isinstance(waiting, bool) or waiting < 0:
             raise BadMessage("services: waiting is not a count")
         open_counters = entry.get("open_counters")
+        on_the_way = entry.get("on_the_way", 0)
+        if not isinstance(on_the_way, int) or isinstance(on_the_way, bool) or on_the_way < 0:
+            raise BadMessage("services: on_the_way is not a count")
         services.append(
             ServiceRow(
                 code=str(entry.get("code", "")),
@@ -296,6 +306,7 @@ def _parse_board(
                 waiting=waiting,
                 estimate=estimate_text(waiting, entry.get("est_wait_min"), open_counters),
                 open=not (isinstance(open_counters, int) and open_counters <= 0),
+                on_the_way=min(on_the_way, waiting),
             )
         )
     services.sort(key=lambda row: not row.open)  # services being served first, in order

@@ -138,17 +138,19 @@ class DisplayWindow(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(m.margin)
         grid.setVerticalSpacing(0)
-        self.service_rows_labels: list[tuple[Label, Label, Label]] = []
+        self.service_rows_labels: list[tuple[Label, Label, Label, Label]] = []
         for row in range(m.service_rows):
             name = Label(m.service_font, fit=True)
             waiting = Label(m.service_font, bold=True, color=ACCENT)
+            on_the_way = Label(m.footer_font, color=DIM)
             estimate = Label(m.service_font, color=DIM)
             name.setFixedHeight(m.service_row)
             waiting.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(name, row, 0)
             grid.addWidget(waiting, row, 1)
-            grid.addWidget(estimate, row, 2)
-            self.service_rows_labels.append((name, waiting, estimate))
+            grid.addWidget(on_the_way, row, 2)
+            grid.addWidget(estimate, row, 3)
+            self.service_rows_labels.append((name, waiting, on_the_way, estimate))
         grid.setColumnStretch(0, 1)
         box.addLayout(grid)
         box.addStretch(1)
@@ -194,7 +196,7 @@ class DisplayWindow(QWidget):
             "banner": self.banner.plain,
             "recent": [f"{n.full} {p.full}".strip() for n, p in self.recent_rows if n.full],
             "services": [
-                " ".join(label.full for label in labels)
+                " ".join(label.full for label in labels if label.full)
                 for labels in self.service_rows_labels
                 if labels[0].full
             ],
@@ -207,8 +209,9 @@ class DisplayWindow(QWidget):
             self.painted(key)
 
 
-def _service_row(labels: tuple[Label, Label, Label], row: ServiceRow | None) -> None:
-    name, waiting, estimate = labels
+def _service_row(labels: tuple[Label, Label, Label, Label], row: ServiceRow | None) -> None:
+    name, waiting, on_the_way, estimate = labels
     name.set_text(row.name if row else "")
     waiting.set_text(f"{row.waiting} 人" if row else "")
+    on_the_way.set_text(row.on_the_way_text if row else "")
     estimate.set_text(row.estimate if row else "")

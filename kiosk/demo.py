@@ -3,10 +3,11 @@
     paths = capture(out, bus_factory, cfg)            # against a running hub
 
 writes ``out/screens/kiosk-<screen>.png`` and ``kiosk-<screen>-elder.png``: every screen a
-citizen and a technician see, in the standard and the elder mode (长辈模式), at 1920×1080;
-and ``out/tickets/NNN-<number>.png`` with the raw ESC/POS bytes beside each as ``.bin`` (what
-the simulated printer printed; the technician's test page is ``NNN-page``), and returns
-their paths. It takes about half a minute.
+citizen and a technician see (a ticket taken on a phone checked in too: ``arrived-qr``,
+``arrival``, ``arrival-not-yours``, ``arrived-typed``: kiosk.demo_arrival), in the standard
+and the elder mode (长辈模式), at 1920×1080; and ``out/tickets/NNN-<number>.png`` with the
+raw ESC/POS bytes beside each as ``.bin`` (what the simulated printer printed; the
+technician's test page is ``NNN-page``), and returns their paths. It takes about half a minute.
 
 The hub's clock decides what is open: pass ``clock`` (the hub's ``FixedClock.wall``) so the
 kiosk's own opening-hours check agrees with it; without one the kiosk leaves that check to
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hall import tokens
 from hall.bus.interface import Bus
+from kiosk.demo_arrival import phone_tickets
 from kiosk.flow.router import Screen
 from kiosk.settings import KioskConfig
 
@@ -76,8 +78,11 @@ SAMPLE_NEARBY: dict[str, Any] = {
 class _Driver:
     """Presses buttons of a running kiosk and waits, with the whole run's time budget."""
 
-    def __init__(self, app: Any, kiosk: Any, screens: Path) -> None:
+    def __init__(
+        self, app: Any, kiosk: Any, screens: Path, bus_factory: Callable[[str, str], Bus]
+    ) -> None:
         self.app = app
+        self.bus_factory = bus_factory
         self.k = kiosk
         self.m = kiosk.model
         self.screens = screens
@@ -189,7 +194,7 @@ def capture(
             state_dir=Path(state),
             tick_ms=200,
         )
-        d = _Driver(app, kiosk, screens)
+        d = _Driver(app, kiosk, screens, bus_factory)
         try:
             kiosk.window.resize(1920, 1080)
             kiosk.window.show()
@@ -351,6 +356,7 @@ FLOWS: tuple[Flow, ...] = (
     _elder_ticket,
     _english,
     _check_in,
+    phone_tickets,
     _printer_stalls,
     _paper_out_while_idle,
     _nearby,

@@ -106,12 +106,19 @@ def phrase_failed(number: str, voided: bool) -> Sentence:
     )
 
 
+def phrase_arrived(number: str, already: bool) -> Sentence:
+    """A phone ticket checked in; the place in line is on the screen."""
+    head = "您已签到，请留意叫号。" if already else "签到成功。"
+    return Sentence((head + "您的号码是", TicketNo(number), "号，请在大厅等候，留意叫号"))
+
+
 GUIDANCE: dict[str, str] = {
-    "home": "请选择您要办理的业务，预约过的请点预约签到",
+    "home": "请选择您要办理的业务；预约过的，或在手机上取了号的，请点签到",
     "search": "请按业务名称的拼音首字母查找",
     "priority": "七十岁以上老人、残疾人、孕妇请选择绿色通道，其他请点普通取号",
     "busy": "正在处理，请稍候",
-    "checkin": "请扫描手机上的预约二维码，或输入六位预约码",
+    "checkin": "请扫描手机上的预约二维码或取号二维码，或输入六位预约码",
+    "arrival": "请先点号码的字母，再点数字，然后输入取号手机号的后四位",
     "closed": "现在不在办理时间",
     "offline": "系统暂时无法连接，请稍后再试，或咨询工作人员",
     "nearby": "以下是附近可以办理的网点",
@@ -123,11 +130,13 @@ PAUSED = "暂停取号。打印机暂停服务，工作人员正在处理，请�
 def sentence_for(screen: str, outcome: Any, notice: Any, busy_key: str) -> Sentence | None:
     """The guidance for a screen: the ticket's number and wait, the refusal's words, or the
     screen's fixed sentence."""
-    from kiosk.outcomes import Issued, PrintFailed
+    from kiosk.outcomes import Arrived, Issued, PrintFailed
 
     if screen == "ticket" and isinstance(outcome, Issued):
         tk = outcome.ticket
         return phrase_ticket(tk.number, tk.waiting_ahead, tk.est_wait_min)
+    if screen == "arrived" and isinstance(outcome, Arrived):
+        return phrase_arrived(outcome.number, outcome.already)
     if screen == "failed" and isinstance(outcome, PrintFailed):
         return phrase_failed(outcome.ticket.number, outcome.voided)
     if screen == "refused" and notice is not None:

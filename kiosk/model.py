@@ -16,6 +16,7 @@ from typing import Protocol
 from kiosk import guide as g
 from kiosk.checkin import Keys
 from kiosk.flow.access import Accessibility
+from kiosk.flow.arrival import Arrival, ArrivalPort
 from kiosk.flow.checkin import CheckIn, CheckInPort
 from kiosk.flow.hall import HallState
 from kiosk.flow.nearby import Nearby
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 __all__ = ["GREEN_CHANNEL", "RESTING", "KioskModel", "ModelOptions", "Notice", "Screen"]
 
 
-class KioskOps(IssuePort, CheckInPort, StatusPort, TechPort, Protocol):
+class KioskOps(IssuePort, CheckInPort, ArrivalPort, StatusPort, TechPort, Protocol):
     """Everything the flows ask of ``kiosk.ticketing.Ticketing`` (blocking; on the worker)."""
 
     def recover(self) -> bool: ...
@@ -54,7 +55,8 @@ class KioskModel:
         self.printer = PrinterWatch(self.router, ops)
         self.results.watch(self.printer.learn)
         self.tickets = TakeTicket(self.router, self.hall, self.results, self.printer, ops)
-        self.checkin = CheckIn(self.router, self.results, self.printer, ops, keys)
+        self.arrival = Arrival(self.router, self.hall, self.results, ops)
+        self.checkin = CheckIn(self.router, self.results, self.printer, ops, keys, self.arrival)
         self.nearby = Nearby(
             self.router,
             self.hall,
@@ -105,12 +107,15 @@ class KioskModel:
             self.tech.scan_rejected(reason)
 
     def keypad(self, key: str) -> None:
-        """A key from a hardware keypad: PIN or code entry, digits on home open check-in."""
+        """A key from a hardware keypad: PIN, code or phone ticket entry, digits on home open
+        check-in."""
         screen = self.router.screen
         if screen is Screen.PIN:
             self.tech.pin_key(key)
         elif screen is Screen.CHECKIN:
             self.checkin.key(key)
+        elif screen is Screen.ARRIVAL:
+            self.arrival.key(key)
         elif screen is Screen.HOME and key.isdigit():
             self.checkin.open()
             self.checkin.key(key)

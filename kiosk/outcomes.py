@@ -35,6 +35,22 @@ class PrintFailed:
 
 
 @dataclass(frozen=True)
+class Arrived:
+    """A remote ticket's citizen is checked in (``mark_arrived``): now it can be called.
+
+    ``already``: it had arrived before (a second scan). The place in line comes from the
+    hub's reply when it carries one (``waiting_ahead``, ``est_wait_min``); without it the
+    screen says what the board says of the ticket's service."""
+
+    ticket_id: str
+    number: str
+    already: bool = False
+    service: str | None = None
+    waiting_ahead: int | None = None
+    est_wait_min: int | None = None
+
+
+@dataclass(frozen=True)
 class Refusal:
     code: str
     message: str
@@ -51,7 +67,7 @@ class PrinterDown:
     state: str  # drivers.printer.PrinterState value
 
 
-Outcome = Issued | PrintFailed | Refusal | Unreachable | PrinterDown
+Outcome = Issued | PrintFailed | Arrived | Refusal | Unreachable | PrinterDown
 
 
 @dataclass(frozen=True)

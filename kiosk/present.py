@@ -9,7 +9,7 @@ from datetime import datetime
 from kiosk import navigation
 from kiosk.flow.hall import HallState
 from kiosk.flow.router import Router
-from kiosk.outcomes import PrintFailed, TicketInfo, Void
+from kiosk.outcomes import Arrived, PrintFailed, TicketInfo, Void
 from kiosk.services import ServiceEntry
 from kiosk.texts import category_text, state_text
 
@@ -70,6 +70,63 @@ def ticket(r: Router, tk: TicketInfo) -> TicketScreen:
         start, end = tk.slot.split("-")
         timing += "\n" + r.text("slot", start=start, end=end)
     return TicketScreen(tk.number, tk.service_name, ahead, wait, timing, r.text("watch_calls"))
+
+
+@dataclass(frozen=True)
+class ArrivedScreen:
+    title: str  # 签到成功, or 您已签到，请留意叫号 for a second arrival
+    number: str
+    ahead: str  # the place in line, or what the board says of the ticket's service
+    wait: str  # "" when not known or nobody is ahead
+    text: str
+
+
+def arrived(r: Router, hall: HallState, a: Arrived) -> ArrivedScreen:
+    """A phone ticket checked in. Its place comes from the hub's reply when it carries one;
+    otherwise the board's waiting count of the ticket's service (by the number's letter
+    when the reply names no service): never a figure the kiosk made up."""
+    title = r.text("arrived_already" if a.already else "arrived_title")
+    if a.waiting_ahead is not None:
+        shown = ticket(r, _as_ticket(a))
+        ahead, wait = shown.ahead, shown.wait
+    else:
+        ahead, wait = "\n".join(_board_waiting(r, hall, a)), ""
+    return ArrivedScreen(title, a.number, ahead, wait, r.text("arrived_text"))
+
+
+def _as_ticket(a: Arrived) -> TicketInfo:
+    return TicketInfo(
+        ticket_id=a.ticket_id,
+        number=a.number,
+        service=a.service or "",
+        service_name="",
+        waiting_ahead=a.waiting_ahead or 0,
+        est_wait_min=a.est_wait_min,
+        priority="normal",
+        issued_at=0.0,
+        qr_url="",
+    )
+
+
+MAX_SERVICES_SHOWN = 3  # a letter shared by many services: the first few
+
+
+def _board_waiting(r: Router, hall: HallState, a: Arrived) -> list[str]:
+    on_board = {
+        s.get("code") for s in (hall.board or {}).get("services", []) or [] if isinstance(s, dict)
+    }
+    if a.service:
+        entries = [e for e in hall.entries if e.code == a.service]
+    else:
+        entries = [e for e in hall.entries if e.service.prefix == a.number[:1].upper()]
+    lines = []
+    for e in entries:
+        if e.code not in on_board:
+            continue  # no figure for it on the board: say nothing rather than "no wait"
+        name = service_name(r, e)
+        key = "arrived_waiting" if e.waiting else "arrived_waiting_none"
+        lines.append(r.text(key, service=name, n=e.waiting))
+    return lines[:MAX_SERVICES_SHOWN]
 
 
 @dataclass(frozen=True)

@@ -126,4 +126,5 @@ def model_options(cfg: KioskConfig, *, hours_check: bool, printer: str) -> Model
         elder_scale=k.elder_scale,
         printer_poll_s=k.printer.poll_seconds,
         versions=versions(printer),
+        number_width=cfg.queue.number_width,
     )

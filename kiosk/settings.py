@@ -28,6 +28,13 @@ from hall.settings import HallCommon, StrictSection
 
 _NAME = r"^[A-Za-z0-9_.-]{1,32}$"
 
+NO_TICKET_URL = (
+    "[kiosk] ticket_url is empty: tickets print no QR code for following the queue on a phone "
+    "(扫码查看排队进度)"
+)
+TICKET_URL_FIX = "ask the city for ticket_url (provisioning bundle or down/config)"
+"""What `hall config check` and `hall doctor` say on a kiosk box without the city's URL."""
+
 
 class PrinterSection(StrictSection):
     """The ticket printer (drivers/printer)."""

@@ -28,7 +28,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "search_empty": ("请按下方字母键", "Use the letter keys below"),
     "search_none": ("没有找到相关业务", "No matching service"),
-    "check_in": ("预约签到", "Appointment check-in"),
+    "check_in": ("预约 / 手机取号签到", "Check in (booking, phone ticket)"),
     "nearby": ("智能导航", "Where else"),
     "names_zh_only": (
         "",
@@ -110,21 +110,63 @@ TEXTS: dict[str, tuple[str, str]] = {
         "这次没有出号。请稍后再试，或咨询工作人员。",
         "No ticket was issued. Please try again shortly, or ask the staff.",
     ),
+    "offline_arrival": (
+        "这次没有签到成功。请稍后再试，或咨询工作人员。",
+        "You are not checked in yet. Please try again shortly, or ask the staff.",
+    ),
+    "retry": ("重新输入", "Type again"),
     "printer_down": (
         "打印机暂停服务（{state}），请联系工作人员",
         "The printer is not working ({state}). Please ask the staff",
     ),
     # check-in
-    "checkin_title": ("预约签到", "Appointment check-in"),
+    "checkin_title": ("预约 / 手机取号签到", "Check in"),
     "checkin_scan": (
-        "请将手机上的预约二维码对准扫描口，或刷身份证",
-        "Hold the appointment QR code on your phone to the scanner, or read your ID card",
+        "请将手机上的预约二维码或取号二维码对准扫描口，或刷身份证",
+        "Scan the QR code of your booking or phone ticket, or read your ID card",
     ),
     "checkin_code": ("或输入 6 位预约码", "Or type your 6-digit appointment code"),
     "checkin_submit": ("确认签到", "Check in"),
+    "next": ("下一步", "Next"),
     "clear": ("清除", "Clear"),
     "delete": ("删除", "Delete"),
     "code_incomplete": ("请输入完整的 6 位预约码", "Please type all 6 digits"),
+    "open_arrival": (
+        "手机上取的号：输入号码和手机尾号",
+        "Phone ticket: type its number",
+    ),
+    # arrival of a ticket taken on a phone (云叫号): its number and the phone's last four
+    "arrival_title": ("手机取号签到", "Phone ticket check-in"),
+    "arrival_hint": (
+        "请输入手机上显示的号码（先点字母，再点数字），再输入取号手机号的后四位",
+        "Your number (letter first), then that phone's last 4 digits",
+    ),
+    "arrival_scan": (
+        "也可以直接扫描手机上的取号二维码",
+        "Or scan the ticket's QR code",
+    ),
+    "arrival_number": ("号码", "Number"),
+    "arrival_tail": ("手机尾号", "Phone ending"),
+    "arrival_number_incomplete": (
+        "请输入完整的号码：先点字母，再点数字",
+        "Type the whole number: its letter, then the digits",
+    ),
+    "arrival_tail_incomplete": (
+        "请输入取号手机号的后四位",
+        "Type all 4 digits of the phone ending",
+    ),
+    # checked in
+    "arrived_title": ("签到成功", "You are checked in"),
+    "arrived_already": (
+        "您已签到，请留意叫号",
+        "You are already checked in: watch for your number",
+    ),
+    "arrived_text": (
+        "请在大厅等候，留意叫号屏和手机提醒",
+        "Please wait in the hall: watch the display and your phone",
+    ),
+    "arrived_waiting": ("「{service}」现有 {n} 人等候", "{service}: {n} waiting now"),
+    "arrived_waiting_none": ("「{service}」现在无需等候", "{service}: no wait now"),
     # closed
     "closed_title": ("当前不在办理时间", "We are closed now"),
     "closed_hours": ("办理时间", "Opening hours"),
@@ -172,6 +214,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tech_reprinted": ("{number} 已补打", "{number} reprinted"),
     "tech_reprint_failed": ("补打失败：{reason}", "Reprint failed: {reason}"),
     "scan_token_ok": ("预约二维码：签名有效", "Appointment QR: signature valid"),
+    "scan_ticket_token_ok": ("手机取号二维码：签名有效", "Phone ticket QR: signature valid"),
     "scan_token_bad": ("预约二维码：{reason}", "Appointment QR: {reason}"),
     "scan_identity": ("身份证号（18 位，校验正确，内容不显示）", "ID number (18, valid, hidden)"),
     "scan_code": ("6 位预约码", "6-digit appointment code"),
@@ -187,12 +230,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ID check-in is not set up here; scan the QR code or type the code",
     ),
     "no_token_key": (
-        "本机暂不支持扫码签到，请输入预约码",
-        "QR check-in is not set up here; please type your code",
+        "本机暂不支持扫码签到，请输入预约码，或输入号码和手机尾号",
+        "QR check-in is not set up here; type your code, or your number and phone digits",
     ),
     "unknown_code": (
-        "无法识别，请扫描预约二维码或输入预约码",
-        "Not recognised; scan the appointment QR code or type the code",
+        "无法识别，请扫描预约二维码或取号二维码，或输入预约码",
+        "Not recognised; scan the QR code of your booking or phone ticket, or type the code",
     ),
     # printer states
     "state_ok": ("正常", "ok"),
@@ -225,6 +268,65 @@ REFUSALS_EN: dict[str, str] = {
     "token_malformed": "The QR code could not be read.",
     "token_invalid": "The QR code is not a valid appointment code.",
     "token_expired": "The QR code has expired; refresh it on your phone.",
+}
+
+
+ARRIVAL_REFUSALS: dict[str, tuple[str, str, str]] = {
+    # code: (message, hint, English): the kiosk's own words for a phone ticket's arrival,
+    # whatever the hub or the token check said (the same codes mean something else for an
+    # appointment: "二维码已过期" of a booking is refreshed the same way, but a hall's words
+    # for a ticket taken on a phone are these)
+    "not_yours": (
+        "号码与手机尾号不符",
+        "请核对手机上的号码和取号手机号的后四位，或到服务台咨询",
+        "The number and the phone's last four digits do not match.",
+    ),
+    "other_hall": (
+        "这是其他大厅的号，不能在本大厅签到",
+        "请到取号时选择的大厅签到，或在本大厅重新取号",
+        "This ticket is for another hall.",
+    ),
+    "token_expired": (
+        "二维码已过期",
+        "请在手机上刷新二维码后再扫，或输入号码和手机尾号",
+        "The QR code has expired; refresh it on your phone.",
+    ),
+    "token_invalid": (
+        "二维码校验未通过",
+        "请出示城市平台手机取号页面上的二维码，或输入号码和手机尾号",
+        "The QR code is not a valid ticket code.",
+    ),
+    "token_malformed": (
+        "二维码无法识别",
+        "请重新扫描，或输入号码和手机尾号",
+        "The QR code could not be read.",
+    ),
+    "no_show": (
+        "已超过到场时间，此号已取消，请重新取号",
+        "可以在本机取号，或在手机上重新取号",
+        "You arrived after the time to arrive by: this number is cancelled. "
+        "Please take a new ticket.",
+    ),
+    "ticket_voided": (
+        "此号已作废",
+        "请重新取号",
+        "This number is cancelled. Please take a new one.",
+    ),
+    "ticket_done": (
+        "此号已办结",
+        "如需再次办理，请重新取号",
+        "This number has been served already.",
+    ),
+    "unknown_ticket": (
+        "没有找到这个号",
+        "只能签到今天在本大厅取的号；请到服务台咨询",
+        "No such ticket today in this hall.",
+    ),
+    "bad_arrival": (
+        "请扫描手机上的取号二维码，或输入号码和手机尾号",
+        "",
+        "Scan the ticket's QR code on your phone, or type its number and phone digits.",
+    ),
 }
 
 
@@ -262,6 +364,14 @@ def refusal_text(code: str, message: str, hint: str, lang: Lang) -> tuple[str, s
     if lang == "en" and code in REFUSALS_EN:
         return REFUSALS_EN[code], ""
     return message, hint
+
+
+def arrival_refusal_text(code: str, message: str, hint: str, lang: Lang) -> tuple[str, str]:
+    """(message, hint) of a refused arrival: the kiosk's words for the codes it knows."""
+    if code in ARRIVAL_REFUSALS:
+        zh, zh_hint, en = ARRIVAL_REFUSALS[code]
+        return (en, "") if lang == "en" else (zh, zh_hint)
+    return refusal_text(code, message, hint, lang)
 
 
 def state_text(state: str, lang: Lang) -> str:

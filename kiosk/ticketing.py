@@ -27,6 +27,7 @@ from hall.core.model import PRIORITY_LABELS, Priority
 from hall.hubapi.client import CommandRefused, HubUnreachable
 from kiosk.journal import Journal
 from kiosk.outcomes import (
+    Arrived,
     Issued,
     Outcome,
     PrinterDown,
@@ -98,6 +99,19 @@ class Ticketing:
 
     def check_in(self, args: dict[str, Any]) -> Outcome:
         return self._run("check_in", dict(args))
+
+    def mark_arrived(self, args: dict[str, Any]) -> Outcome:
+        """A remote ticket's citizen at the kiosk (the token scanned, or the number and the
+        phone's last four digits). Nothing is printed: the ticket is on the phone. The hub
+        answers a second arrival with ``already``, so a repeat does no harm."""
+        try:
+            result = self.hub.execute("mark_arrived", dict(args))
+        except CommandRefused as exc:
+            return Refusal(exc.code, exc.message, exc.hint)
+        except HubUnreachable:
+            log.warning("hub did not answer mark_arrived")
+            return Unreachable()
+        return _arrived(result)
 
     def _run(self, command: str, args: dict[str, Any]) -> Outcome:
         with self._lock:
@@ -350,3 +364,19 @@ class Ticketing:
             priority_label=label,
             appointment_note=note,
         )
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _arrived(result: dict[str, Any]) -> Arrived:
+    service = result.get("service")
+    return Arrived(
+        ticket_id=str(result["ticket_id"]),
+        number=str(result["number"]),
+        already=result.get("already") is True,
+        service=service if isinstance(service, str) and service else None,
+        waiting_ahead=_count(result.get("waiting_ahead")),
+        est_wait_min=_count(result.get("est_wait_min")),
+    )

@@ -36,6 +36,7 @@ from hall.roles import RoleSpec
 from hall.store.store import StoreError
 from hub.cli import ROLE as HUB
 from kiosk.cli import ROLE as KIOSK
+from kiosk.settings import NO_TICKET_URL, TICKET_URL_FIX
 from sync.cli import ROLE as SYNC
 
 ROLES: tuple[RoleSpec, ...] = (HUB, KIOSK, DISPLAY, PADS, SYNC)
@@ -226,7 +227,8 @@ def config_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @handle_errors
 def config_check(file: str) -> None:
-    """Validate FILE (and its catalog) without starting anything."""
+    """Validate FILE (and its catalog) without starting anything. What works but is worth
+    fixing is a warning on stderr (the exit code stays 0)."""
     cfg = config.load(file)
     catalog, _ = cfg.load_catalog()
     counters = f", {len(cfg.counters)} counters" if cfg.counters else ""
@@ -234,6 +236,8 @@ def config_check(file: str) -> None:
         f"{file}: ok — hall {cfg.hall.id} {cfg.hall.name}, roles {' '.join(cfg.hall.roles)}"
         f"{counters}, catalog v{catalog.version} with {len(catalog.services)} services"
     )
+    if cfg.has_role("kiosk") and not cfg.kiosk.ticket_url:
+        click.echo(f"{file}: warning: {NO_TICKET_URL}; {TICKET_URL_FIX}", err=True)
 
 
 @config_group.command("schema")

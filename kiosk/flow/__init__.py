@@ -7,6 +7,7 @@
 | `results` | the outcome of the last ticket or check-in, and refusals, on their screens |
 | `tickets` | taking a ticket: categories, search, the service, the 绿色通道 question |
 | `checkin` | appointment check-in: the code keypad, scanned QR codes and identity cards |
+| `arrival` | a phone ticket (云叫号) checked in: its QR code, or its number and phone tail |
 | `nearby` | 智能导航: other halls for a service, nearest, fastest or best |
 | `access` | 长辈模式 and the language, and the spoken guidance of elder mode |
 | `printer` | the printer watched while idle: 暂停取号 while it cannot print |

@@ -1,17 +1,20 @@
 """Appointment check-in: the 6-digit code on the keypad, or a scanned QR code or identity card
-(the number is matched by keyed hash only, never kept)."""
+(the number is matched by keyed hash only, never kept). A scanned QR code of a ticket taken
+on a phone goes to the arrival (kiosk.flow.arrival), and so does the screen's button for
+typing that ticket's number."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from kiosk.checkin import CheckInRequest, Keys, Problem, classify
+from kiosk.checkin import ArrivalRequest, CheckInRequest, Keys, Problem, classify
+from kiosk.flow.arrival import Arrival
 from kiosk.flow.printer import PrinterWatch
 from kiosk.flow.results import Results
 from kiosk.flow.router import Router, Screen
 from kiosk.outcomes import Outcome
-from kiosk.texts import refusal_text
+from kiosk.texts import arrival_refusal_text, refusal_text
 
 CODE_LENGTH = 6
 
@@ -28,12 +31,14 @@ class CheckIn:
         printer: PrinterWatch,
         ops: CheckInPort,
         keys: Keys,
+        arrival: Arrival,
     ) -> None:
         self.r = router
         self.results = results
         self.printer = printer
         self.ops = ops
         self.keys = keys
+        self.arrival = arrival
         self.code = ""
         self.error = ""
         router.on_reset(self.clear)
@@ -80,13 +85,17 @@ class CheckIn:
         r.touch()
         found = classify(text, self.keys, now=r.clock())
         if isinstance(found, Problem):
-            if found.key == "token":
+            if found.key == "ticket_token":
+                message, hint = arrival_refusal_text(found.code, found.message, "", r.lang)
+            elif found.key == "token":
                 message, hint = refusal_text(found.code, found.message, "", r.lang)
             else:
                 message, hint = r.text(found.key), ""
             self.results.refuse(r.text("checkin_refused_title"), message, hint)
-            return
-        self._check_in(found)
+        elif isinstance(found, ArrivalRequest):
+            self.arrival.send(found)  # nothing to print: the printer does not matter
+        else:
+            self._check_in(found)
 
     def _check_in(self, request: CheckInRequest) -> None:
         if self.printer.paused:

@@ -8,8 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.flow.router import Router, Screen
-from kiosk.outcomes import Issued, Outcome, PrinterDown, PrintFailed, Refusal, Unreachable
-from kiosk.texts import refusal_text, state_text
+from kiosk.outcomes import (
+    Arrived,
+    Issued,
+    Outcome,
+    PrinterDown,
+    PrintFailed,
+    Refusal,
+    Unreachable,
+)
+from kiosk.texts import arrival_refusal_text, refusal_text, state_text
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +45,29 @@ class Results:
         """``cb(outcome)`` for every outcome shown (the printer watch learns from them)."""
         self._watchers.append(cb)
 
-    def show(self, outcome: Outcome, *, checkin: bool = False) -> None:
+    def show(self, outcome: Outcome, *, checkin: bool = False, arrival: bool = False) -> None:
+        """``arrival``: the outcome of a phone ticket's check-in (its own refusal words)."""
         r = self.r
         self.outcome = outcome
         for cb in list(self._watchers):
             cb(outcome)
-        title = r.text("checkin_refused_title" if checkin else "refused_title")
+        title = r.text("checkin_refused_title" if checkin or arrival else "refused_title")
         if isinstance(outcome, Issued):
             r.go(Screen.TICKET)
+        elif isinstance(outcome, Arrived):
+            r.go(Screen.ARRIVED)
         elif isinstance(outcome, PrintFailed):
             r.go(Screen.FAILED)
         elif isinstance(outcome, Refusal):
-            message, hint = refusal_text(outcome.code, outcome.message, outcome.hint, r.lang)
+            words = arrival_refusal_text if arrival else refusal_text
+            message, hint = words(outcome.code, outcome.message, outcome.hint, r.lang)
             self.refuse(title, message, hint)
         elif isinstance(outcome, PrinterDown):
             self.printer_down(outcome.state, checkin=checkin)
         elif isinstance(outcome, Unreachable):
-            self.refuse(r.text("offline_title"), r.text("offline_text"))
+            self.refuse(
+                r.text("offline_title"), r.text("offline_arrival" if arrival else "offline_text")
+            )
         else:
             log.error("unexpected outcome %r", outcome)
             self.refuse(title, r.text("ask_staff"))

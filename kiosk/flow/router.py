@@ -32,6 +32,8 @@ class Screen(enum.StrEnum):
     FAILED = "failed"
     REFUSED = "refused"
     CHECKIN = "checkin"
+    ARRIVAL = "arrival"  # a phone ticket's number and the phone's last four digits
+    ARRIVED = "arrived"  # a phone ticket checked in
     CLOSED = "closed"
     OFFLINE = "offline"
     PIN = "pin"
@@ -60,6 +62,7 @@ class ModelOptions:
     elder_scale: float = 1.6
     printer_poll_s: float = 30
     versions: tuple[tuple[str, str], ...] = ()
+    number_width: int = 3  # digits in a ticket number (queue.number_width): A45 is A045
 
 
 class Router:
@@ -121,7 +124,7 @@ class Router:
         now = self.clock()
         if self.elder:
             self.idle.reset(self.opt.elder_idle_s, show=False, now=now)
-        elif screen in (Screen.TICKET, Screen.FAILED):
+        elif screen in (Screen.TICKET, Screen.FAILED, Screen.ARRIVED):
             self.idle.reset(self.opt.result_s, show=True, now=now)
         else:
             self.idle.reset(self.opt.idle_s, show=True, now=now)

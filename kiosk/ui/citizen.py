@@ -166,8 +166,10 @@ class RefusedView(View):
         centred(lay, [self.title, self.message, self.hint])
         row = QHBoxLayout()
         self.nearby = button("", "refused-nearby", lambda: model.nearby.open())
+        self.retry = button("", "arrival-retry", model.arrival.retry)
         self.home = button("", "home", model.home, "primary")
         row.addWidget(self.nearby)
+        row.addWidget(self.retry)
         row.addWidget(self.home)
         lay.addLayout(row)
 
@@ -179,6 +181,8 @@ class RefusedView(View):
         self.hint.setVisible(bool(notice and notice.hint))
         self.nearby.setText(r.text("nearby"))
         self.nearby.setVisible(self.m.opt.navigation and self.m.tickets.service is not None)
+        self.retry.setText(r.text("retry"))
+        self.retry.setVisible(self.m.arrival.can_retry(self.m.results.outcome))
         self.home.setText(r.text("home"))
 
 
@@ -218,6 +222,8 @@ class CheckInView(KeypadView):
         self.right.addWidget(self.keypad, 1)
         self.submit = button("", "code-submit", c.submit, "primary")
         self.right.addWidget(self.submit)
+        self.arrival = button("", "open-arrival", model.arrival.open)
+        self.right.addWidget(self.arrival)
 
     def redraw(self) -> None:
         r, c = self.r, self.m.checkin
@@ -228,6 +234,7 @@ class CheckInView(KeypadView):
         self.error.setText(c.error)
         self.error.setVisible(bool(c.error))
         self.keypad.relabel({"delete": r.text("delete"), "clear": r.text("clear")})
+        self.arrival.setText(r.text("open_arrival"))
         self.back.setText(r.text("back"))
         self.submit.setText(r.text("checkin_submit"))
 

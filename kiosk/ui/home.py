@@ -157,7 +157,8 @@ class HomeView(View):
         self.search.setText(r.text("search"))
         self.search.setEnabled(paused is None)
         self.checkin.setText(r.text("check_in"))
-        self.checkin.setEnabled(paused is None)
+        # check-in stays open: a phone ticket's arrival prints nothing (an appointment's
+        # check-in says the printer is down when it comes to printing)
         self.nearby.setText(r.text("nearby"))
         self.nearby.setVisible(m.opt.navigation)
         self.arrange()

@@ -98,6 +98,12 @@ def sheet(scale: float = 1.0, contrast: bool = False, fit: float = 1.0) -> str:
     QPushButton[role="header"] {{ min-height: {px(40)}px; padding: {px(6)}px; }}
     QPushButton[role="tab"][active="true"] {{ background: {accent}; border-color: {accent}; }}
     QPushButton[role="tab"][active="true"] QLabel {{ color: {on_accent}; }}
+    QPushButton[role="letter"][active="true"] {{ background: {accent}; border-color: {accent};
+        color: {on_accent}; }}
+    QPushButton[role="field"] {{ padding: {px(6)}px; }}
+    QPushButton[role="field"] QLabel {{ font-size: {px(40)}px; font-weight: bold; }}
+    QPushButton[role="field"][active="true"] {{ border: {box(6)}px solid {accent}; }}
+    QPushButton[role="field"][active="false"] QLabel {{ color: {muted}; }}
     QScrollBar:vertical {{ width: {px(36)}px; background: {bg}; }}
     QScrollBar::handle:vertical {{ background: {border}; border-radius: {px(12)}px;
         min-height: {px(48)}px; }}

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 
 from kiosk.flow.router import Screen
 from kiosk.model import KioskModel
-from kiosk.ui import citizen, home, other
+from kiosk.ui import arrival, citizen, home, other
 from kiosk.ui.style import Look, fit_for, margins, sheet, spacing
 from kiosk.ui.widgets import button, label
 
@@ -23,6 +23,8 @@ VIEWS: dict[Screen, type[home.View]] = {
     Screen.FAILED: citizen.FailedView,
     Screen.REFUSED: citizen.RefusedView,
     Screen.CHECKIN: citizen.CheckInView,
+    Screen.ARRIVAL: arrival.ArrivalView,
+    Screen.ARRIVED: arrival.ArrivedView,
     Screen.CLOSED: citizen.ClosedView,
     Screen.OFFLINE: citizen.OfflineView,
     Screen.NEARBY: other.NearbyView,

@@ -78,3 +78,25 @@ def test_commands_before_init(hall_dir: Path) -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     r = hall("init", "--config", str(tmp_path / "nope.toml"), cwd=tmp_path)
     assert r.returncode == 2 and "no such config file" in r.stderr
+
+
+def test_config_check_warns_without_the_citys_ticket_url(hall_dir: Path) -> None:
+    """A kiosk box without [kiosk] ticket_url prints tickets without a QR code (a hall never
+    makes an address up): valid, with a warning that says what to do; not on other boxes."""
+    toml = hall_dir / "hall.toml"
+    r = hall("config", "check", str(toml), cwd=hall_dir)
+    assert r.returncode == 0 and ": ok" in r.stdout, r.stderr
+    assert "warning: [kiosk] ticket_url is empty" in r.stderr
+    assert "ask the city for ticket_url (provisioning bundle or down/config)" in r.stderr
+    text = toml.read_text(encoding="utf-8")
+    url = 'ticket_url = "https://m.city.example/q/{hall_id}/{ticket_id}"'
+    toml.write_text(f"{text}\n[kiosk]\n{url}\n", encoding="utf-8")
+    r = hall("config", "check", str(toml), cwd=hall_dir)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    hub_only = text.replace("[hall]\n", '[hall]\nroles = ["hub", "sync"]\n', 1)
+    toml.write_text(hub_only, encoding="utf-8")
+    r = hall("config", "check", str(toml), cwd=hall_dir)
+    assert r.returncode == 0 and "roles hub sync" in r.stdout and r.stderr == "", r.stderr
+    toml.write_text(f'{text}\n[kiosk]\nticket_url = "hall.example"\n', encoding="utf-8")
+    r = hall("config", "check", str(toml), cwd=hall_dir)
+    assert r.returncode == 2 and "kiosk.ticket_url" in r.stderr  # no {ticket_id}: refused

@@ -30,7 +30,7 @@ from drivers.speech.announcer import CHIME_ONLY
 from drivers.speech.engine import CommandEngine
 from hall.hubapi.client import HallClient
 
-from .conftest import issue
+from .conftest import DOUBLE_PRESS_S, issue
 from .helpers import GateEngine
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -101,7 +101,7 @@ def banner_colour(image: QImage) -> str:
 def test_calls_on_the_bus_are_shown_and_announced_in_order(
     hall: LocalHall, pad: HallClient, qtbot: QtBot, displays: list[Display], tmp_path: Path
 ) -> None:
-    issue(pad, "YB-001", "YB-001", "YB-001", "HY-001")
+    issue(hall, "YB-001", "YB-001", "YB-001", "HY-001")
     engine = GateEngine()
     d = Display(hall, qtbot, engine)
     displays.append(d)
@@ -112,6 +112,7 @@ def test_calls_on_the_bus_are_shown_and_announced_in_order(
     assert engine.entered.wait(5)
     qtbot.waitUntil(lambda: d.texts()["banner"] == "请 B001 号 到 3 号窗口", timeout=2000)
     pad.execute("call_next", {"counter": "9"})  # J001
+    hall.clock.advance(DOUBLE_PRESS_S)  # a later press, not a bounce
     pad.execute("call_next", {"counter": "3"})  # B002
     pad.execute("recall", {"counter": "3"})  # B002 again, while it waits: merges
     qtbot.waitUntil(lambda: len(d.announcer.waiting()) == 2, timeout=2000)
@@ -137,7 +138,7 @@ def test_calls_on_the_bus_are_shown_and_announced_in_order(
 def test_the_retained_board_is_shown_at_start_and_old_calls_are_not_announced(
     hall: LocalHall, pad: HallClient, qtbot: QtBot, displays: list[Display], tmp_path: Path
 ) -> None:
-    issue(pad, "YB-001", "HY-001")
+    issue(hall, "YB-001", "HY-001")
     pad.execute("call_next", {"counter": "3"})
     pad.execute("call_next", {"counter": "9"})
     hall.settle()
@@ -160,7 +161,7 @@ def test_the_retained_board_is_shown_at_start_and_old_calls_are_not_announced(
 def test_link_lost_keeps_the_last_state_and_recovers(
     hall: LocalHall, pad: HallClient, qtbot: QtBot, displays: list[Display]
 ) -> None:
-    issue(pad, "YB-001", "YB-001")
+    issue(hall, "YB-001", "YB-001")
     d = Display(hall, qtbot, GateEngine())
     displays.append(d)
     pad.execute("call_next", {"counter": "3"})
@@ -170,6 +171,7 @@ def test_link_lost_keeps_the_last_state_and_recovers(
     assert d.texts()["banner"] == "请 B001 号 到 3 号窗口"  # the last state stays
     hall.broker.come_up()
     qtbot.waitUntil(lambda: d.texts()["status"] == "", timeout=5000)
+    hall.clock.advance(DOUBLE_PRESS_S)  # a later press, not a bounce
     pad.execute("call_next", {"counter": "3"})
     qtbot.waitUntil(lambda: d.texts()["banner"] == "请 B002 号 到 3 号窗口", timeout=3000)
 
@@ -178,7 +180,7 @@ def test_a_hanging_engine_does_not_block_the_screen(
     hall: LocalHall, pad: HallClient, qtbot: QtBot, displays: list[Display]
 ) -> None:
     hung = CommandEngine("hung", [sys.executable, "-c", "import time; time.sleep(60)"])
-    issue(pad, "YB-001", "YB-001", "HY-001")
+    issue(hall, "YB-001", "YB-001", "HY-001")
     d = Display(hall, qtbot, hung, deadline_s=1.5)
     displays.append(d)
     started = time.monotonic()
@@ -205,7 +207,7 @@ def test_a_failing_engine_is_reported_and_its_recovery_too(
 ) -> None:
     engine = GateEngine()
     engine.fail = True
-    issue(pad, "YB-001", "YB-001")
+    issue(hall, "YB-001", "YB-001")
     d = Display(hall, qtbot, engine)
     displays.append(d)
     pad.execute("call_next", {"counter": "3"})
@@ -213,6 +215,7 @@ def test_a_failing_engine_is_reported_and_its_recovery_too(
     assert d.reporter.wait_sent(5)
     assert hall.store.state.devices["display-1/speech"].ok is False
     engine.fail = False
+    hall.clock.advance(DOUBLE_PRESS_S)  # a later press, not a bounce
     pad.execute("call_next", {"counter": "3"})
     qtbot.waitUntil(lambda: len(d.player.played) == 2, timeout=3000)
     assert d.reporter.wait_sent(5)
@@ -224,7 +227,7 @@ def test_a_failing_engine_is_reported_and_its_recovery_too(
 def test_portrait_on_a_4k_screen(
     hall: LocalHall, pad: HallClient, qtbot: QtBot, displays: list[Display], tmp_path: Path
 ) -> None:
-    issue(pad, "HY-001")
+    issue(hall, "HY-001")
     d = Display(hall, qtbot, GateEngine(), size=(2160, 3840), orientation="portrait")
     displays.append(d)
     pad.execute("call_next", {"counter": "9"})

@@ -56,7 +56,7 @@ def test_hall_display_runs_on_mosquitto_and_stops_on_sigterm(
                 raise AssertionError("the display never came up on the hall bus")
             _bus, pad = hall.connect("tool-1", "tool")  # issues and calls
             pad.execute("sign_in", {"counter": "9", "staff": "1009"})
-            issue(pad, "HY-001")
+            issue(hall, "HY-001")
             pad.execute("call_next", {"counter": "9"})
             spoken = path.parent / "announcements" / "001.txt"
             end = time.monotonic() + 20

@@ -13,7 +13,7 @@ from drivers.speech import Call
 from hall.hubapi import protocol as p
 from hall.hubapi.client import HallClient
 
-from .conftest import issue
+from .conftest import DOUBLE_PRESS_S, issue
 from .helpers import call
 
 
@@ -58,7 +58,7 @@ def wait_until(check: Any, timeout: float = 5.0) -> None:
 def test_retained_board_at_start_and_no_old_call_announced(
     hall: LocalHall, pad: HallClient
 ) -> None:
-    issue(pad, "YB-001", "YB-001")
+    issue(hall, "YB-001", "YB-001")
     pad.execute("call_next", {"counter": "3"})
     hall.settle()
     seen = Recorder()
@@ -68,6 +68,7 @@ def test_retained_board_at_start_and_no_old_call_announced(
     assert seen.links[0] is True
     time.sleep(0.1)
     assert seen.calls == [] and seen.announced == []  # B001 was called before we started
+    hall.clock.advance(DOUBLE_PRESS_S)  # a later press, not a bounce
     pad.execute("call_next", {"counter": "3"})
     wait_until(lambda: seen.announced)
     assert seen.announced == [Call("B002", "3", None, False)]
@@ -101,4 +102,32 @@ def test_link_changes_are_passed_on(hall: LocalHall) -> None:
     wait_until(lambda: seen.links[-1] is False)
     hall.broker.come_up()
     wait_until(lambda: seen.links[-1] is True)
+    feed.close()
+
+
+def test_a_phone_ticket_is_on_its_way_then_called_like_any_other(
+    hall: LocalHall, pad: HallClient
+) -> None:
+    """云叫号: a number taken on a phone counts on the board as on its way until its citizen
+    checks in at the kiosk; then it is called and announced as any ticket is."""
+    _bus, sync = hall.connect("sync-1", "sync")
+    remote = sync.execute(
+        "issue_remote", {"request_id": "RT1", "service": "YB-001", "phone_tail": "5678"}
+    )
+    seen = Recorder()
+    feed = seen.feed(hall)
+
+    def yb() -> dict[str, Any]:
+        return next(s for s in seen.boards[-1]["services"] if s["code"] == "YB-001")
+
+    wait_until(lambda: seen.boards and yb()["waiting"] == 1)
+    assert yb()["on_the_way"] == 1
+    _bus, kiosk = hall.connect("kiosk-1", "kiosk")
+    args = {"how": "kiosk", "number": remote["number"], "phone_tail": "5678"}
+    kiosk.execute("mark_arrived", args)
+    wait_until(lambda: yb()["on_the_way"] == 0)
+    pad.execute("call_next", {"counter": "3"})
+    wait_until(lambda: seen.announced)
+    assert seen.announced == [Call(remote["number"], "3", None, False)]
+    assert [c.number for c in seen.calls] == [remote["number"]]
     feed.close()

@@ -59,6 +59,7 @@ def services(open_counters: int = 1) -> list[dict[str, Any]]:
             "waiting": 7 * i + 100 * (i == 3),
             "est_wait_min": (95, 12, 175)[i % 3],
             "open_counters": open_counters,
+            "on_the_way": min(7 * i + 100 * (i == 3), (0, 3, 12, 104)[i % 4]),  # 云叫号
         }
         for i, name in enumerate(NAMES)
     ]

@@ -94,6 +94,8 @@ def test_link_lost_keeps_the_last_state() -> None:
         {"calls": [{"number": "B 1", "counter": "3"}]},
         {"services": [{"waiting": 1}]},
         {"services": [{"name": "x", "waiting": -1}]},
+        {"services": [{"name": "x", "waiting": 1, "on_the_way": "2"}]},
+        {"services": [{"name": "x", "waiting": 1, "on_the_way": -1}]},
         {"counters": ["3"]},
     ],
 )
@@ -104,6 +106,21 @@ def test_a_malformed_board_is_refused_and_changes_nothing(bad: dict[str, object]
     assert m.apply_board({**board(), **bad}) is False
     assert m.screen(NOW, 1.0) == before and m.rejected == 1
     assert m.apply_call({"number": "??"}, mono=1.0) is None and m.rejected == 2
+
+
+def test_numbers_on_their_way_beside_the_waiting_count() -> None:
+    """云叫号: of a service's waiting, those whose citizen is not in the hall yet; said only
+    when there are some (a board without the field, from an older hub, says nothing)."""
+    m = model()
+    services = [
+        {"code": "SB-001", "name": "社会保障卡申领", "waiting": 12, "on_the_way": 3},
+        {"code": "YB-001", "name": "医保关系转移接续", "waiting": 4, "on_the_way": 0},
+        {"code": "HY-001", "name": "婚姻登记", "waiting": 2},
+        {"code": "GJJ-001", "name": "住房公积金提取", "waiting": 1, "on_the_way": 5},
+    ]
+    assert m.apply_board(board(services=services))
+    rows = {r.code: r.on_the_way_text for r in m.screen(NOW, 1.0).services}
+    assert rows == {"SB-001": "含3人在途", "YB-001": "", "HY-001": "", "GJJ-001": "含1人在途"}
 
 
 def test_a_new_day_forgets_yesterdays_calls() -> None:

@@ -51,7 +51,7 @@ def test_the_display_writes_audible_announcements(
     cfg = hall.cfg.model_copy(
         update={"display": DisplaySection(speech=SpeechSection(player="file"))}  # type: ignore[call-arg]
     )
-    issue(pad, "YB-001", "HY-001")
+    issue(hall, "YB-001", "HY-001")
     bus = hall.bus("display-1", "display")
     app = make_app(bus, cfg)
     qtbot.addWidget(app.window)

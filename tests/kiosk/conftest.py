@@ -129,3 +129,62 @@ def device_states(hall: LocalHall) -> dict[str, tuple[int, str]]:
 
 def event_types(hall: LocalHall) -> list[str]:
     return [r[0] for r in db_rows(hall, "SELECT type FROM events ORDER BY seq")]
+
+
+@pytest.fixture
+def make_kiosk(
+    qtbot: Any, hall: LocalHall, tmp_path: Path, clock: FixedClock
+) -> Iterator[Callable[..., Any]]:
+    """``make_kiosk(...)``: a kiosk on screen against ``hall``, as a ``Screen_``."""
+    from PySide6.QtTest import QTest
+
+    from kiosk.settings import KioskSection
+    from kiosk.ui.app import Kiosk, start_kiosk
+    from tests.kiosk.onscreen import Screen_
+
+    made: list[Kiosk] = []
+
+    def make(
+        *,
+        sim: SimulatedPrinter | None = None,
+        guide: Any = None,
+        kiosk: dict[str, Any] | None = None,
+        queue: dict[str, Any] | None = None,
+        openers: dict[str, Callable[[], Any]] | None = None,
+        keys: Keys | None = None,
+        size: tuple[int, int] = (1920, 1080),
+    ) -> Any:
+        cfg = hall.cfg
+        printer = {**cfg.kiosk.printer.model_dump(), "write_s": 1.0, "status_s": 0.3}
+        k_over = {"technician_pin": "2468", "printer": printer, **(kiosk or {})}
+        cfg = cfg.model_copy(
+            update={
+                "kiosk": KioskSection.model_validate({**cfg.kiosk.model_dump(), **k_over}),
+                "queue": cfg.queue.model_copy(update=queue or {}),
+                "bus": cfg.bus.model_copy(update={"request_timeout_s": 1.0}),
+            }
+        )
+        bus = hall.bus(f"kiosk-{len(made) + 1}", "kiosk")
+        k = start_kiosk(
+            cfg,
+            bus,
+            clock=clock.wall,
+            simulator=sim or SimulatedPrinter(archive=tmp_path / "tickets"),
+            keys=keys,
+            guide=guide,
+            openers=openers,
+            state_dir=tmp_path / "kiosk-state",
+            tick_ms=100,
+        )
+        made.append(k)
+        k.window.resize(*size)
+        k.window.show()
+        qtbot.addWidget(k.window)
+        screen = Screen_(qtbot, k, tmp_path)
+        qtbot.waitUntil(lambda: bool(k.model.hall.entries) and k.model.hall.link_up, timeout=5000)
+        QTest.qWait(50)
+        return screen
+
+    yield make
+    for k in made:
+        k.close()

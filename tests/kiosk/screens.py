@@ -13,7 +13,7 @@ from hall.core.timekeeping import FixedClock
 from kiosk.checkin import Keys
 from kiosk.flow.router import ModelOptions, Screen
 from kiosk.model import KioskModel
-from kiosk.outcomes import Issued, PrinterDown, PrintFailed, Refusal, TicketInfo, Void
+from kiosk.outcomes import Arrived, Issued, PrinterDown, PrintFailed, Refusal, TicketInfo, Void
 from tests.kiosk.conftest import TZ, at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +29,7 @@ def sample_catalog() -> dict[str, Any]:
 BOARD = {
     "services": [
         {"code": "SB-001", "waiting": 12, "est_wait_min": 40, "open_counters": 2},
+        {"code": "SB-002", "waiting": 0, "est_wait_min": 0, "open_counters": 1},
         {"code": "BDC-001", "waiting": 3, "est_wait_min": None},
     ]
 }
@@ -80,6 +81,7 @@ class StandIn:
 
     def __init__(self) -> None:
         self.outcome: Any = Issued(info())
+        self.arrived: Any = ARRIVED
         self.hold = False
         self.pending: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
 
@@ -100,6 +102,9 @@ class StandIn:
 
     def check_in(self, args: dict[str, Any]) -> Any:
         return self.outcome
+
+    def mark_arrived(self, args: dict[str, Any]) -> Any:
+        return self.arrived
 
     def recover(self) -> bool:
         return True
@@ -138,6 +143,7 @@ def make_model(clock: FixedClock, ops: StandIn) -> KioskModel:
 def reset(m: KioskModel, ops: StandIn, clock: FixedClock) -> None:
     ops.release()
     ops.outcome = Issued(info())
+    ops.arrived = ARRIVED
     clock.t = at("09:30")
     m.printer.learn(Issued(info()))
     m.hall.set_link(True)
@@ -184,6 +190,27 @@ def _closed(m: KioskModel, clock: FixedClock) -> None:
     m.tick()
 
 
+ARRIVED = Arrived("r1", "A045")  # no place in the reply: the board's words for the letter A
+ALREADY = Arrived("r1", "A045", already=True, service="SB-001", waiting_ahead=11, est_wait_min=37)
+NO_SHOW = Refusal("no_show", "A045 号已过到场时间，已取消", "请重新取号")
+NOT_YOURS = Refusal("not_yours", "号码与手机尾号不符", "请核对号码和手机号后四位，或到服务台咨询")
+
+
+def _arrival(m: KioskModel, keys: str) -> None:
+    m.arrival.open()
+    for k in keys:
+        m.arrival.key(k)
+
+
+def _arrived(m: KioskModel, ops: StandIn, outcome: Any) -> None:
+    ops.arrived = outcome
+    _arrival(m, "A45")
+    m.arrival.submit()  # 下一步
+    for k in "5678":
+        m.arrival.key(k)
+    m.arrival.submit()  # 确认签到
+
+
 QUOTA = Refusal(
     "quota_reached",
     "今日「门诊慢特病待遇认定」号已取完（限 150 个）",
@@ -209,6 +236,12 @@ SCREENS: dict[str, tuple[Screen, Setup]] = {
     ),
     "refused": (Screen.REFUSED, lambda m, o, c: _issue(m, o, QUOTA)),
     "checkin": (Screen.CHECKIN, lambda m, o, c: _checkin(m)),
+    # a phone ticket: the tail half typed, and a problem with it; then its outcomes
+    "arrival": (Screen.ARRIVAL, lambda m, o, c: [_arrival(m, "A45"), _arrival_tail(m, "56")]),
+    "arrived": (Screen.ARRIVED, lambda m, o, c: _arrived(m, o, ARRIVED)),
+    "arrived-already": (Screen.ARRIVED, lambda m, o, c: _arrived(m, o, ALREADY)),
+    "arrival-no-show": (Screen.REFUSED, lambda m, o, c: _arrived(m, o, NO_SHOW)),
+    "arrival-not-yours": (Screen.REFUSED, lambda m, o, c: _arrived(m, o, NOT_YOURS)),
     "closed": (Screen.CLOSED, lambda m, o, c: _closed(m, c)),
     "offline": (Screen.OFFLINE, lambda m, o, c: m.hall.set_link(False)),
     "pin": (Screen.PIN, lambda m, o, c: _pin(m, "1111")),
@@ -216,6 +249,13 @@ SCREENS: dict[str, tuple[Screen, Setup]] = {
     "nearby": (Screen.NEARBY, lambda m, o, c: [m.hall.set_nearby(NEARBY), m.nearby.open()]),
     "nearby-empty": (Screen.NEARBY, lambda m, o, c: m.nearby.open()),
 }
+
+
+def _arrival_tail(m: KioskModel, digits: str) -> None:
+    m.arrival.submit()  # 下一步
+    for k in digits:
+        m.arrival.key(k)
+    m.arrival.submit()  # too short: 请输入取号手机号的后四位
 
 
 def _issue_checkin(m: KioskModel, ops: StandIn) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from appliance.local import LocalHall
 from drivers.printer.decode import QrCode, decode, texts
 from hall.core.timekeeping import FixedClock
 from kiosk.demo import capture
-from tests.kiosk.conftest import device_states, ticket_states
+from tests.kiosk.conftest import db_rows, device_states, ticket_states
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,6 +29,10 @@ SCREENS = (
     "checkin",
     "checkin-refused",
     "checked-in-qr",
+    "arrived-qr",
+    "arrival",
+    "arrival-not-yours",
+    "arrived-typed",
     "busy",
     "print-failed",
     "home-paused",
@@ -58,6 +63,9 @@ def test_capture(qtbot: Any, hall: LocalHall, clock: FixedClock, tmp_path: Path)
     assert not any(isinstance(e, QrCode) for e in decode(bins[-1].read_bytes()))
     states = ticket_states(hall)
     assert states["A001"] == "waiting" and "cancelled" in states.values()  # the failed print
+    arrived = db_rows(hall, "SELECT data FROM events WHERE type = 'ticket.arrived'")
+    hows = sorted(json.loads(data)["how"] for (data,) in arrived)
+    assert hows == ["kiosk", "scan"]  # the phone tickets: one scanned, one typed
     assert device_states(hall)["kiosk-1/printer"] == (1, "ok")  # well again after the faults
 
 

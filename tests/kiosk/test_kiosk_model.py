@@ -205,7 +205,7 @@ def test_keys_codes_and_scans(clock: FixedClock) -> None:
     assert m.screen is Screen.REFUSED
     assert (
         m.results.notice is not None
-        and m.results.notice.message == "本机暂不支持扫码签到，请输入预约码"
+        and m.results.notice.message == "本机暂不支持扫码签到，请输入预约码，或输入号码和手机尾号"
     )
 
 

@@ -48,6 +48,17 @@ def test_issue_prints_then_confirms(
     assert types[-2:] == ["ticket.issued", "ticket.printed"]
 
 
+def test_no_qr_code_without_the_citys_ticket_url(
+    make_ticketing: MakeTicketing, sim: SimulatedPrinter
+) -> None:
+    """The QR code's address comes from the city (kiosk.ticket_url, contract v1.1); a hall
+    without one prints none rather than an address it made up."""
+    outcome = make_ticketing(ticket_url="").issue("SB-001")
+    assert isinstance(outcome, Issued) and outcome.ticket.qr_url == ""
+    (printed,) = sim.tickets()
+    assert "A001" in texts(printed) and not any(isinstance(e, QrCode) for e in printed)
+
+
 def test_printer_known_down_issues_nothing(
     make_ticketing: MakeTicketing, hall: LocalHall, sim: SimulatedPrinter
 ) -> None:

@@ -1,6 +1,6 @@
 """`hall doctor`'s checks, in the order they are shown (each module registers its own)."""
 
-from appliance.ops.checks import media, network, pads, printer, store, system
+from appliance.ops.checks import kiosk, media, network, pads, printer, store, system
 from appliance.ops.checks.base import REGISTRY, Context, Options, Result, can_open, run_checks
 
 ORDER = (
@@ -11,6 +11,7 @@ ORDER = (
     "hall-bus",
     "city",
     "printer",
+    "ticket-url",
     "scanner",
     "pads",
     "speech",
@@ -27,6 +28,7 @@ __all__ = [
     "Options",
     "Result",
     "can_open",
+    "kiosk",
     "media",
     "network",
     "pads",
