@@ -104,6 +104,7 @@ def _issued(state: HallState, d: ev.TicketIssued, ts: float) -> Touched:
         request_id=d.request_id,
         id_hash=d.id_hash,
         phone_tail=d.phone_tail,
+        name_masked=d.name_masked,
     )
     state.by_number[(day, t.number)] = t.id
     state.serials[(day, t.prefix)] = max(state.serials.get((day, t.prefix), 0), t.serial)

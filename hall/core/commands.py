@@ -240,6 +240,7 @@ class IssueRemote(Cmd[rs.RemoteResult]):
     priority: Priority = Priority.NORMAL
     id_hash: str | None = None
     phone_tail: str | None = None
+    name_masked: str | None = None  # "张*" as the city sends it, for halls that show it
     expires: float | None = None
 
 

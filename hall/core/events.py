@@ -38,7 +38,16 @@ class Payload(Record):
 class TicketIssued(Payload):
     TYPE: ClassVar[str] = "ticket.issued"
     OPTIONAL: ClassVar[frozenset[str]] = frozenset(
-        {"appointment_id", "kiosk", "request_id", "arrive_by", "arrived", "id_hash", "phone_tail"}
+        {
+            "appointment_id",
+            "kiosk",
+            "request_id",
+            "arrive_by",
+            "arrived",
+            "id_hash",
+            "phone_tail",
+            "name_masked",
+        }
     )
     ticket_id: str
     number: str
@@ -61,6 +70,7 @@ class TicketIssued(Payload):
     arrived: bool | None = None
     id_hash: str | None = None
     phone_tail: str | None = None
+    name_masked: str | None = None  # "张*" as the city sent it (remote tickets)
 
     @classmethod
     def from_dict(cls, data: JsonDict) -> TicketIssued:

@@ -212,6 +212,7 @@ class Ticket:
     request_id: str | None = None
     id_hash: str | None = None  # keyed hash: one waiting remote ticket per citizen and service
     phone_tail: str | None = None  # the phone's last four digits: arrival typed at a kiosk
+    name_masked: str | None = None  # "张*" from the city (remote tickets), for halls that show it
     watched: bool = False  # the city follows it (a paper ticket's QR scanned on a phone)
     cancel_reason: str | None = None
 

@@ -189,9 +189,14 @@ class RemoteResult(Result):
 
 @dataclass(frozen=True, slots=True)
 class ArrivedResult(Result):
+    """`mark_arrived`: the ticket, and its place now (the kiosk tells the citizen)."""
+
     OPTIONAL: ClassVar[frozenset[str]] = frozenset({"already"})
     ticket_id: str
     number: str
+    service: str
+    waiting_ahead: int
+    est_wait_min: int | None
     already: bool | None = None  # True: it had arrived before
 
 

@@ -60,11 +60,15 @@ def counter_view(state: HallState, counter_id: str) -> dict[str, Any]:
 
 
 def masked_name(state: HallState, number: str) -> str | None:
-    """The city's masked name ("张*") of an appointment ticket of the open day, if any."""
+    """The city's masked name ("张*") of an appointment or remote ticket of the open day."""
     if state.open_day is None:
         return None
     t = state.ticket_by_number(state.open_day, number)
-    if t is None or t.appointment_id is None:
+    if t is None:
+        return None
+    if t.name_masked:  # a remote ticket: the city sent it with the request
+        return t.name_masked
+    if t.appointment_id is None:
         return None
     a = state.appointments.get(t.appointment_id)
     return a.name_masked if a is not None and a.name_masked else None

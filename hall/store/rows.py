@@ -92,6 +92,7 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "request_id": t.request_id,
         "id_hash": t.id_hash,
         "phone_tail": t.phone_tail,
+        "name_masked": t.name_masked,
         "watched": int(t.watched),
         "cancel_reason": t.cancel_reason,
     }
@@ -127,6 +128,7 @@ def ticket_from_row(r: sqlite3.Row) -> Ticket:
         request_id=r["request_id"],
         id_hash=r["id_hash"],
         phone_tail=r["phone_tail"],
+        name_masked=r["name_masked"],
         watched=bool(r["watched"]),
         cancel_reason=r["cancel_reason"],
     )

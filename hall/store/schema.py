@@ -123,6 +123,7 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE tickets ADD COLUMN request_id TEXT;
     ALTER TABLE tickets ADD COLUMN id_hash TEXT;
     ALTER TABLE tickets ADD COLUMN phone_tail TEXT;
+    ALTER TABLE tickets ADD COLUMN name_masked TEXT;
     ALTER TABLE tickets ADD COLUMN watched INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE tickets ADD COLUMN cancel_reason TEXT
     """,

@@ -119,7 +119,13 @@ def test_a_scanned_ticket_arrives_once(
     k = make_ticketing()
     token = ticket_token(city_key, ticket["ticket_id"])
     first = k.mark_arrived({"how": "scan", "token": token})
-    assert first == Arrived(ticket["ticket_id"], ticket["number"], already=False)
+    assert isinstance(first, Arrived) and not first.already
+    assert (first.ticket_id, first.number, first.service) == (
+        ticket["ticket_id"],
+        ticket["number"],
+        "SB-001",
+    )
+    assert first.waiting_ahead == 0  # the hub says its place
     again = k.mark_arrived({"how": "scan", "token": token})
     assert isinstance(again, Arrived) and again.already
     (event,) = arrivals(hall)
@@ -142,7 +148,11 @@ def test_the_number_and_the_phone_tail(
     assert {o.code for o in (wrong_tail, not_remote, nobody)} == {"not_yours"}  # type: ignore[union-attr]
     assert arrivals(hall) == []
     ok = k.mark_arrived({"how": "kiosk", "number": ticket["number"], "phone_tail": "5678"})
-    assert ok == Arrived(ticket["ticket_id"], ticket["number"])
+    assert isinstance(ok, Arrived) and (ok.ticket_id, ok.number) == (
+        ticket["ticket_id"],
+        ticket["number"],
+    )
+    assert ok.waiting_ahead == 0 and not ok.already  # the walk-in came after it
     assert '"how":"kiosk"' in arrivals(hall)[0].replace(" ", "")
 
 
@@ -242,8 +252,8 @@ def test_scan_the_phone_on_the_home_screen(
     s.wait_for(Screen.ARRIVED)
     shown = s.labels()
     assert "签到成功" in shown and ticket["number"] in shown
-    # the reply carries no place in line: the board's count for the number's letter A
-    assert "「社会保障卡申领」现有 2 人等候" in "\n".join(shown)
+    # the hub's reply says its place in line
+    assert "前面还有" in "\n".join(shown) or "前面没有人等候" in "\n".join(shown)
     s.shot("kiosk-arrived-qr")
     s.m.scanned(ticket_token(city_key, ticket["ticket_id"]))  # scanned again
     s.qtbot.waitUntil(lambda: "您已签到，请留意叫号" in s.labels())

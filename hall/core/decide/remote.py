@@ -15,6 +15,7 @@ from hall.core import results as rs
 from hall.core.decide.base import Decision, the_day
 from hall.core.decide.issuing import can_issue, check_quota, new_ticket
 from hall.core.errors import Refused
+from hall.core.estimate import ahead_of, estimate_minutes
 from hall.core.model import Priority, Source, Ticket, TicketId, TicketState
 from hall.core.state import HallState
 from hall.core.timekeeping import Reading, rfc3339
@@ -72,6 +73,7 @@ def issue_remote(state: HallState, cmd: c.IssueRemote, now: Reading) -> Decision
             "arrived": False,
             "id_hash": id_hash,
             "phone_tail": cmd.phone_tail or None,
+            "name_masked": cmd.name_masked or None,
         }
     )
     result = rs.RemoteResult(
@@ -112,11 +114,13 @@ def mark_arrived(state: HallState, cmd: c.MarkArrived, now: Reading) -> Decision
         raise Refused("ticket_voided", f"{t.number} 号已作废", "请重新取号")
     if t.state is TicketState.FINISHED:
         raise Refused("ticket_done", f"{t.number} 号已办结", "")
+    ahead = ahead_of(state, t) if t.state is TicketState.WAITING else 0
+    place = (t.service, ahead, estimate_minutes(state, t.service, ahead))
     if t.arrived:
-        return Decision([], rs.ArrivedResult(t.id, t.number, already=True))
+        return Decision([], rs.ArrivedResult(t.id, t.number, *place, already=True))
     return Decision(
         [ev.TicketArrived(ticket_id=t.id, number=t.number, how=cmd.how)],
-        rs.ArrivedResult(t.id, t.number),
+        rs.ArrivedResult(t.id, t.number, *place),
     )
 
 
