@@ -53,9 +53,10 @@ def run_scripted(
 
     link, path = open_pty()
     sim = PadSimulator(link, kinds, baud=BAUD, seed=seed, on_display=shown).start()
+    demo_id = f"{cfg.pads.id}-demo"  # its own device on the hall bus: it names its pads so
     section = PadsSection.model_validate(
         {
-            "id": cfg.pads.id,
+            "id": demo_id,
             "notice_seconds": 1.0,
             "buses": [
                 {
@@ -71,8 +72,8 @@ def run_scripted(
             ],
         }
     )
-    pads_bus = bus_factory(f"{cfg.pads.id}-demo", "pads")
-    tool_bus = bus_factory(f"{cfg.pads.id}-demo-tool", "tool")
+    pads_bus = bus_factory(demo_id, "pads")
+    tool_bus = bus_factory(f"{demo_id}-tool", "tool")
     running = build(cfg.model_copy(update={"pads": section}), pads_bus, InMemoryPadMemory())
     rng = random.Random(seed)
     pressed = 0
