@@ -1,22 +1,43 @@
-"""Estimated waiting time per service.
+"""Estimated waiting time: minutes from now until a new ticket's first call.
 
-Method (docs/QUEUE_RULES.md): each service keeps an exponentially weighted moving average
-(EWMA, weight `ewma_alpha` on the newest) of observed service times, from start (or call)
-to finish, starting from the catalog's `avg_minutes`. The wait of a ticket with `ahead`
-tickets before it is
+Method (docs/QUEUE_RULES.md, "Estimated wait"), pure and cheap (it runs on every issue):
 
-    ahead × ewma / n  +  (ewma / 2 / n if every one of the n counters is busy)
+1. Counter time per ticket of a service, m: the hall's learned service time (the EWMA of
+   `state.stats`, `ewma_alpha`, which starts from the catalog's `avg_minutes` and carries
+   over from day to day) counted as `PRIOR_TICKETS` tickets, then every ticket of the day
+   that left a counter (served: call to finish; no-show: call to skip), from `state.flow`.
+2. Each open counter serving the service is a lane. Its ticket in hand leaves after the
+   expected remaining time of a log-normal counter time (spread `SIGMA`) that has already
+   run since the call. Before it takes a ticket of this service it serves the other
+   services' tickets it ranks first (order key + `preference_step_minutes` per place in
+   its list): those waiting now, and those that will arrive and still rank first (from the
+   day's arrival rates), shared with the other open counters serving them.
+3. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
+   the ticket in hand leaving (its remaining time spread evenly up to twice the expected
+   one), then one more every m (renewal: after a lag of (1 − cv²)/2 × m); the estimate is
+   where the count reaches ahead + 1 − 0.3 (the median rank of an order statistic).
+4. Later arrivals that will pass the ticket are added to those ahead: 绿色通道 and
+   appointment tickets, whose order key is earlier than their arrival, at the day's rates.
 
-where n is the number of open counters that serve the service (all configured counters
-for it when none is open yet; if none serves it at all, the estimate is unknown).
+The result is rounded to the nearest minute. While no counter serving the service is open
+(before opening, all paused), the estimate is ahead × m / the configured counters serving
+it; with no counter serving the service it is unknown (None).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from hall.core.model import CounterState, Ticket
+from hall.core.flow import Rates
+from hall.core.model import Counter, CounterState, Ticket
 from hall.core.state import HallState
+
+SIGMA = 0.5  # log-normal spread of one ticket's counter time (cv ≈ 0.53)
+PRIOR_TICKETS = 20  # the learned service time weighs as much as this many of today's
+RENEWAL_LAG = (2 - math.exp(SIGMA**2)) / 2  # (1 − cv²) / 2 of the counter time
+MEDIAN_RANK = 0.3
+_ROUNDS = 3  # fixed point: later arrivals depend on the wait, the wait on them
 
 
 def serving_counters(state: HallState, service: str) -> tuple[int, int, int]:
@@ -43,13 +64,197 @@ def waiting_count(state: HallState, service: str) -> int:
     return len(state.waiting_in(service))
 
 
-def estimate_minutes(state: HallState, service: str, ahead: int) -> int | None:
-    open_n, busy, configured = serving_counters(state, service)
-    n = open_n or configured
-    if n == 0:
+def counter_minutes(state: HallState, service: str) -> float:
+    """Expected minutes a counter is taken by one ticket of the service (no-shows included):
+    the learned service time as PRIOR_TICKETS tickets, and today's tickets."""
+    prior = state.service_stats(service).ewma_minutes
+    total, n = state.flow.counter_time(state.open_day, service)
+    return (PRIOR_TICKETS * prior + total) / (PRIOR_TICKETS + n)
+
+
+def remaining_minutes(elapsed: float, mean: float) -> float:
+    """E[S − elapsed | S > elapsed] for a log-normal S of this mean and spread SIGMA."""
+    if elapsed <= 0:
+        return mean
+    z = (math.log(elapsed / mean) + SIGMA**2 / 2) / SIGMA
+    tail = math.erfc(z / math.sqrt(2))
+    if tail <= 1e-300:
+        return 0.0
+    return max(mean * math.erfc((z - SIGMA) / math.sqrt(2)) / tail - elapsed, 0.0)
+
+
+def passing(rates: Rates, shift: float, credit: float, wait: float) -> float:
+    """Expected later arrivals that rank before a ticket with `credit` minutes of order-key
+    credit, within `wait` minutes, when their service ranks `shift` minutes earlier."""
+
+    def within(x: float) -> float:
+        return min(max(x, 0.0), wait)
+
+    return rates.walk_in * within(shift - credit) + rates.credited * within(
+        rates.credit_minutes + shift - credit
+    )
+
+
+Lane = tuple[float, float]  # (minutes until it turns to this service, remaining in hand)
+
+
+def slot_time(lanes: Iterable[Lane], mean: float, ahead: float) -> float:
+    """Minutes until the count of free counter moments reaches ahead + 1 − MEDIAN_RANK.
+
+    Per lane (start, remaining), from its start: the ticket in hand leaves evenly over
+    [0, 2 × remaining] (a free lane counts one at once), then one more every `mean` after
+    a lag of RENEWAL_LAG × mean. The count is piecewise linear: sweep its breakpoints.
+    """
+    lanes = list(lanes)
+    # k − 0.3: the median rank of the k-th free moment; for the first one of one or two
+    # lanes, its mean rank 1/(n + 1) (one lane: the expected remaining time itself)
+    rank = max(MEDIAN_RANK, 1 / (len(lanes) + 1)) if ahead < 1 else MEDIAN_RANK
+    target = ahead + 1 - rank
+    lag = RENEWAL_LAG * mean
+    points: list[tuple[float, float, float]] = []  # (time, jump, change of slope)
+    for t0, r in lanes:
+        if r <= 0:
+            points.append((t0, 1.0, 0.0))
+        else:
+            points.append((t0, 0.0, 0.5 / r))
+            points.append((t0 + 2 * r, 0.0, -0.5 / r))
+        points.append((t0 + r + lag, 0.0, 1 / mean))
+    points.sort()
+    t = value = slope = 0.0
+    for x, jump, dslope in points:
+        reached = value + slope * (x - t)
+        if reached >= target and slope > 1e-12:
+            return t + (target - value) / slope
+        t, value, slope = x, reached + jump, slope + dslope
+        if value >= target:
+            return t
+    return t + (target - value) / slope
+
+
+# Another service a counter ranks before this one: (counter minutes of its tickets waiting
+# now that rank first, counter minutes of one more, its arrival rates, how many minutes
+# earlier it ranks). Its tickets are shared by the open counters serving it.
+First = tuple[float, float, Rates, float]
+
+
+class _Means(dict[str, float]):
+    """Counter minutes per ticket, per service, each worked out once per estimate."""
+
+    def __init__(self, state: HallState) -> None:
+        super().__init__()
+        self.state = state
+
+    def __missing__(self, service: str) -> float:
+        m = self[service] = counter_minutes(self.state, service)
+        return m
+
+
+def _firsts(
+    state: HallState,
+    service: str,
+    services: tuple[str, ...],
+    key: float,
+    now: float,
+    means: _Means,
+) -> tuple[First, ...]:
+    codes = list(dict.fromkeys(services))
+    mine = codes.index(service)
+    step = state.rules.preference_step_minutes
+    out = []
+    for rank, code in enumerate(codes):
+        if rank == mine:
+            continue
+        shift = (mine - rank) * step
+        queue = state.waiting_index.queue(code)
+        n = queue.at_or_before(key + shift * 60) if queue is not None else 0
+        per_ticket = means[code] / max(_open_serving(state, code), 1)
+        out.append((n * per_ticket, per_ticket, state.flow.rates(state.open_day, code, now), shift))
+    return tuple(out)
+
+
+def _open_serving(state: HallState, service: str) -> int:
+    return sum(
+        1
+        for c in state.counters.values()
+        if c.state is CounterState.OPEN and service in c.spec.services
+    )
+
+
+def _in_hand(state: HallState, c: Counter, now: float, means: _Means) -> float:
+    t = state.tickets.get(c.current) if c.current is not None else None
+    if t is None or t.called_at is None:
+        return 0.0
+    return remaining_minutes((now - t.called_at) / 60, means[t.service])
+
+
+def estimate_wait(
+    state: HallState,
+    service: str,
+    ahead: int,
+    *,
+    order_key: float | None = None,
+    now: float | None = None,
+) -> float | None:
+    """Minutes until the first call of a ticket with `ahead` tickets of its service before it
+    (`order_key`: its key, by default just behind them; `now`: the hall time of the last
+    event by default). None when no counter serves the service."""
+    now = state.last_ts if now is None else now
+    serving = 0
+    mine: list[Counter] = []  # the open counters serving it
+    for c in state.counters.values():
+        if service in c.spec.services:
+            serving += 1
+            if c.state is CounterState.OPEN:
+                mine.append(c)
+    if not serving:
         return None
-    ewma = state.service_stats(service).ewma_minutes
-    wait = ahead * ewma / n
-    if open_n and busy >= open_n:
-        wait += ewma / 2 / n
-    return math.ceil(wait)
+    means = _Means(state)
+    if not mine:  # none open (yet): those ahead shared by the counters that will open
+        return ahead * means[service] / serving
+    if order_key is None:
+        queue = state.waiting_index.queue(service)
+        ordered = queue.ordered if queue is not None else []
+        order_key = min(now, ordered[ahead][0]) if ahead < len(ordered) else now
+    credit = max(0.0, (now - order_key) / 60)
+    firsts: dict[tuple[str, ...], tuple[First, ...]] = {}
+    lanes: list[tuple[float, float, tuple[First, ...]]] = []
+    for c in mine:
+        first = firsts.get(c.spec.services)
+        if first is None:
+            first = firsts[c.spec.services] = _firsts(
+                state, service, c.spec.services, order_key, now, means
+            )
+        lanes.append((sum(f[0] for f in first), _in_hand(state, c, now, means), first))
+    mean = means[service]
+    wait = slot_time([(s, r) for s, r, _f in lanes], mean, ahead)
+    own = state.flow.rates(state.open_day, service, now)
+    can_pass = own.credited > 0 or any(
+        f[2].credited > 0 or (f[2].walk_in > 0 and f[3] > credit)
+        for first in firsts.values()
+        for f in first
+    )
+    for _ in range(_ROUNDS - 1):
+        if wait <= 0 or not can_pass:
+            break  # nobody arriving later can rank before it
+        later = [
+            (s + sum(passing(f[2], f[3], credit, wait) * f[1] for f in first), r)
+            for s, r, first in lanes
+        ]
+        again = slot_time(later, mean, ahead + passing(own, 0.0, credit, wait))
+        if again == wait:
+            break
+        wait = again
+    return wait
+
+
+def estimate_minutes(
+    state: HallState,
+    service: str,
+    ahead: int,
+    *,
+    order_key: float | None = None,
+    now: float | None = None,
+) -> int | None:
+    """`estimate_wait` in whole minutes (nearest), as tickets and screens show it."""
+    wait = estimate_wait(state, service, ahead, order_key=order_key, now=now)
+    return None if wait is None else int(wait + 0.5)
