@@ -6,12 +6,15 @@ Method (docs/QUEUE_RULES.md, "Estimated wait"), pure and cheap (it runs on every
    `state.stats`, `ewma_alpha`, which starts from the catalog's `avg_minutes` and carries
    over from day to day) counted as `PRIOR_TICKETS` tickets, then every ticket of the day
    that left a counter (served: call to finish; no-show: call to skip), from `state.flow`.
-2. Each open counter serving the service is a lane. Its ticket in hand leaves after the
-   expected remaining time of a log-normal counter time (spread `SIGMA`) that has already
-   run since the call. Before it takes a ticket of this service it serves the other
-   services' tickets it ranks first (order key + `preference_step_minutes` per place in
-   its list): those waiting now, and those that will arrive and still rank first (from the
-   day's arrival rates), shared with the other open counters serving them.
+2. Each open counter serving the service is a lane, unless nobody is working there: free
+   while a ticket it could call has waited more than `IDLE_MINUTES`, or holding a ticket
+   for more than `STALLED` times its counter time (a forgotten FINISH). A lane's ticket in
+   hand leaves after the expected remaining time of a log-normal counter time (spread
+   `SIGMA`) that has already run since the call. Before it takes a ticket of this service
+   it serves the other services' tickets it ranks first (order key +
+   `preference_step_minutes` per place in its list): those waiting now, and those that
+   will arrive and still rank first (from the day's arrival rates), shared with the other
+   open counters serving them.
 3. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
    the ticket in hand leaving (its remaining time spread evenly up to twice the expected
    one), then one more every m (renewal: after a lag of (1 − cv²)/2 × m); the estimate is
@@ -30,13 +33,15 @@ import math
 from collections.abc import Iterable
 
 from hall.core.flow import Rates
-from hall.core.model import Counter, CounterState, Ticket
+from hall.core.model import Counter, CounterState, Ticket, TicketId
 from hall.core.state import HallState
 
 SIGMA = 0.5  # log-normal spread of one ticket's counter time (cv ≈ 0.53)
 PRIOR_TICKETS = 20  # the learned service time weighs as much as this many of today's
 RENEWAL_LAG = (2 - math.exp(SIGMA**2)) / 2  # (1 − cv²) / 2 of the counter time
 MEDIAN_RANK = 0.3
+IDLE_MINUTES = 3.0  # an open, free counter that lets a ticket wait this long is not working
+STALLED = 3.0  # … nor one with a ticket in hand for this many times its counter time
 _ROUNDS = 3  # fixed point: later arrivals depend on the wait, the wait on them
 
 
@@ -180,6 +185,26 @@ def _open_serving(state: HallState, service: str) -> int:
     )
 
 
+def _idle(state: HallState, c: Counter, now: float, means: _Means) -> bool:
+    """Nobody working there: its ticket in hand has run more than STALLED times its service's
+    counter time (a forgotten FINISH), or it is free and has let a ticket it could call wait
+    more than IDLE_MINUTES (staff away without pausing)."""
+    if c.current is not None:
+        t = state.tickets.get(c.current)
+        if t is None or t.called_at is None:
+            return False
+        return now - t.called_at > STALLED * means[t.service] * 60
+    since = state.flow.last_active(state.open_day, c.id) or 0.0
+    for code in c.spec.services:
+        queue = state.waiting_index.queue(code)
+        if queue is None or not queue.ordered:
+            continue
+        head = queue.tickets[TicketId(queue.ordered[0][2])]
+        if now - max(since, head.issued_at) > IDLE_MINUTES * 60:
+            return True
+    return False
+
+
 def _in_hand(state: HallState, c: Counter, now: float, means: _Means) -> float:
     t = state.tickets.get(c.current) if c.current is not None else None
     if t is None or t.called_at is None:
@@ -209,6 +234,7 @@ def estimate_wait(
     if not serving:
         return None
     means = _Means(state)
+    mine = [c for c in mine if not _idle(state, c, now, means)] or mine
     if not mine:  # none open (yet): those ahead shared by the counters that will open
         return ahead * means[service] / serving
     if order_key is None:

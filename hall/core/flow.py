@@ -9,6 +9,8 @@ tickets from the tables after a restart (no table of its own). Per business day 
   (last) call to its finish; a no-show, skipped after its recalls, from its first call to
   its last recall, stretched by one more interval (the wait before the skip). Times beyond
   the rules' `max_service_minutes` (a forgotten FINISH key) are left out;
+- each counter's last call or finish, so a counter left open while tickets wait can be
+  told from one that is working;
 - arrivals, as exponentially decayed sums (time constant `TAU_S`) anchored at the day's
   first arrival: walk-ins (no credit), tickets with a credit (绿色通道, appointments: their
   order key is earlier than their issue time), and those tickets' credit minutes. From these,
@@ -45,6 +47,7 @@ class DayFlow:
     walk_in: dict[str, float] = field(default_factory=dict)  # service → Σ exp((t − anchor)/τ)
     credited: dict[str, float] = field(default_factory=dict)
     credit_min: dict[str, float] = field(default_factory=dict)  # Σ exp(…) × credit minutes
+    last_active: dict[str, float] = field(default_factory=dict)  # counter → last call/finish
 
 
 def _ended(t: Ticket) -> bool:
@@ -74,10 +77,16 @@ class FlowIndex:
         """A ticket as it now stands (`old`: as it stood before, None if new here)."""
         if old is None:
             self._arrived(t)
+        d = self.days.get(t.day)
+        if d is None:
+            return
+        if t.counter is not None and t.called_at is not None:
+            active = max(t.called_at, t.finished_at or 0.0)
+            if active > d.last_active.get(t.counter, 0.0):
+                d.last_active[t.counter] = active
         if _ended(t) and (old is None or not _ended(old)):
             ms = counter_ms(t, max_minutes)
-            d = self.days.get(t.day)
-            if ms is not None and d is not None:
+            if ms is not None:
                 d.counter_ms[t.service] = d.counter_ms.get(t.service, 0) + ms
                 d.counted[t.service] = d.counted.get(t.service, 0) + 1
 
@@ -110,6 +119,11 @@ class FlowIndex:
         if d is None:
             return 0.0, 0
         return d.counter_ms.get(service, 0) / 60_000.0, d.counted.get(service, 0)
+
+    def last_active(self, day: date | None, counter: str) -> float | None:
+        """When the counter last called or finished a ticket of the day (None: not yet)."""
+        d = self.days.get(day) if day is not None else None
+        return d.last_active.get(counter) if d is not None else None
 
     def rates(self, day: date | None, service: str, now: float) -> Rates:
         d = self.days.get(day) if day is not None else None
