@@ -10,7 +10,9 @@ import pytest
 from hall.core import commands as c
 from hall.core.engine import MemoryHall
 from hall.core.estimate import (
+    IDLE_MINUTES,
     PRIOR_TICKETS,
+    STALLED,
     counter_minutes,
     estimate_minutes,
     estimate_wait,
@@ -132,6 +134,39 @@ def test_later_arrivals_with_a_credit_pass_a_walk_in(clock: FixedClock) -> None:
     assert r.credited > 0 and r.credit_minutes == pytest.approx(30)
     # a new walk-in has 6 ahead in both halls; in the second, 绿色通道 tickets keep coming
     assert wait(mixed, "HY-001", 6) > wait(plain, "HY-001", 6) + 20
+
+
+def pace(hall: MemoryHall, now: float) -> float:
+    """Minutes ten more tickets ahead add (m / lanes per ticket)."""
+    return wait(hall, "SB-001", 20, now=now) - wait(hall, "SB-001", 10, now=now)
+
+
+def test_a_free_counter_that_lets_tickets_wait_is_no_lane(
+    hall: MemoryHall, clock: FixedClock
+) -> None:
+    hall.execute(c.SignIn("1", "2001"))
+    hall.execute(c.SignIn("2", "2002"))
+    for _ in range(3):
+        hall.execute(c.IssueTicket("SB-001"))
+    hall.execute(c.CallNext("1"))  # counter 2 stays free while A002 and A003 wait
+    t0, m = clock.t, counter_minutes(hall.state, "SB-001")
+    assert pace(hall, t0 + 1 * MIN) == pytest.approx(10 * m / 2)
+    assert pace(hall, t0 + (IDLE_MINUTES + 1) * MIN) == pytest.approx(10 * m)
+
+
+def test_a_ticket_in_hand_far_too_long_is_a_forgotten_finish(
+    hall: MemoryHall, clock: FixedClock
+) -> None:
+    hall.execute(c.SignIn("1", "2001"))
+    hall.execute(c.SignIn("2", "2002"))
+    for _ in range(3):
+        hall.execute(c.IssueTicket("SB-001"))
+    hall.execute(c.CallNext("1"))
+    t0, m = clock.t, counter_minutes(hall.state, "SB-001")
+    clock.advance(2 * m * MIN)
+    hall.execute(c.CallNext("2"))
+    assert pace(hall, t0 + 2.5 * m * MIN) == pytest.approx(10 * m / 2)
+    assert pace(hall, t0 + (STALLED + 0.5) * m * MIN) == pytest.approx(10 * m)
 
 
 def test_passing() -> None:
