@@ -28,12 +28,13 @@ def first_call_errors(events: list[dict[str, Any]]) -> dict[str, float]:
     errors: dict[str, float] = {}
     for e in events:
         d = e["data"]
+        tid = d.get("ticket_id")
         if e["type"] == "ticket.issued" and d["est_wait_min"] is not None:
-            issued[d["ticket_id"]] = (datetime.fromisoformat(e["at"]), d["est_wait_min"])
-        elif e["type"] == "ticket.called" and d["ticket_id"] in issued.keys() - errors.keys():
+            issued[tid] = (datetime.fromisoformat(e["at"]), d["est_wait_min"])
+        elif e["type"] == "ticket.called" and tid in issued and tid not in errors:
             at, est = issued[d["ticket_id"]]
             waited = (datetime.fromisoformat(e["at"]) - at).total_seconds() / 60
-            errors[d["ticket_id"]] = est - waited
+            errors[tid] = est - waited
     return errors
 
 
