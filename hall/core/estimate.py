@@ -172,16 +172,19 @@ def _firsts(
         shift = (mine - rank) * step
         queue = state.waiting_index.queue(code)
         n = queue.at_or_before(key + shift * 60) if queue is not None else 0
-        per_ticket = means[code] / max(_open_serving(state, code), 1)
+        per_ticket = means[code] / max(_working(state, code, now, means), 1)
         out.append((n * per_ticket, per_ticket, state.flow.rates(state.open_day, code, now), shift))
     return tuple(out)
 
 
-def _open_serving(state: HallState, service: str) -> int:
+def _working(state: HallState, service: str, now: float, means: _Means) -> int:
+    """Open counters serving the service with somebody working there."""
     return sum(
         1
         for c in state.counters.values()
-        if c.state is CounterState.OPEN and service in c.spec.services
+        if c.state is CounterState.OPEN
+        and service in c.spec.services
+        and not _idle(state, c, now, means)
     )
 
 

@@ -7,8 +7,9 @@ tickets from the tables after a restart (no table of its own). Per business day 
 - counter time: how long a counter is taken by one ticket, summed in whole milliseconds
   (exact, in any order) with how many tickets made it. A served ticket counts from its
   (last) call to its finish; a no-show, skipped after its recalls, from its first call to
-  its last recall, stretched by one more interval (the wait before the skip). Times beyond
-  the rules' `max_service_minutes` (a forgotten FINISH key) are left out;
+  its last recall, stretched by one more interval (the wait before the skip). Times outside
+  the rules' `min_service_minutes`–`max_service_minutes` (a FINISH pressed at once or
+  forgotten) are left out, as the learned service time leaves them out;
 - each counter's last call or finish, so a counter left open while tickets wait can be
   told from one that is working;
 - arrivals, as exponentially decayed sums (time constant `TAU_S`) anchored at the day's
@@ -54,8 +55,9 @@ def _ended(t: Ticket) -> bool:
     return t.state is TicketState.FINISHED or t.state is TicketState.SKIPPED
 
 
-def counter_ms(t: Ticket, max_minutes: float) -> int | None:
-    """How long the ticket took its counter (ms), or None if it cannot be told."""
+def counter_ms(t: Ticket, min_minutes: float, max_minutes: float) -> int | None:
+    """How long the ticket took its counter (ms), or None if it cannot be told or is out
+    of the rules' range (a FINISH pressed at once, or forgotten)."""
     if t.called_at is None:
         return None
     if t.state is TicketState.FINISHED and t.finished_at is not None:
@@ -64,7 +66,7 @@ def counter_ms(t: Ticket, max_minutes: float) -> int | None:
         span = (t.called_at - t.first_called_at) * t.calls / (t.calls - 1)
     else:
         return None
-    if not 0 <= span <= max_minutes * 60:
+    if not min_minutes * 60 <= span <= max_minutes * 60:
         return None
     return round(span * 1000)
 
@@ -73,7 +75,7 @@ def counter_ms(t: Ticket, max_minutes: float) -> int | None:
 class FlowIndex:
     days: dict[date, DayFlow] = field(default_factory=dict)
 
-    def put(self, old: Ticket | None, t: Ticket, max_minutes: float) -> None:
+    def put(self, old: Ticket | None, t: Ticket, minutes: tuple[float, float]) -> None:
         """A ticket as it now stands (`old`: as it stood before, None if new here)."""
         if old is None:
             self._arrived(t)
@@ -85,7 +87,7 @@ class FlowIndex:
             if active > d.last_active.get(t.counter, 0.0):
                 d.last_active[t.counter] = active
         if _ended(t) and (old is None or not _ended(old)):
-            ms = counter_ms(t, max_minutes)
+            ms = counter_ms(t, *minutes)
             if ms is not None:
                 d.counter_ms[t.service] = d.counter_ms.get(t.service, 0) + ms
                 d.counted[t.service] = d.counted.get(t.service, 0) + 1
