@@ -138,81 +138,92 @@ def slot_time(lanes: Iterable[Lane], mean: float, ahead: float) -> float:
 
 # Another service a counter ranks before this one: (counter minutes of its tickets waiting
 # now that rank first, counter minutes of one more, its arrival rates, how many minutes
-# earlier it ranks). Its tickets are shared by the open counters serving it.
+# earlier it ranks). Its tickets are shared by the counters working at it.
 First = tuple[float, float, Rates, float]
 
 
-class _Means(dict[str, float]):
-    """Counter minutes per ticket, per service, each worked out once per estimate."""
+class _Hall:
+    """The hall as one estimate reads it, each figure worked out once."""
 
-    def __init__(self, state: HallState) -> None:
-        super().__init__()
-        self.state = state
+    def __init__(self, state: HallState, now: float) -> None:
+        self.state, self.now = state, now
+        self.flow = state.flow
+        self.day = state.open_day
+        self._means: dict[str, float] = {}
+        self._rates: dict[str, Rates] = {}
+        self._idle: dict[str, bool] = {}
+        self._working: dict[str, int] = {}
 
-    def __missing__(self, service: str) -> float:
-        m = self[service] = counter_minutes(self.state, service)
+    def mean(self, service: str) -> float:
+        m = self._means.get(service)
+        if m is None:
+            m = self._means[service] = counter_minutes(self.state, service)
         return m
 
+    def rates(self, service: str) -> Rates:
+        r = self._rates.get(service)
+        if r is None:
+            r = self._rates[service] = self.flow.rates(self.day, service, self.now)
+        return r
 
-def _firsts(
-    state: HallState,
-    service: str,
-    services: tuple[str, ...],
-    key: float,
-    now: float,
-    means: _Means,
-) -> tuple[First, ...]:
-    codes = list(dict.fromkeys(services))
-    mine = codes.index(service)
-    step = state.rules.preference_step_minutes
-    out = []
-    for rank, code in enumerate(codes):
-        if rank == mine:
-            continue
-        shift = (mine - rank) * step
-        queue = state.waiting_index.queue(code)
-        n = queue.at_or_before(key + shift * 60) if queue is not None else 0
-        per_ticket = means[code] / max(_working(state, code, now, means), 1)
-        out.append((n * per_ticket, per_ticket, state.flow.rates(state.open_day, code, now), shift))
-    return tuple(out)
+    def idle(self, c: Counter) -> bool:
+        """Nobody working there: its ticket in hand has run more than STALLED times its
+        counter time (a forgotten FINISH), or it is free and has let a ticket it could call
+        wait more than IDLE_MINUTES (staff away without pausing)."""
+        idle = self._idle.get(c.id)
+        if idle is None:
+            idle = self._idle[c.id] = self._is_idle(c)
+        return idle
 
+    def _is_idle(self, c: Counter) -> bool:
+        state, now = self.state, self.now
+        if c.current is not None:
+            t = state.tickets.get(c.current)
+            if t is None or t.called_at is None:
+                return False
+            return now - t.called_at > STALLED * self.mean(t.service) * 60
+        since = self.flow.last_active(self.day, c.id) or 0.0
+        for code in c.spec.services:
+            queue = state.waiting_index.queue(code)
+            if queue is not None and queue.ordered:
+                head = queue.tickets[TicketId(queue.ordered[0][2])]
+                if now - max(since, head.issued_at) > IDLE_MINUTES * 60:
+                    return True
+        return False
 
-def _working(state: HallState, service: str, now: float, means: _Means) -> int:
-    """Open counters serving the service with somebody working there."""
-    return sum(
-        1
-        for c in state.counters.values()
-        if c.state is CounterState.OPEN
-        and service in c.spec.services
-        and not _idle(state, c, now, means)
-    )
+    def working(self, service: str) -> int:
+        """Open counters serving the service with somebody working there."""
+        n = self._working.get(service)
+        if n is None:
+            n = self._working[service] = sum(
+                1
+                for c in self.state.counters.values()
+                if c.state is CounterState.OPEN and service in c.spec.services and not self.idle(c)
+            )
+        return n
 
-
-def _idle(state: HallState, c: Counter, now: float, means: _Means) -> bool:
-    """Nobody working there: its ticket in hand has run more than STALLED times its service's
-    counter time (a forgotten FINISH), or it is free and has let a ticket it could call wait
-    more than IDLE_MINUTES (staff away without pausing)."""
-    if c.current is not None:
-        t = state.tickets.get(c.current)
+    def in_hand(self, c: Counter) -> float:
+        """Expected minutes left of the counter's ticket in hand (0: free)."""
+        t = self.state.tickets.get(c.current) if c.current is not None else None
         if t is None or t.called_at is None:
-            return False
-        return now - t.called_at > STALLED * means[t.service] * 60
-    since = state.flow.last_active(state.open_day, c.id) or 0.0
-    for code in c.spec.services:
-        queue = state.waiting_index.queue(code)
-        if queue is None or not queue.ordered:
-            continue
-        head = queue.tickets[TicketId(queue.ordered[0][2])]
-        if now - max(since, head.issued_at) > IDLE_MINUTES * 60:
-            return True
-    return False
+            return 0.0
+        return remaining_minutes((self.now - t.called_at) / 60, self.mean(t.service))
 
-
-def _in_hand(state: HallState, c: Counter, now: float, means: _Means) -> float:
-    t = state.tickets.get(c.current) if c.current is not None else None
-    if t is None or t.called_at is None:
-        return 0.0
-    return remaining_minutes((now - t.called_at) / 60, means[t.service])
+    def firsts(self, service: str, services: tuple[str, ...], key: float) -> tuple[First, ...]:
+        """What a counter serving `services` takes before a ticket of `service` at `key`."""
+        codes = list(dict.fromkeys(services))
+        mine = codes.index(service)
+        step = self.state.rules.preference_step_minutes
+        out = []
+        for rank, code in enumerate(codes):
+            if rank == mine:
+                continue
+            shift = (mine - rank) * step
+            queue = self.state.waiting_index.queue(code)
+            n = queue.at_or_before(key + shift * 60) if queue is not None else 0
+            per_ticket = self.mean(code) / max(self.working(code), 1)
+            out.append((n * per_ticket, per_ticket, self.rates(code), shift))
+        return tuple(out)
 
 
 def estimate_wait(
@@ -227,19 +238,14 @@ def estimate_wait(
     (`order_key`: its key, by default just behind them; `now`: the hall time of the last
     event by default). None when no counter serves the service."""
     now = state.last_ts if now is None else now
-    serving = 0
-    mine: list[Counter] = []  # the open counters serving it
-    for c in state.counters.values():
-        if service in c.spec.services:
-            serving += 1
-            if c.state is CounterState.OPEN:
-                mine.append(c)
+    serving = [c for c in state.counters.values() if service in c.spec.services]
     if not serving:
         return None
-    means = _Means(state)
-    mine = [c for c in mine if not _idle(state, c, now, means)] or mine
+    hall = _Hall(state, now)
+    opened = [c for c in serving if c.state is CounterState.OPEN]
+    mine = [c for c in opened if not hall.idle(c)] or opened
     if not mine:  # none open (yet): those ahead shared by the counters that will open
-        return ahead * means[service] / serving
+        return ahead * hall.mean(service) / len(serving)
     if order_key is None:
         queue = state.waiting_index.queue(service)
         ordered = queue.ordered if queue is not None else []
@@ -250,13 +256,13 @@ def estimate_wait(
     for c in mine:
         first = firsts.get(c.spec.services)
         if first is None:
-            first = firsts[c.spec.services] = _firsts(
-                state, service, c.spec.services, order_key, now, means
+            first = firsts[c.spec.services] = (
+                hall.firsts(service, c.spec.services, order_key) if len(c.spec.services) > 1 else ()
             )
-        lanes.append((sum(f[0] for f in first), _in_hand(state, c, now, means), first))
-    mean = means[service]
+        lanes.append((sum(f[0] for f in first), hall.in_hand(c), first))
+    mean = hall.mean(service)
     wait = slot_time([(s, r) for s, r, _f in lanes], mean, ahead)
-    own = state.flow.rates(state.open_day, service, now)
+    own = hall.rates(service)
     can_pass = own.credited > 0 or any(
         f[2].credited > 0 or (f[2].walk_in > 0 and f[3] > credit)
         for first in firsts.values()
