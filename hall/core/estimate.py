@@ -111,12 +111,20 @@ def slot_time(lanes: Iterable[Lane], mean: float, ahead: float) -> float:
     a lag of RENEWAL_LAG × mean. The count is piecewise linear: sweep its breakpoints.
     """
     lanes = list(lanes)
+    return _reach(_breakpoints(lanes, mean), _target(len(lanes), ahead))
+
+
+def _target(n: int, ahead: float) -> float:
     # k − 0.3: the median rank of the k-th free moment; for the first one of one or two
     # lanes, its mean rank 1/(n + 1) (one lane: the expected remaining time itself)
-    rank = max(MEDIAN_RANK, 1 / (len(lanes) + 1)) if ahead < 1 else MEDIAN_RANK
-    target = ahead + 1 - rank
+    rank = max(MEDIAN_RANK, 1 / (n + 1)) if ahead < 1 else MEDIAN_RANK
+    return ahead + 1 - rank
+
+
+def _breakpoints(lanes: list[Lane], mean: float) -> list[tuple[float, float, float]]:
+    """(time, jump, change of slope) of the free-moment count, in time order."""
     lag = RENEWAL_LAG * mean
-    points: list[tuple[float, float, float]] = []  # (time, jump, change of slope)
+    points: list[tuple[float, float, float]] = []
     for t0, r in lanes:
         if r <= 0:
             points.append((t0, 1.0, 0.0))
@@ -125,6 +133,10 @@ def slot_time(lanes: Iterable[Lane], mean: float, ahead: float) -> float:
             points.append((t0 + 2 * r, 0.0, -0.5 / r))
         points.append((t0 + r + lag, 0.0, 1 / mean))
     points.sort()
+    return points
+
+
+def _reach(points: list[tuple[float, float, float]], target: float) -> float:
     t = value = slope = 0.0
     for x, jump, dslope in points:
         reached = value + slope * (x - t)
@@ -151,7 +163,7 @@ class _Hall:
         self.day = state.open_day
         self._means: dict[str, float] = {}
         self._rates: dict[str, Rates] = {}
-        self._idle: dict[str, bool] = {}
+        self._seen: dict[str, tuple[bool, float]] = {}  # counter → (idle, in hand)
         self._working: dict[str, int] = {}
 
     def mean(self, service: str) -> float:
@@ -170,26 +182,35 @@ class _Hall:
         """Nobody working there: its ticket in hand has run more than STALLED times its
         counter time (a forgotten FINISH), or it is free and has let a ticket it could call
         wait more than IDLE_MINUTES (staff away without pausing)."""
-        idle = self._idle.get(c.id)
-        if idle is None:
-            idle = self._idle[c.id] = self._is_idle(c)
-        return idle
+        return self._counter(c)[0]
 
-    def _is_idle(self, c: Counter) -> bool:
+    def in_hand(self, c: Counter) -> float:
+        """Expected minutes left of the counter's ticket in hand (0: free)."""
+        return self._counter(c)[1]
+
+    def _counter(self, c: Counter) -> tuple[bool, float]:
+        seen = self._seen.get(c.id)
+        if seen is None:
+            seen = self._seen[c.id] = self._look_at(c)
+        return seen
+
+    def _look_at(self, c: Counter) -> tuple[bool, float]:
         state, now = self.state, self.now
         if c.current is not None:
             t = state.tickets.get(c.current)
             if t is None or t.called_at is None:
-                return False
-            return now - t.called_at > STALLED * self.mean(t.service) * 60
+                return False, 0.0
+            m = self.mean(t.service)
+            ran = (now - t.called_at) / 60
+            return ran > STALLED * m, remaining_minutes(ran, m)
         since = self.flow.last_active(self.day, c.id) or 0.0
         for code in c.spec.services:
             queue = state.waiting_index.queue(code)
             if queue is not None and queue.ordered:
                 head = queue.tickets[TicketId(queue.ordered[0][2])]
                 if now - max(since, head.issued_at) > IDLE_MINUTES * 60:
-                    return True
-        return False
+                    return True, 0.0
+        return False, 0.0
 
     def working(self, service: str) -> int:
         """Open counters serving the service with somebody working there."""
@@ -201,13 +222,6 @@ class _Hall:
                 if c.state is CounterState.OPEN and service in c.spec.services and not self.idle(c)
             )
         return n
-
-    def in_hand(self, c: Counter) -> float:
-        """Expected minutes left of the counter's ticket in hand (0: free)."""
-        t = self.state.tickets.get(c.current) if c.current is not None else None
-        if t is None or t.called_at is None:
-            return 0.0
-        return remaining_minutes((self.now - t.called_at) / 60, self.mean(t.service))
 
     def firsts(self, service: str, services: tuple[str, ...], key: float) -> tuple[First, ...]:
         """What a counter serving `services` takes before a ticket of `service` at `key`."""
@@ -261,21 +275,25 @@ def estimate_wait(
             )
         lanes.append((sum(f[0] for f in first), hall.in_hand(c), first))
     mean = hall.mean(service)
-    wait = slot_time([(s, r) for s, r, _f in lanes], mean, ahead)
+    n = len(lanes)
+    points = _breakpoints([(s, r) for s, r, _f in lanes], mean)
+    wait = _reach(points, _target(n, ahead))
     own = hall.rates(service)
+    others = [f for first in firsts.values() for f in first]
     can_pass = own.credited > 0 or any(
-        f[2].credited > 0 or (f[2].walk_in > 0 and f[3] > credit)
-        for first in firsts.values()
-        for f in first
+        f[2].credited > 0 or (f[2].walk_in > 0 and f[3] > credit) for f in others
     )
+    others_pass = any(f[2].walk_in > 0 or f[2].credited > 0 for f in others)
     for _ in range(_ROUNDS - 1):
         if wait <= 0 or not can_pass:
             break  # nobody arriving later can rank before it
-        later = [
-            (s + sum(passing(f[2], f[3], credit, wait) * f[1] for f in first), r)
-            for s, r, first in lanes
-        ]
-        again = slot_time(later, mean, ahead + passing(own, 0.0, credit, wait))
+        if others_pass:  # the counters' other work grows too
+            later = [
+                (s + sum(passing(f[2], f[3], credit, wait) * f[1] for f in first), r)
+                for s, r, first in lanes
+            ]
+            points = _breakpoints(later, mean)
+        again = _reach(points, _target(n, ahead + passing(own, 0.0, credit, wait)))
         if again == wait:
             break
         wait = again
