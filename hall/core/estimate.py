@@ -14,7 +14,7 @@ Method (docs/QUEUE_RULES.md, "Estimated wait"), pure and cheap (it runs on every
    it serves the other services' tickets it ranks first (order key +
    `preference_step_minutes` per place in its list): those waiting now, and those that
    will arrive and still rank first (from the day's arrival rates), shared with the other
-   open counters serving them.
+   counters working at them.
 3. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
    the ticket in hand leaving (its remaining time spread evenly up to twice the expected
    one), then one more every m (renewal: after a lag of (1 − cv²)/2 × m); the estimate is
