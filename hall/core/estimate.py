@@ -33,7 +33,7 @@ import math
 from collections.abc import Iterable
 
 from hall.core.flow import Rates
-from hall.core.model import Counter, CounterState, Ticket, TicketId
+from hall.core.model import Counter, CounterState, ServiceCode, Ticket, TicketId
 from hall.core.state import HallState
 
 SIGMA = 0.5  # log-normal spread of one ticket's counter time (cv ≈ 0.53)
@@ -72,8 +72,12 @@ def waiting_count(state: HallState, service: str) -> int:
 def counter_minutes(state: HallState, service: str) -> float:
     """Expected minutes a counter is taken by one ticket of the service (no-shows included):
     the learned service time as PRIOR_TICKETS tickets, and today's tickets."""
-    prior = state.service_stats(service).ewma_minutes
-    total, n = state.flow.counter_time(state.open_day, service)
+    return _blend(
+        state.service_stats(service).ewma_minutes, *state.flow.counter_time(state.open_day, service)
+    )
+
+
+def _blend(prior: float, total: float, n: int) -> float:
     return (PRIOR_TICKETS * prior + total) / (PRIOR_TICKETS + n)
 
 
@@ -159,8 +163,7 @@ class _Hall:
 
     def __init__(self, state: HallState, now: float) -> None:
         self.state, self.now = state, now
-        self.flow = state.flow
-        self.day = state.open_day
+        self.today = state.flow.days.get(state.open_day) if state.open_day else None
         self._means: dict[str, float] = {}
         self._rates: dict[str, Rates] = {}
         self._seen: dict[str, tuple[bool, float]] = {}  # counter → (idle, in hand)
@@ -169,26 +172,28 @@ class _Hall:
     def mean(self, service: str) -> float:
         m = self._means.get(service)
         if m is None:
-            m = self._means[service] = counter_minutes(self.state, service)
+            learned = self.state.stats.get(ServiceCode(service))
+            if learned is not None:
+                prior = learned.ewma_minutes
+            else:  # nothing learned yet: what state.service_stats would start from
+                prior = self.state.service_stats(service).ewma_minutes
+            today = self.today.counter_time(service) if self.today else (0.0, 0)
+            m = self._means[service] = _blend(prior, *today)
         return m
 
     def rates(self, service: str) -> Rates:
         r = self._rates.get(service)
         if r is None:
-            r = self._rates[service] = self.flow.rates(self.day, service, self.now)
+            r = self._rates[service] = (
+                self.today.rates(service, self.now) if self.today else Rates()
+            )
         return r
 
-    def idle(self, c: Counter) -> bool:
-        """Nobody working there: its ticket in hand has run more than STALLED times its
-        counter time (a forgotten FINISH), or it is free and has let a ticket it could call
-        wait more than IDLE_MINUTES (staff away without pausing)."""
-        return self._counter(c)[0]
-
-    def in_hand(self, c: Counter) -> float:
-        """Expected minutes left of the counter's ticket in hand (0: free)."""
-        return self._counter(c)[1]
-
-    def _counter(self, c: Counter) -> tuple[bool, float]:
+    def look(self, c: Counter) -> tuple[bool, float]:
+        """(nobody working there, expected minutes left of its ticket in hand). Nobody works
+        at a counter whose ticket in hand has run more than STALLED times its counter time
+        (a forgotten FINISH), nor at a free one that has let a ticket it could call wait
+        more than IDLE_MINUTES (staff away without pausing)."""
         seen = self._seen.get(c.id)
         if seen is None:
             seen = self._seen[c.id] = self._look_at(c)
@@ -203,7 +208,7 @@ class _Hall:
             m = self.mean(t.service)
             ran = (now - t.called_at) / 60
             return ran > STALLED * m, remaining_minutes(ran, m)
-        since = self.flow.last_active(self.day, c.id) or 0.0
+        since = self.today.last_active.get(c.id, 0.0) if self.today else 0.0
         for code in c.spec.services:
             queue = state.waiting_index.queue(code)
             if queue is not None and queue.ordered:
@@ -216,11 +221,11 @@ class _Hall:
         """Open counters serving the service with somebody working there."""
         n = self._working.get(service)
         if n is None:
-            n = self._working[service] = sum(
-                1
-                for c in self.state.counters.values()
-                if c.state is CounterState.OPEN and service in c.spec.services and not self.idle(c)
-            )
+            n = 0
+            for c in self.state.counters.values():
+                if c.state is CounterState.OPEN and service in c.spec.services:
+                    n += not self.look(c)[0]
+            self._working[service] = n
         return n
 
     def firsts(self, service: str, services: tuple[str, ...], key: float) -> tuple[First, ...]:
@@ -257,7 +262,7 @@ def estimate_wait(
         return None
     hall = _Hall(state, now)
     opened = [c for c in serving if c.state is CounterState.OPEN]
-    mine = [c for c in opened if not hall.idle(c)] or opened
+    mine = [c for c in opened if not hall.look(c)[0]] or opened
     if not mine:  # none open (yet): those ahead shared by the counters that will open
         return ahead * hall.mean(service) / len(serving)
     if order_key is None:
@@ -273,30 +278,42 @@ def estimate_wait(
             first = firsts[c.spec.services] = (
                 hall.firsts(service, c.spec.services, order_key) if len(c.spec.services) > 1 else ()
             )
-        lanes.append((sum(f[0] for f in first), hall.in_hand(c), first))
+        lanes.append((sum(f[0] for f in first), hall.look(c)[1], first))
     mean = hall.mean(service)
     n = len(lanes)
     points = _breakpoints([(s, r) for s, r, _f in lanes], mean)
     wait = _reach(points, _target(n, ahead))
     own = hall.rates(service)
-    others = [f for first in firsts.values() for f in first]
-    can_pass = own.credited > 0 or any(
-        f[2].credited > 0 or (f[2].walk_in > 0 and f[3] > credit) for f in others
-    )
-    others_pass = any(f[2].walk_in > 0 or f[2].credited > 0 for f in others)
+    # Later arrivals rank first only within a window after this ticket's issue (their
+    # credit, their service's rank): once the wait is past every window, their number no
+    # longer grows with it.
+    windows = [own.credit_minutes - credit] if own.credited > 0 else []
+    for first in firsts.values():
+        for f in first:
+            if f[2].walk_in > 0:
+                windows.append(f[3] - credit)
+            if f[2].credited > 0:
+                windows.append(f[2].credit_minutes + f[3] - credit)
+    horizon = max(windows, default=0.0)
     for _ in range(_ROUNDS - 1):
-        if wait <= 0 or not can_pass:
+        if wait <= 0 or horizon <= 0:
             break  # nobody arriving later can rank before it
-        if others_pass:  # the counters' other work grows too
-            later = [
-                (s + sum(passing(f[2], f[3], credit, wait) * f[1] for f in first), r)
-                for s, r, first in lanes
-            ]
-            points = _breakpoints(later, mean)
-        again = _reach(points, _target(n, ahead + passing(own, 0.0, credit, wait)))
-        if again == wait:
+        past = wait >= horizon
+        if len(windows) > (own.credited > 0):  # the counters' other work grows too
+            starts = {
+                key: sum(passing(f[2], f[3], credit, wait) * f[1] for f in first)
+                for key, first in firsts.items()
+            }
+            points = _breakpoints(
+                [
+                    (s + starts[c.spec.services], r)
+                    for c, (s, r, _f) in zip(mine, lanes, strict=True)
+                ],
+                mean,
+            )
+        wait = _reach(points, _target(n, ahead + passing(own, 0.0, credit, wait)))
+        if past:
             break
-        wait = again
     return wait
 
 

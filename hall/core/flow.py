@@ -23,15 +23,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from hall.core.model import Ticket, TicketState
+from hall.core.rules import Rules
 
 TAU_S = 30 * 60.0  # arrival rates: the last half hour counts most
 _MAX_EXP = 700.0  # exp() stays finite
 
 
-@dataclass(frozen=True, slots=True)
-class Rates:
+class Rates(NamedTuple):
     """Arrivals per minute of one service: walk-ins, credited tickets, their mean credit."""
 
     walk_in: float = 0.0
@@ -49,6 +50,20 @@ class DayFlow:
     credited: dict[str, float] = field(default_factory=dict)
     credit_min: dict[str, float] = field(default_factory=dict)  # Σ exp(…) × credit minutes
     last_active: dict[str, float] = field(default_factory=dict)  # counter → last call/finish
+
+    def rates(self, service: str, now: float) -> Rates:
+        """Arrivals per minute of the service around `now`."""
+        decay = math.exp(max((self.anchor - now) / TAU_S, -_MAX_EXP)) / (TAU_S / 60.0)
+        credited = self.credited.get(service, 0.0)
+        return Rates(
+            self.walk_in.get(service, 0.0) * decay,
+            credited * decay,
+            self.credit_min.get(service, 0.0) / credited if credited else 0.0,
+        )
+
+    def counter_time(self, service: str) -> tuple[float, int]:
+        """(summed counter minutes, tickets) of the service."""
+        return self.counter_ms.get(service, 0) / 60_000.0, self.counted.get(service, 0)
 
 
 def _ended(t: Ticket) -> bool:
@@ -75,7 +90,7 @@ def counter_ms(t: Ticket, min_minutes: float, max_minutes: float) -> int | None:
 class FlowIndex:
     days: dict[date, DayFlow] = field(default_factory=dict)
 
-    def put(self, old: Ticket | None, t: Ticket, minutes: tuple[float, float]) -> None:
+    def put(self, old: Ticket | None, t: Ticket, rules: Rules) -> None:
         """A ticket as it now stands (`old`: as it stood before, None if new here)."""
         if old is None:
             self._arrived(t)
@@ -87,7 +102,7 @@ class FlowIndex:
             if active > d.last_active.get(t.counter, 0.0):
                 d.last_active[t.counter] = active
         if _ended(t) and (old is None or not _ended(old)):
-            ms = counter_ms(t, *minutes)
+            ms = counter_ms(t, rules.min_service_minutes, rules.max_service_minutes)
             if ms is not None:
                 d.counter_ms[t.service] = d.counter_ms.get(t.service, 0) + ms
                 d.counted[t.service] = d.counted.get(t.service, 0) + 1
@@ -118,9 +133,7 @@ class FlowIndex:
     def counter_time(self, day: date | None, service: str) -> tuple[float, int]:
         """(summed counter minutes, tickets) of the service on the day."""
         d = self.days.get(day) if day is not None else None
-        if d is None:
-            return 0.0, 0
-        return d.counter_ms.get(service, 0) / 60_000.0, d.counted.get(service, 0)
+        return d.counter_time(service) if d is not None else (0.0, 0)
 
     def last_active(self, day: date | None, counter: str) -> float | None:
         """When the counter last called or finished a ticket of the day (None: not yet)."""
@@ -129,12 +142,4 @@ class FlowIndex:
 
     def rates(self, day: date | None, service: str, now: float) -> Rates:
         d = self.days.get(day) if day is not None else None
-        if d is None:
-            return Rates()
-        decay = math.exp(max((d.anchor - now) / TAU_S, -_MAX_EXP)) / (TAU_S / 60.0)
-        credited = d.credited.get(service, 0.0)
-        return Rates(
-            walk_in=d.walk_in.get(service, 0.0) * decay,
-            credited=credited * decay,
-            credit_minutes=d.credit_min.get(service, 0.0) / credited if credited else 0.0,
-        )
+        return d.rates(service, now) if d is not None else Rates()

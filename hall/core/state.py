@@ -95,7 +95,7 @@ class HallState:
         self.tickets[t.id] = t
         if t.state is TicketState.WAITING:
             self.waiting_index.add(t)
-        self.flow.put(old, t, (self.rules.min_service_minutes, self.rules.max_service_minutes))
+        self.flow.put(old, t, self.rules)
 
     def drop_ticket(self, tid: TicketId) -> Ticket:
         t = self.tickets.pop(tid)
