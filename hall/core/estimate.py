@@ -175,8 +175,9 @@ class _Hall:
             learned = self.state.stats.get(ServiceCode(service))
             if learned is not None:
                 prior = learned.ewma_minutes
-            else:  # nothing learned yet: what state.service_stats would start from
-                prior = self.state.service_stats(service).ewma_minutes
+            else:  # nothing learned yet: where state.service_stats starts from
+                svc = self.state.catalog.get(service)
+                prior = svc.avg_minutes if svc is not None else 10.0
             today = self.today.counter_time(service) if self.today else (0.0, 0)
             m = self._means[service] = _blend(prior, *today)
         return m
@@ -209,6 +210,8 @@ class _Hall:
             ran = (now - t.called_at) / 60
             return ran > STALLED * m, remaining_minutes(ran, m)
         since = self.today.last_active.get(c.id, 0.0) if self.today else 0.0
+        if now - since <= IDLE_MINUTES * 60:
+            return False, 0.0  # it called or finished a moment ago
         for code in c.spec.services:
             queue = state.waiting_index.queue(code)
             if queue is not None and queue.ordered:
@@ -257,14 +260,19 @@ def estimate_wait(
     (`order_key`: its key, by default just behind them; `now`: the hall time of the last
     event by default). None when no counter serves the service."""
     now = state.last_ts if now is None else now
-    serving = [c for c in state.counters.values() if service in c.spec.services]
+    serving = 0
+    opened: list[Counter] = []
+    for c in state.counters.values():
+        if service in c.spec.services:
+            serving += 1
+            if c.state is CounterState.OPEN:
+                opened.append(c)
     if not serving:
         return None
     hall = _Hall(state, now)
-    opened = [c for c in serving if c.state is CounterState.OPEN]
+    if not opened:  # none open (yet): those ahead shared by the counters that will open
+        return ahead * hall.mean(service) / serving
     mine = [c for c in opened if not hall.look(c)[0]] or opened
-    if not mine:  # none open (yet): those ahead shared by the counters that will open
-        return ahead * hall.mean(service) / len(serving)
     if order_key is None:
         queue = state.waiting_index.queue(service)
         ordered = queue.ordered if queue is not None else []
