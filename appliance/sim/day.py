@@ -14,9 +14,9 @@ import math
 import random
 import statistics
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -65,7 +65,6 @@ class Outcome:
                 "mean_wait_min": round(statistics.fmean(w), 2) if w else None,
                 "p90_wait_min": round(_p90(w), 2) if w else None,
             }
-        errs = self.est_errors
         return {
             "tickets_issued": self.issued,
             "tickets_called": self.called,
@@ -75,12 +74,42 @@ class Outcome:
             "commands": self.commands,
             "per_service": per_service,
             "estimate_error_min": {
-                "mean_abs": round(statistics.fmean(abs(e) for e in errs), 2) if errs else None,
-                "mean_signed": round(statistics.fmean(errs), 2) if errs else None,
-                "p90_abs": round(_p90([abs(e) for e in errs]), 2) if errs else None,
+                **error_figures(self.est_errors),
                 "note": "estimate given at issue minus the actual wait until first call",
             },
         }
+
+
+def error_figures(errors: list[float]) -> dict[str, Any]:
+    """Mean absolute, p90 absolute and mean signed error (minutes) of wait estimates."""
+    if not errors:
+        return {"tickets": 0, "mean_abs": None, "mean_signed": None, "p90_abs": None}
+    return {
+        "tickets": len(errors),
+        "mean_abs": round(statistics.fmean(abs(e) for e in errors), 2),
+        "mean_signed": round(statistics.fmean(errors), 2),
+        "p90_abs": round(_p90([abs(e) for e in errors]), 2),
+    }
+
+
+def estimate_errors(events: Iterable[Mapping[str, Any]]) -> list[float]:
+    """From a hall's event log (wire form): for every ticket issued with an estimate and
+    called since, the estimate minus the minutes from its issue to its first call."""
+    issued: dict[str, tuple[float, float]] = {}
+    errors: list[float] = []
+    for e in events:
+        data = e["data"]
+        if e["type"] == "ticket.issued" and data.get("est_wait_min") is not None:
+            issued[data["ticket_id"]] = (_ts(e["at"]), float(data["est_wait_min"]))
+        elif e["type"] == "ticket.called":
+            first = issued.pop(data["ticket_id"], None)  # later calls find nothing
+            if first is not None:
+                errors.append(first[1] - (_ts(e["at"]) - first[0]) / 60)
+    return errors
+
+
+def _ts(at: str) -> float:
+    return datetime.fromisoformat(at).timestamp()
 
 
 def _p90(values: list[float]) -> float:

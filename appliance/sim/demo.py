@@ -21,7 +21,13 @@ from typing import Any
 
 from appliance import config, report
 from appliance.local import LocalHall, Transport
-from appliance.sim.day import DayPlan, DaySimulation, staffed_counters
+from appliance.sim.day import (
+    DayPlan,
+    DaySimulation,
+    error_figures,
+    estimate_errors,
+    staffed_counters,
+)
 from hall.core import commands as c
 from hall.core.catalog import parse_catalog
 from hall.core.errors import Refused
@@ -44,6 +50,10 @@ def next_weekday(today: date) -> date:
 
 
 PAD_COUNTERS = ("91", "92", "93")
+ESTIMATE_NOTE = (
+    "every ticket issued with an estimate and called since, from the hub's event log: "
+    "the estimate at issue minus the minutes from issue to the first call"
+)
 
 
 class BusPort:
@@ -270,6 +280,7 @@ def run_demo(
         role_files = roles.after_day()
         hub_stats = hall.hub.stats()
         hall.write_events(out / "events.jsonl")
+        estimate_error = error_figures(estimate_errors(hall.events()))
         with HallReader.open(cfg.database_path) as reader:
             rep = report.build(reader, the_day, cfg.tz)
     files = report.write(rep, out / "report", cfg.hall.name)
@@ -279,6 +290,7 @@ def run_demo(
         "seed": seed,
         "bus": bus,
         **outcome.summary(),
+        "estimate_error_min": {**estimate_error, "note": ESTIMATE_NOTE},
         "hub": {k: v for k, v in hub_stats.items() if v},
         "wall_seconds": round(time.perf_counter() - t0, 2),
         "roles": roles.summary,

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hall.core.chain import GENESIS
+from hall.core.flow import FlowIndex
 from hall.core.model import (
     Appointment,
     AppointmentId,
@@ -45,6 +46,9 @@ class HallState:
     # The waiting tickets again, by service and in call order (hall.core.waiting), so a
     # call or a count looks only at the services concerned and bisects instead of scanning.
     waiting_index: WaitingIndex = field(default_factory=WaitingIndex)
+    # What the open day's tickets tell the wait estimate (hall.core.flow), kept like the
+    # waiting index: rebuilt from the tickets when the state is loaded from the tables.
+    flow: FlowIndex = field(default_factory=FlowIndex)
     by_number: dict[tuple[date, str], TicketId] = field(default_factory=dict)
     serials: dict[tuple[date, str], int] = field(default_factory=dict)
     issued_count: dict[tuple[date, str], int] = field(default_factory=dict)
@@ -81,10 +85,12 @@ class HallState:
         self.tickets[t.id] = t
         if t.state is TicketState.WAITING:
             self.waiting_index.add(t)
+        self.flow.put(old, t, self.rules)
 
     def drop_ticket(self, tid: TicketId) -> Ticket:
         t = self.tickets.pop(tid)
         self._unindex(t)
+        self.flow.drop(t)
         return t
 
     def waiting_in(self, service: str) -> dict[TicketId, Ticket]:
