@@ -1,21 +1,35 @@
-"""Events up: the hall's log sent in batches, done only when `events-ack` covers them.
+"""Events up: the hall's log sent in seq order, done only when `events-ack` covers it.
 
-Two lanes share the one `{h}/up/events` topic:
-- the **backlog** lane sends `[next_seq, live_floor)` in seq order, only while the city says
-  it is online, at most `backlog_rate` events per second;
-- the **live** lane sends events from `live_floor` on as soon as the hub commits them, so
-  what happens now reaches the city ahead of an outage's backlog. The city stores every
-  event it receives whatever the order ((hall_id, seq) unique) and acks the contiguous
-  prefix, so a live batch past the prefix is answered with the prefix (a "gap reply").
-When nothing is behind, `next_seq == live_floor` and the live lane is the one in-order lane.
+The city stores in order only (contract v1.1): it keeps a batch that starts at or before its
+`acked_through + 1`, answers a batch that starts past it with its `acked_through` and stores
+nothing of it. So the hall sends one stream in seq order: first what the city has not acked
+(the *backlog*: what the log held at the connect), then, right behind it, what the hub commits
+meanwhile (*live* events), in batches of at most 500 events / 256 KiB, with at most
+`max_inflight_batches` batches sent and not yet answered, `backlog_inflight_batches` of them
+from the backlog. The backlog goes only while the city says it is online (cloud/status), at
+most `backlog_rate` events a second; with no backlog, live events go at once.
 
-What the city's acks mean here (the contract's gaps and resends):
-- `acked_through` above what we hold: progress, remembered in sync's SQLite;
-- below what we hold: the city lost events; send again from there;
-- equal, while the batch right after it has been out longer than `gap_grace`: a gap reply
-  for a lost batch; send again from there (once per value, until progress);
-- no progress for `ack_timeout` on the oldest batch in flight: send again from the ack.
-A reconnect sends everything not acked again (the broker's PUBACK says nothing).
+The city answers every batch with one ack, in the order the batches reached it. An ack A is
+read against the oldest batch out, [f, l]:
+- A >= l: that batch is stored. Progress is remembered in sync's SQLite; the batches it
+  covers are done.
+- A < l: the city did not store it (a batch before it was lost, or it arrived past a gap):
+  an answer, not silence. Go-back-N at once: send again from A + 1, live events behind. The
+  answers still to come for batches sent before that moment (counted) say the same and are
+  not read as new gaps.
+- A above the highest seq the hall has sent (`sent_bound`: what this process sent, and the
+  log's head when it started, which a previous run may have sent): a fault, never progress.
+  The mark stays, the ack is counted and reported (`on_ack_ahead`); a person must look.
+- A below the mark: the city lost events (it restored a backup): the mark goes back to A and
+  everything after it is backlog again.
+No answer within `ack_timeout_s` to the oldest batch out (it or its ack was lost and nothing
+came after it): send again from the mark. A reconnect sends everything not acked again (the
+broker's PUBACK says nothing about the city).
+
+A broker that refuses our events (a PUBACK with a failure reason code: "Not authorized" when
+the certificate is not this hall's) is reported (`on_refused`) and tried again slowly: one
+batch every `refused_retry_s`, until a PUBACK says success. `slow` does the same for a fault
+known at start (a certificate whose CN is not the hall id).
 Pure logic with an injected clock; the link calls `on_*`, a thread calls `pump()`.
 """
 
@@ -29,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hall.mqttvalues import Ack
 from sync.outbox import Batch, OutboxUnavailable
 from sync.settings import SenderSettings
 
@@ -52,13 +67,22 @@ class AckStore(Protocol):
     def add_rejected(self, items: list[dict[str, Any]]) -> int: ...
 
 
+Publish = Callable[[bytes], "Ack | bool | None"]
+"""Publish one batch: its PUBACK's `Ack`, or True (sent, no PUBACK to read); False or None
+when not connected."""
+
+
 @dataclass(slots=True)
 class InFlight:
     first: int
     last: int
     sent_at: float
-    ooo: bool  # sent past a backlog still pending: its answer is a gap reply
-    backlog: bool = False
+    backlog: bool
+    puback: Ack | None = None
+
+
+def _ignore(*_: Any) -> None:
+    pass
 
 
 class EventSender:
@@ -67,12 +91,15 @@ class EventSender:
         hall_id: str,
         outbox: OutboxPort,
         store: AckStore,
-        publish: Callable[[bytes], bool],
+        publish: Publish,
         settings: SenderSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
-        gap_grace: float = 1.0,
         require_cloud_online: bool = True,
+        on_ack_ahead: Callable[[int, int], None] = _ignore,
+        on_progress: Callable[[int], None] = _ignore,
+        on_refused: Callable[[str], None] = _ignore,
+        on_accepted: Callable[[], None] = _ignore,
     ) -> None:
         self.hall_id = hall_id
         self.outbox = outbox
@@ -80,40 +107,44 @@ class EventSender:
         self._publish = publish
         self.s = settings
         self._clock = clock
-        self.gap_grace = gap_grace
         self.require_cloud_online = require_cloud_online
+        self._on_ack_ahead = on_ack_ahead
+        self._on_progress = on_progress
+        self._on_refused = on_refused
+        self._on_accepted = on_accepted
         self._lock = threading.RLock()
         self.acked = store.acked
         self.connected = False
         self.cloud_online = False
-        self.next_seq = self.acked + 1
-        self.live_floor = self.acked + 1
-        self.live_next = self.acked + 1
-        self.inflight: deque[InFlight] = deque()
-        self.rewound_at: int | None = None
+        self.next_seq = self.acked + 1  # the next seq to send
+        self.live_floor = self.acked + 1  # live from here on (the log's head + 1 at connect)
+        self.sent_max = self.acked  # the highest seq this process has sent
+        self.start_head: int | None = None  # the log's head when this process started
+        self.inflight: deque[InFlight] = deque()  # out and not answered: [acked+1 … next_seq)
+        self.stale = 0  # answers still to come for batches sent before the last go-back
+        self.slow = False  # a fault known at start: try slowly
+        self.refused = ""  # the broker's refusal of our last batch ("" when none)
+        self.hold_until = 0.0  # refused: nothing is sent before then
         self._tokens = float(settings.batch_max_events)
         self._tokens_at = clock()
-        self._progress_at = clock()
         self.wake = threading.Event()
-        self.stats = {"batches": 0, "events": 0, "rewinds": 0, "gap_replies": 0, "timeouts": 0}
+        self.stats = dict.fromkeys(
+            ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind", "refused"),
+            0,
+        )
+        self._read_start_head()
 
-    # --- what the link reports ------------------------------------------------------------
+    # --- what the link reports --------------------------------------------------------
 
     def on_connected(self) -> None:
-        """Everything not acked is backlog; what the hub commits from now on goes live."""
+        """Everything not acked is backlog; what the hub commits from now on is live."""
         with self._lock:
-            try:
-                top = self.outbox.max_seq()
-            except OutboxUnavailable as exc:
-                log.warning("cannot read the hall's event log: %s", exc)
-                top = self.acked
+            top = self._top()
             self.connected = True
             self.inflight.clear()
+            self.stale = 0
             self.next_seq = self.acked + 1
-            self.live_next = max(top, self.acked) + 1
-            self.live_floor = self.live_next
-            self.rewound_at = None
-            self._progress_at = self._clock()
+            self.live_floor = max(top, self.acked) + 1
         self.wake.set()
 
     def on_disconnected(self) -> None:
@@ -127,100 +158,182 @@ class EventSender:
         self.wake.set()
 
     def on_ack(self, acked_through: int, rejected: list[dict[str, Any]] | None = None) -> None:
-        if rejected:
-            new = self.store.add_rejected(rejected)
-            if new:
-                log.warning("the city rejected %d event(s); see `hall sync status`", new)
+        a = acked_through
         with self._lock:
-            a = acked_through
+            bound = self.sent_bound
+            if a > bound:
+                self.stats["ack_ahead"] += 1
+                log.warning(
+                    "the city acks %d, above %d, the last event this hall has sent: ignored, "
+                    "the hall keeps its mark %d (see `hall sync status`)",
+                    a,
+                    bound,
+                    self.acked,
+                )
+                self._on_ack_ahead(a, bound)
+                return
+            if rejected:
+                new = self.store.add_rejected(rejected)
+                if new:
+                    log.warning("the city rejected %d event(s); see `hall sync status`", new)
+            stale = self.stale > 0
+            self.stale = max(0, self.stale - 1)
+            head = self.inflight[0] if self.inflight else None
             if a > self.acked:
                 self._progress(a)
             elif a < self.acked:
+                self.stats["city_behind"] += 1
                 log.warning("the city acks %d, below %d it had acked: sending again", a, self.acked)
                 self.store.set_acked(a)
                 self.acked = a
-                self._rewind(a + 1, "city_behind")
-            else:
-                self._duplicate(a)
+                self.live_floor = max(self.live_floor, self.next_seq)  # all of it is backlog
+                self._go_back(max(0, len(self.inflight) - 1), "city_behind")
+            elif not stale and head is not None and a < head.last:
+                # the oldest batch out was answered without being stored
+                self.stats["go_back"] += 1
+                self._go_back(len(self.inflight) - 1, "gap")
         self.wake.set()
 
     def rewind_to(self, from_seq: int, why: str = "command") -> None:
         """Send again from `from_seq` (the city's resend_events command)."""
         with self._lock:
-            self._rewind(max(1, from_seq), why)
+            self.live_floor = max(self.live_floor, self.next_seq)
+            self.next_seq = max(1, min(from_seq, self.acked + 1))
+            self.stale = len(self.inflight)
+            self.inflight.clear()
+            log.info("sending events again from %d (%s)", self.next_seq, why)
         self.wake.set()
 
-    # --- internals ------------------------------------------------------------------------
+    @property
+    def sent_bound(self) -> int:
+        """The highest seq the hall may have sent: an ack above it is a fault."""
+        return max(self.sent_max, self.start_head or 0, self.acked)
+
+    # --- internals --------------------------------------------------------------------
+
+    def _top(self) -> int:
+        try:
+            top = self.outbox.max_seq()
+        except OutboxUnavailable as exc:
+            log.warning("cannot read the hall's event log: %s", exc)
+            return self.acked
+        if self.start_head is None:
+            self._started(top)
+        return top
+
+    def _read_start_head(self) -> None:
+        try:
+            top = self.outbox.max_seq()
+        except OutboxUnavailable:
+            return  # read at the first connect
+        self._started(top)
+
+    def _started(self, top: int) -> None:
+        """The log's head when this process started. A mark above it means the hall's log
+        lost events the city had acked (a hall database restored without sync's): the same
+        fault as an ack above what was sent; the hall's own mark is its log's head."""
+        self.start_head = top
+        if self.acked > top:
+            self.stats["ack_ahead"] += 1
+            log.warning(
+                "the city acked %d, but the hall's log ends at %d (a restored database?): "
+                "the mark goes back to %d",
+                self.acked,
+                top,
+                top,
+            )
+            self._on_ack_ahead(self.acked, top)
+            self.store.set_acked(top)
+            self.acked = top
+            self.sent_max = top
+            self.next_seq = self.live_floor = top + 1
 
     def _progress(self, a: int) -> None:
         self.store.set_acked(a)
         self.acked = a
-        self.rewound_at = None
-        self._progress_at = self._clock()
         while self.inflight and self.inflight[0].last <= a:
             self.inflight.popleft()
-        self.inflight = deque(b for b in self.inflight if b.last > a)
-        self.next_seq = max(self.next_seq, a + 1)
-        self.live_next = max(self.live_next, a + 1)
-        self.live_floor = max(self.live_floor, min(self.next_seq, self.live_next))
-        if self.next_seq >= self.live_floor:
-            self.next_seq = self.live_floor = max(self.next_seq, self.live_floor)
+        if self.next_seq <= a:
+            self.next_seq = a + 1
+            self.inflight.clear()
+        self._on_progress(a)
 
-    def _duplicate(self, a: int) -> None:
-        ooo = next((b for b in self.inflight if b.ooo), None)
-        if ooo is not None:
-            self.inflight.remove(ooo)  # the expected answer to a live batch past the backlog
-            return
-        head = next((b for b in self.inflight if b.first == a + 1), None)
-        if head is None or self.rewound_at == a:
-            return
-        if self._clock() - head.sent_at >= self.gap_grace:
-            self.stats["gap_replies"] += 1
-            self._rewind(a + 1, "gap_reply")
-
-    def _rewind(self, r: int, why: str) -> None:
-        self.stats["rewinds"] += 1
-        log.info("sending events again from %d (%s)", r, why)
+    def _go_back(self, stale: int, why: str) -> None:
+        """Send again from the mark; `stale` answers to batches out now are still to come."""
+        log.info("sending events again from %d (%s)", self.acked + 1, why)
+        self.stale = stale
         self.inflight.clear()
-        self.live_floor = max(self.live_floor, self.live_next)
-        self.next_seq = min(r, self.live_floor)
-        self.rewound_at = r - 1
-        self._progress_at = self._clock()
+        self.next_seq = self.acked + 1
+
+    def _check_pubacks(self, now: float) -> None:
+        """A PUBACK with a failure reason code: the broker refused our events."""
+        for b in self.inflight:
+            ack = b.puback
+            if ack is None or not ack.done or ack.lost:
+                continue
+            b.puback = None
+            if ack.failed:
+                self.stats["refused"] += 1
+                self.refused = ack.reason
+                self.hold_until = now + self.s.refused_retry_s
+                log.warning(
+                    "the city broker refused our events (%s): trying again in %.0f s",
+                    ack.reason,
+                    self.s.refused_retry_s,
+                )
+                self.inflight.clear()
+                self.stale = 0
+                self.next_seq = self.acked + 1
+                self._on_refused(ack.reason)
+                return
+            if self.refused:
+                self.refused = ""
+                log.info("the city broker takes our events again")
+                self._on_accepted()
 
     def _check_timeouts(self, now: float) -> None:
-        fresh: deque[InFlight] = deque()
-        for b in self.inflight:
-            if now - b.sent_at < self.s.ack_timeout_s:
-                fresh.append(b)
-            elif not b.ooo and b.first <= self.acked + 1:
-                self.stats["timeouts"] += 1
-                self._rewind(self.acked + 1, "ack_timeout")
-                return
-        self.inflight = fresh  # live batches whose gap reply never came leave the window
-        # Something sent is not acked, nothing in flight carries the next seq and the backlog
-        # lane will not send it (a live batch was lost, then the lanes merged): send again.
-        head = self.acked + 1
-        if (
-            head < self.live_next
-            and now - self._progress_at >= self.s.ack_timeout_s
-            and (self.cloud_online or not self.require_cloud_online)
-            and not (self.next_seq <= head < self.live_floor)
-            and not any(b.first <= head <= b.last for b in self.inflight)
-        ):
+        if not self.inflight:
+            return
+        limit = self.s.ack_timeout_s
+        if self.slow or self.refused:
+            limit = max(limit, self.s.refused_retry_s)
+        if now - self.inflight[0].sent_at >= limit:
             self.stats["timeouts"] += 1
-            self._rewind(head, "no_progress")
+            self.stale = len(self.inflight)
+            log.info("no events-ack for %.0f s: sending again from %d", limit, self.acked + 1)
+            self.inflight.clear()
+            self.next_seq = self.acked + 1
 
     def _refill(self, now: float) -> None:
         rate = self.s.backlog_rate
-        if rate <= 0:
-            return
         cap = max(float(self.s.batch_max_events), float(rate))
         self._tokens = min(cap, self._tokens + (now - self._tokens_at) * rate)
         self._tokens_at = now
 
-    def _send(
-        self, first: int, last: int, ooo: bool, now: float, backlog: bool = False
-    ) -> Batch | None:
+    def _window(self) -> int:
+        return 1 if (self.slow or self.refused) else self.s.max_inflight_batches
+
+    def _may_send(self, top: int) -> tuple[bool, int]:
+        """Whether the next batch may go now, and the last seq it may hold."""
+        if len(self.inflight) >= self._window() or self.next_seq > top:
+            return False, 0
+        if self.next_seq >= self.live_floor:
+            return True, top
+        if self.require_cloud_online and not self.cloud_online:
+            return False, 0
+        backlog_out = sum(1 for b in self.inflight if b.backlog)
+        if backlog_out >= self.s.backlog_inflight_batches:
+            return False, 0
+        last = self.live_floor - 1
+        if self.s.backlog_rate > 0:
+            want = min(self.s.batch_max_events, last - self.next_seq + 1)
+            if self._tokens < want:
+                return False, 0
+            last = self.next_seq + want - 1
+        return True, last
+
+    def _send(self, last: int, now: float) -> bool:
+        first = self.next_seq
         b = self.outbox.batch(
             self.hall_id,
             first,
@@ -229,57 +342,43 @@ class EventSender:
             max_bytes=self.s.batch_max_bytes,
         )
         if b is None:
-            return None
-        if not self._publish(b.data):
-            return None
-        self.inflight.append(InFlight(b.first, b.last, now, ooo, backlog))
+            return False
+        sent = self._publish(b.data)
+        if sent is False or sent is None:
+            return False
+        backlog = first < self.live_floor
+        puback = sent if isinstance(sent, Ack) else None
+        self.inflight.append(InFlight(b.first, b.last, now, backlog, puback))
+        self.next_seq = b.last + 1
+        self.sent_max = max(self.sent_max, b.last)
+        if backlog and self.s.backlog_rate > 0:
+            self._tokens -= b.count
         self.stats["batches"] += 1
         self.stats["events"] += b.count
-        return b
+        return True
 
-    def _backlog_room(self) -> bool:
-        if len(self.inflight) >= self.s.max_inflight_batches:
-            return False
-        return sum(1 for b in self.inflight if b.backlog) < self.s.backlog_inflight_batches
-
-    # --- the sender thread's step ---------------------------------------------------------
+    # --- the sender thread's step -----------------------------------------------------
 
     def pump(self) -> bool:
-        """Send what the window, the lanes and the rate allow. True when something was sent."""
+        """Send what the window, the backlog's bounds and the rate allow. True when something
+        was sent."""
         with self._lock:
             if not self.connected:
                 return False
             now = self._clock()
+            self._check_pubacks(now)
+            if now < self.hold_until:
+                return False
             self._check_timeouts(now)
+            if self.s.backlog_rate > 0:
+                self._refill(now)
             top = self.outbox.max_seq()
             sent = False
-            while len(self.inflight) < self.s.max_inflight_batches and self.live_next <= top:
-                backlog = self.next_seq < self.live_floor
-                b = self._send(self.live_next, top, backlog, now)
-                if b is None:
+            while True:
+                ok, last = self._may_send(top)
+                if not ok or not self._send(last, now):
                     return sent
-                self.live_next = b.last + 1
-                if not backlog:
-                    self.next_seq = self.live_floor = self.live_next
                 sent = True
-            if self.require_cloud_online and not self.cloud_online:
-                return sent
-            self._refill(now)
-            while self._backlog_room() and self.next_seq < self.live_floor:
-                want = min(self.s.batch_max_events, self.live_floor - self.next_seq)
-                last = self.live_floor - 1
-                if self.s.backlog_rate > 0:
-                    if self._tokens < want:
-                        return sent
-                    last = min(last, self.next_seq + want - 1)
-                b = self._send(self.next_seq, last, False, now, backlog=True)
-                if b is None:
-                    return sent
-                if self.s.backlog_rate > 0:
-                    self._tokens -= b.count
-                self.next_seq = b.last + 1
-                sent = True
-            return sent
 
     def backlog(self) -> int:
         """Events not yet acked by the city."""
@@ -295,10 +394,11 @@ class EventSender:
                 "acked": self.acked,
                 "next_seq": self.next_seq,
                 "live_floor": self.live_floor,
-                "live_next": self.live_next,
+                "sent_max": self.sent_max,
                 "inflight": len(self.inflight),
                 "connected": self.connected,
                 "cloud_online": self.cloud_online,
+                "refused": self.refused,
                 **self.stats,
             }
 
