@@ -72,10 +72,15 @@ class SyncState:
     """Thread-safe (one connection, one lock). Every write commits with synchronous=FULL:
     an inbound message is on disk before the broker is told it was received."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        """`readonly`: for what a technician's command reads (status, the doctor), which
+        must not create or change the file of the running sync."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        if readonly:
+            self._conn = open_db(self.path, readonly=True)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = open_db(self.path)
         self._conn.executescript(_SCHEMA)
 
@@ -184,9 +189,12 @@ class SyncState:
 
     def faults(self) -> list[FaultRow]:
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT name, active, detail, since, last, count FROM faults ORDER BY name"
-            ).fetchall()
+            try:
+                rows = self._conn.execute(
+                    "SELECT name, active, detail, since, last, count FROM faults ORDER BY name"
+                ).fetchall()
+            except sqlite3.OperationalError:  # read-only, a file from before faults were kept
+                return []
         return [FaultRow(r[0], bool(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
     # --- rejected events --------------------------------------------------------------
