@@ -125,11 +125,12 @@ class EventSender:
         self.slow = False  # a fault known at start: try slowly
         self.refused = ""  # the broker's refusal of our last batch ("" when none)
         self.hold_until = 0.0  # refused: nothing is sent before then
+        self._accepted_once = False  # a PUBACK said success since this process started
         self._tokens = float(settings.batch_max_events)
         self._tokens_at = clock()
         self.wake = threading.Event()
         self.stats = dict.fromkeys(
-            ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind", "refused"),
+            ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind", "refusals"),
             0,
         )
         self._read_start_head()
@@ -273,7 +274,7 @@ class EventSender:
                 continue
             b.puback = None
             if ack.failed:
-                self.stats["refused"] += 1
+                self.stats["refusals"] += 1
                 self.refused = ack.reason
                 self.hold_until = now + self.s.refused_retry_s
                 log.warning(
@@ -286,10 +287,12 @@ class EventSender:
                 self.next_seq = self.acked + 1
                 self._on_refused(ack.reason)
                 return
-            if self.refused:
+            if self.refused or not self._accepted_once:
+                if self.refused:
+                    log.info("the city broker takes our events again")
                 self.refused = ""
-                log.info("the city broker takes our events again")
-                self._on_accepted()
+                self._accepted_once = True
+                self._on_accepted()  # clears a refusal recorded before, by this run or the last
 
     def _check_timeouts(self, now: float) -> None:
         if not self.inflight:
