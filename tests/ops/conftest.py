@@ -99,6 +99,7 @@ services = ["SB-001", "SB-002"]
 @pytest.fixture
 def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
     from appliance import config as hall_config
+    from appliance.devices import hub_trust
     from counter_pad import frames_v1 as v1
     from counter_pad.simulator import PadSimulator, open_pty
     from drivers.printer import SimulatedPrinter, SimulatorServer
@@ -124,8 +125,11 @@ def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
             state=tmp_path / "state",
         )
         stop, ready = threading.Event(), threading.Event()
+        cfg = hall_config.load(config)
         hub = threading.Thread(
-            target=run_hub, args=(hall_config.load(config),), kwargs={"stop": stop, "ready": ready}
+            target=run_hub,
+            args=(cfg,),
+            kwargs={"stop": stop, "ready": ready, "trust": hub_trust(cfg)},
         )
         hub.start()
         try:

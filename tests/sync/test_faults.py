@@ -77,7 +77,7 @@ def test_broker_killed_and_restarted_during_replay(
         broker.close()
 
 
-def test_a_silent_broker_is_dropped_within_one_and_a_half_keepalives(
+def test_a_silent_broker_is_dropped_after_one_keepalive_of_silence(
     hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
 ) -> None:
     sync = start_sync(hall, write_sync_config(hall, city_broker, pki, keepalive_s=2))
@@ -91,7 +91,8 @@ def test_a_silent_broker_is_dropped_within_one_and_a_half_keepalives(
             took = time.monotonic() - t0
         finally:
             os.kill(_pid(city_broker), signal.SIGCONT)
-        assert took <= 1.5 * 2, f"took {took:.2f} s to notice a silent broker"
+        # one keepalive after its last packet, checked every keepalive/20 (+ scheduling)
+        assert took <= 1.05 * 2 + 0.5, f"took {took:.2f} s to notice a silent broker"
         assert sync.link.stats["silent_broker"] == 1
         wait_until(lambda: sync.link.connected, 10)
         top = fill(hall, 5)
