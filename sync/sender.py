@@ -49,6 +49,8 @@ from sync.settings import SenderSettings
 
 log = logging.getLogger(__name__)
 
+SAVE_EVERY_S = 0.25
+
 
 class OutboxPort(Protocol):
     def max_seq(self) -> int: ...
@@ -114,9 +116,12 @@ class EventSender:
         self._on_accepted = on_accepted
         self._lock = threading.RLock()
         self.acked = store.acked
+        self._saved = self.acked  # the mark as sync's SQLite has it
+        self._saved_at = clock()
         self.connected = False
         self.cloud_online = False
-        self.next_seq = self.acked + 1  # the next seq to send
+        self._epoch = 0  # moves whenever next_seq is set other than by sending
+        self._next_seq = self.acked + 1  # the next seq to send
         self.live_floor = self.acked + 1  # live from here on (the log's head + 1 at connect)
         self.sent_max = self.acked  # the highest seq this process has sent
         self.start_head: int | None = None  # the log's head when this process started
@@ -152,6 +157,7 @@ class EventSender:
         with self._lock:
             self.connected = False
             self.inflight.clear()
+            self._save(force=True)
 
     def on_cloud_status(self, online: bool) -> None:
         with self._lock:
@@ -185,8 +191,8 @@ class EventSender:
             elif a < self.acked:
                 self.stats["city_behind"] += 1
                 log.warning("the city acks %d, below %d it had acked: sending again", a, self.acked)
-                self.store.set_acked(a)
                 self.acked = a
+                self._save(force=True)
                 self.live_floor = max(self.live_floor, self.next_seq)  # all of it is backlog
                 self._go_back(max(0, len(self.inflight) - 1), "city_behind")
             elif not stale and head is not None and a < head.last:
@@ -204,6 +210,15 @@ class EventSender:
             self.inflight.clear()
             log.info("sending events again from %d (%s)", self.next_seq, why)
         self.wake.set()
+
+    @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    @next_seq.setter
+    def next_seq(self, value: int) -> None:
+        self._next_seq = value
+        self._epoch += 1  # a batch built meanwhile (outside the lock) is not sent
 
     @property
     def sent_bound(self) -> int:
@@ -244,14 +259,31 @@ class EventSender:
                 top,
             )
             self._on_ack_ahead(self.acked, top)
-            self.store.set_acked(top)
             self.acked = top
+            self._save(force=True)
             self.sent_max = top
             self.next_seq = self.live_floor = top + 1
 
+    def _save(self, *, force: bool = False) -> None:
+        """Remember the mark in sync's SQLite: at once when it goes down, at most every
+        `SAVE_EVERY_S` when it goes up (each save is an fsync; a mark saved late only means
+        that a restart sends a few events again, which the city acks again)."""
+        if self.acked == self._saved:
+            return
+        now = self._clock()
+        if force or now - self._saved_at >= SAVE_EVERY_S:
+            self.store.set_acked(self.acked)
+            self._saved, self._saved_at = self.acked, now
+
+    def flush(self) -> None:
+        """Save the mark now (on stop, and when the link goes down)."""
+        with self._lock:
+            self._save(force=True)
+
     def _progress(self, a: int) -> None:
-        self.store.set_acked(a)
         self.acked = a
+        self._save()
+        self._accepted()
         while self.inflight and self.inflight[0].last <= a:
             self.inflight.popleft()
         if self.next_seq <= a:
@@ -287,12 +319,16 @@ class EventSender:
                 self.next_seq = self.acked + 1
                 self._on_refused(ack.reason)
                 return
-            if self.refused or not self._accepted_once:
-                if self.refused:
-                    log.info("the city broker takes our events again")
-                self.refused = ""
-                self._accepted_once = True
-                self._on_accepted()  # clears a refusal recorded before, by this run or the last
+            self._accepted()
+
+    def _accepted(self) -> None:
+        """The broker took our events (a PUBACK said success, or the city acked them)."""
+        if self.refused or not self._accepted_once:
+            if self.refused:
+                log.info("the city broker takes our events again")
+            self.refused = ""
+            self._accepted_once = True
+            self._on_accepted()  # clears a refusal recorded before, by this run or the last
 
     def _check_timeouts(self, now: float) -> None:
         if not self.inflight:
@@ -335,24 +371,15 @@ class EventSender:
             last = self.next_seq + want - 1
         return True, last
 
-    def _send(self, last: int, now: float) -> bool:
-        first = self.next_seq
-        b = self.outbox.batch(
-            self.hall_id,
-            first,
-            last,
-            max_events=self.s.batch_max_events,
-            max_bytes=self.s.batch_max_bytes,
-        )
-        if b is None:
-            return False
+    def _record(self, b: Batch, now: float) -> bool:
+        """Publish a batch built for `next_seq` and remember it as out."""
         sent = self._publish(b.data)
         if sent is False or sent is None:
             return False
-        backlog = first < self.live_floor
+        backlog = b.first < self.live_floor
         puback = sent if isinstance(sent, Ack) else None
         self.inflight.append(InFlight(b.first, b.last, now, backlog, puback))
-        self.next_seq = b.last + 1
+        self._next_seq = b.last + 1
         self.sent_max = max(self.sent_max, b.last)
         if backlog and self.s.backlog_rate > 0:
             self._tokens -= b.count
@@ -360,28 +387,52 @@ class EventSender:
         self.stats["events"] += b.count
         return True
 
+    def _next_batch(self) -> tuple[int, int, int, float] | None:
+        """Under the lock: what the next batch may hold (first, last), the epoch it was
+        decided in and the time; None when nothing may go now."""
+        if not self.connected:
+            return None
+        now = self._clock()
+        self._save()
+        self._check_pubacks(now)
+        if now < self.hold_until:
+            return None
+        self._check_timeouts(now)
+        if self.s.backlog_rate > 0:
+            self._refill(now)
+        ok, last = self._may_send(self.outbox.max_seq())
+        return (self._next_seq, last, self._epoch, now) if ok else None
+
     # --- the sender thread's step -----------------------------------------------------
 
     def pump(self) -> bool:
         """Send what the window, the backlog's bounds and the rate allow. True when something
-        was sent."""
-        with self._lock:
-            if not self.connected:
-                return False
-            now = self._clock()
-            self._check_pubacks(now)
-            if now < self.hold_until:
-                return False
-            self._check_timeouts(now)
-            if self.s.backlog_rate > 0:
-                self._refill(now)
-            top = self.outbox.max_seq()
-            sent = False
-            while True:
-                ok, last = self._may_send(top)
-                if not ok or not self._send(last, now):
+        was sent. A batch is read from the hall's log outside the lock, so that the city's
+        acks (on the link's network thread, which also writes our batches to the socket)
+        never wait for it; one built while an ack moved `next_seq` is dropped and decided
+        again."""
+        sent = False
+        while True:
+            with self._lock:
+                plan = self._next_batch()
+            if plan is None:
+                return sent
+            first, last, epoch, now = plan
+            b = self.outbox.batch(
+                self.hall_id,
+                first,
+                last,
+                max_events=self.s.batch_max_events,
+                max_bytes=self.s.batch_max_bytes,
+            )
+            if b is None:
+                return sent
+            with self._lock:
+                if epoch != self._epoch or first != self._next_seq or not self.connected:
+                    continue
+                if not self._record(b, now):
                     return sent
-                sent = True
+            sent = True
 
     def backlog(self) -> int:
         """Events not yet acked by the city."""

@@ -172,6 +172,7 @@ class SyncService:
         self.link.stop(final=[self.uplink.offline()])
         for t in self._threads:
             t.join(timeout=10)
+        self.sender.flush()
         self.view.save()
         self.cache.close()
         if self._own_bus:

@@ -88,7 +88,11 @@ class CityLinkSettings(StrictSection):
 
 class SenderSettings(StrictSection):
     backlog_rate: int = Field(
-        1000, ge=0, le=1_000_000, description="Backlog events per second at most (0: no bound)"
+        1000,
+        ge=0,
+        le=1_000_000,
+        description="Backlog events per second at most (0: no bound); live events follow the "
+        "backlog in order, so a bound also delays them",
     )
     batch_max_events: int = Field(MAX_BATCH_EVENTS, ge=1, le=MAX_BATCH_EVENTS)
     batch_max_bytes: int = Field(MAX_PAYLOAD, ge=4096, le=MAX_PAYLOAD)
@@ -96,7 +100,11 @@ class SenderSettings(StrictSection):
         8, ge=1, le=64, description="Event batches sent and not yet answered by events-ack"
     )
     backlog_inflight_batches: int = Field(
-        4, ge=1, le=64, description="Of those, backlog batches (fewer: live events wait less)"
+        4,
+        ge=1,
+        le=64,
+        description="Of those, backlog batches: what one hall puts before the city at once "
+        "when a whole city replays",
     )
     ack_timeout_s: float = Field(
         15.0,
