@@ -1,36 +1,27 @@
 """Events up: the hall's log sent in seq order, done only when `events-ack` covers it.
 
-The city stores in order only (contract v1.1): it keeps a batch that starts at or before its
-`acked_through + 1`, answers a batch that starts past it with its `acked_through` and stores
-nothing of it. So the hall sends one stream in seq order: first what the city has not acked
-(the *backlog*: what the log held at the connect), then, right behind it, what the hub commits
-meanwhile (*live* events), in batches of at most 500 events / 256 KiB, with at most
-`max_inflight_batches` batches sent and not yet answered, `backlog_inflight_batches` of them
-from the backlog. The backlog goes only while the city says it is online (cloud/status), at
-most `backlog_rate` events a second; with no backlog, live events go at once.
+The city stores in order only (contract v1.1), so the hall sends one stream in seq order:
+first what the city has not acked (the *backlog*: what the log held at the connect; only
+while cloud/status says online, at most `backlog_rate` events/s and
+`backlog_inflight_batches` batches out), then, right behind it, what the hub commits
+meanwhile (*live* events), at most `max_inflight_batches` batches out.
 
 The city answers every batch with one ack, in the order the batches reached it. An ack A is
 read against the oldest batch out, [f, l]:
-- A >= l: that batch is stored. Progress is remembered in sync's SQLite; the batches it
-  covers are done.
-- A < l: the city did not store it (a batch before it was lost, or it arrived past a gap):
-  an answer, not silence. Go-back-N at once: send again from A + 1, live events behind. The
-  answers still to come for batches sent before that moment (counted) say the same and are
-  not read as new gaps.
-- A above the highest seq the hall has sent (`sent_bound`: what this process sent, and the
-  log's head when it started, which a previous run may have sent): a fault, never progress.
-  The mark stays, the ack is counted and reported (`on_ack_ahead`); a person must look.
-- A below the mark: the city lost events (it restored a backup): the mark goes back to A and
-  everything after it is backlog again.
-No answer within `ack_timeout_s` to the oldest batch out (it or its ack was lost and nothing
-came after it): send again from the mark. A reconnect sends everything not acked again (the
-broker's PUBACK says nothing about the city).
-
-A broker that refuses our events (a PUBACK with a failure reason code: "Not authorized" when
-the certificate is not this hall's) is reported (`on_refused`) and tried again slowly: one
-batch every `refused_retry_s`, until a PUBACK says success. `slow` does the same for a fault
-known at start (a certificate whose CN is not the hall id).
-Pure logic with an injected clock; the link calls `on_*`, a thread calls `pump()`.
+- A >= l: stored; the batches it covers are done.
+- A < l: not stored (a batch before it was lost, or it came past a gap): an answer, not
+  silence. Go-back-N at once from A + 1, live events behind; the answers still due to
+  batches sent before that moment (`stale`) are not read as new gaps.
+- A above the highest seq the hall may have sent (`sent_bound`: this process, or the log's
+  head when it started): the fault `ack_ahead`, never progress; the mark stays.
+- A below the mark: an answer too (the city lost events, or an old ack came again): the
+  mark goes back to A and everything after it is backlog again (the city acks again what it
+  has: harmless).
+No answer to the oldest batch out within `ack_timeout_s`: send again from the mark. A
+reconnect sends everything not acked again. A broker that refuses our events: a slow retry
+(`sync.refusal`). The mark is saved at most every 0.25 s; a batch is read from the log
+outside the lock, so an ack never waits for one. Pure logic with an injected clock; the link
+calls `on_*`, a thread calls `pump()` (`sync.sendloop`).
 """
 
 from __future__ import annotations
@@ -45,6 +36,8 @@ from typing import Any, Protocol
 
 from hall.mqttvalues import Ack
 from sync.outbox import Batch, OutboxUnavailable
+from sync.ratebucket import RateBucket
+from sync.refusal import Refusal
 from sync.settings import SenderSettings
 
 log = logging.getLogger(__name__)
@@ -112,8 +105,9 @@ class EventSender:
         self.require_cloud_online = require_cloud_online
         self._on_ack_ahead = on_ack_ahead
         self._on_progress = on_progress
-        self._on_refused = on_refused
-        self._on_accepted = on_accepted
+        self.refusal = Refusal(
+            settings.refused_retry_s, on_refused=on_refused, on_accepted=on_accepted
+        )
         self._lock = threading.RLock()
         self.acked = store.acked
         self._saved = self.acked  # the mark as sync's SQLite has it
@@ -127,15 +121,10 @@ class EventSender:
         self.start_head: int | None = None  # the log's head when this process started
         self.inflight: deque[InFlight] = deque()  # out and not answered: [acked+1 … next_seq)
         self.stale = 0  # answers still to come for batches sent before the last go-back
-        self.slow = False  # a fault known at start: try slowly
-        self.refused = ""  # the broker's refusal of our last batch ("" when none)
-        self.hold_until = 0.0  # refused: nothing is sent before then
-        self._accepted_once = False  # a PUBACK said success since this process started
-        self._tokens = float(settings.batch_max_events)
-        self._tokens_at = clock()
+        self.bucket = RateBucket(settings.backlog_rate, settings.batch_max_events, clock())
         self.wake = threading.Event()
         self.stats = dict.fromkeys(
-            ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind", "refusals"),
+            ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind"),
             0,
         )
         self._read_start_head()
@@ -188,7 +177,7 @@ class EventSender:
             head = self.inflight[0] if self.inflight else None
             if a > self.acked:
                 self._progress(a)
-            elif a < self.acked:
+            elif a < self.acked:  # the city lost events, or an old ack came again: resend
                 self.stats["city_behind"] += 1
                 log.warning("the city acks %d, below %d it had acked: sending again", a, self.acked)
                 self.acked = a
@@ -283,7 +272,7 @@ class EventSender:
     def _progress(self, a: int) -> None:
         self.acked = a
         self._save()
-        self._accepted()
+        self.refusal.accepted()
         while self.inflight and self.inflight[0].last <= a:
             self.inflight.popleft()
         if self.next_seq <= a:
@@ -305,37 +294,19 @@ class EventSender:
             if ack is None or not ack.done or ack.lost:
                 continue
             b.puback = None
-            if ack.failed:
-                self.stats["refusals"] += 1
-                self.refused = ack.reason
-                self.hold_until = now + self.s.refused_retry_s
-                log.warning(
-                    "the city broker refused our events (%s): trying again in %.0f s",
-                    ack.reason,
-                    self.s.refused_retry_s,
-                )
-                self.inflight.clear()
-                self.stale = 0
-                self.next_seq = self.acked + 1
-                self._on_refused(ack.reason)
-                return
-            self._accepted()
-
-    def _accepted(self) -> None:
-        """The broker took our events (a PUBACK said success, or the city acked them)."""
-        if self.refused or not self._accepted_once:
-            if self.refused:
-                log.info("the city broker takes our events again")
-            self.refused = ""
-            self._accepted_once = True
-            self._on_accepted()  # clears a refusal recorded before, by this run or the last
+            if not ack.failed:
+                self.refusal.accepted()
+                continue
+            self.inflight.clear()
+            self.stale = 0
+            self.next_seq = self.acked + 1
+            self.refusal.refused(ack.reason, now)
+            return
 
     def _check_timeouts(self, now: float) -> None:
         if not self.inflight:
             return
-        limit = self.s.ack_timeout_s
-        if self.slow or self.refused:
-            limit = max(limit, self.s.refused_retry_s)
+        limit = self.refusal.timeout(self.s.ack_timeout_s)
         if now - self.inflight[0].sent_at >= limit:
             self.stats["timeouts"] += 1
             self.stale = len(self.inflight)
@@ -343,18 +314,11 @@ class EventSender:
             self.inflight.clear()
             self.next_seq = self.acked + 1
 
-    def _refill(self, now: float) -> None:
-        rate = self.s.backlog_rate
-        cap = max(float(self.s.batch_max_events), float(rate))
-        self._tokens = min(cap, self._tokens + (now - self._tokens_at) * rate)
-        self._tokens_at = now
-
-    def _window(self) -> int:
-        return 1 if (self.slow or self.refused) else self.s.max_inflight_batches
-
-    def _may_send(self, top: int) -> tuple[bool, int]:
+    def _may_send(self, top: int, now: float) -> tuple[bool, int]:
         """Whether the next batch may go now, and the last seq it may hold."""
-        if len(self.inflight) >= self._window() or self.next_seq > top:
+        if len(self.inflight) >= self.refusal.window(self.s.max_inflight_batches):
+            return False, 0
+        if self.next_seq > top:
             return False, 0
         if self.next_seq >= self.live_floor:
             return True, top
@@ -363,13 +327,9 @@ class EventSender:
         backlog_out = sum(1 for b in self.inflight if b.backlog)
         if backlog_out >= self.s.backlog_inflight_batches:
             return False, 0
-        last = self.live_floor - 1
-        if self.s.backlog_rate > 0:
-            want = min(self.s.batch_max_events, last - self.next_seq + 1)
-            if self._tokens < want:
-                return False, 0
-            last = self.next_seq + want - 1
-        return True, last
+        want = min(self.s.batch_max_events, self.live_floor - self.next_seq)
+        may = self.bucket.allows(want, now)
+        return may > 0, self.next_seq + may - 1
 
     def _record(self, b: Batch, now: float) -> bool:
         """Publish a batch built for `next_seq` and remember it as out."""
@@ -381,8 +341,8 @@ class EventSender:
         self.inflight.append(InFlight(b.first, b.last, now, backlog, puback))
         self._next_seq = b.last + 1
         self.sent_max = max(self.sent_max, b.last)
-        if backlog and self.s.backlog_rate > 0:
-            self._tokens -= b.count
+        if backlog:
+            self.bucket.spend(b.count)
         self.stats["batches"] += 1
         self.stats["events"] += b.count
         return True
@@ -395,12 +355,10 @@ class EventSender:
         now = self._clock()
         self._save()
         self._check_pubacks(now)
-        if now < self.hold_until:
+        if self.refusal.holding(now):
             return None
         self._check_timeouts(now)
-        if self.s.backlog_rate > 0:
-            self._refill(now)
-        ok, last = self._may_send(self.outbox.max_seq())
+        ok, last = self._may_send(self.outbox.max_seq(), now)
         return (self._next_seq, last, self._epoch, now) if ok else None
 
     # --- the sender thread's step -----------------------------------------------------
@@ -452,35 +410,7 @@ class EventSender:
                 "inflight": len(self.inflight),
                 "connected": self.connected,
                 "cloud_online": self.cloud_online,
-                "refused": self.refused,
+                "refused": self.refusal.reason,
+                "refusals": self.refusal.count,
                 **self.stats,
             }
-
-
-class SenderLoop:
-    """The sender's thread: `pump()` until nothing more may go, then wait for the sender's
-    `wake` (an ack, a connect, the city online) or the poll interval (new events)."""
-
-    name = "sync-sender"
-
-    def __init__(self, sender: EventSender, settings: SenderSettings, stop: threading.Event):
-        self.sender = sender
-        self.s = settings
-        self.wake = sender.wake
-        self._stop = stop
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.sender.pump()
-            except OutboxUnavailable as exc:
-                log.warning("cannot read the hall's event log: %s", exc)
-                self._stop.wait(2.0)
-                continue
-            except Exception:
-                log.exception("the event sender failed; going on")
-                self._stop.wait(2.0)
-                continue
-            if not sent:
-                self.wake.wait(self.s.poll_interval_s)
-                self.wake.clear()

@@ -3,7 +3,7 @@ the parts; each flow lives in its own module with its own thread where it needs 
 
 - the city link (`sync.link`): its network thread stores inbound messages
   (`sync.citymessages`) and acknowledges them;
-- events up (`sync.sender`): `SenderLoop` sends the hall's log in batches;
+- events up (`sync.sender`, its thread `sync.sendloop`): the hall's log in batches;
 - city messages applied (`sync.inbound`): `ApplierLoop` turns stored messages into hub
   commands; it replies through `sync.uplink`;
 - telemetry (`sync.ticker`): load and health to the city, `hall/v1/state/nearby` on the
@@ -32,7 +32,8 @@ from sync.faults import ACK_AHEAD, CERTIFICATE_CN, NOT_AUTHORIZED, FaultReporter
 from sync.inbound import CONFIG_REPORT, Applier, ApplierLoop
 from sync.link import STABLE_AFTER_S, CityLink, city_options
 from sync.outbox import Outbox
-from sync.sender import EventSender, SenderLoop
+from sync.sender import EventSender
+from sync.sendloop import SenderLoop
 from sync.settings import CityLinkSettings, SyncConfig
 from sync.state import SyncState
 from sync.ticker import TelemetryLoop
@@ -199,7 +200,7 @@ class SyncService:
         self.faults.raise_(
             CERTIFICATE_CN, f"the client certificate is for '{cn[:40]}', not this hall"
         )
-        self.sender.slow = True
+        self.sender.refusal.slow = True
 
     def _ack_ahead(self, acked: int, sent: int) -> None:
         self.faults.raise_(

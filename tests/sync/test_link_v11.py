@@ -124,13 +124,13 @@ def test_another_halls_certificate_is_a_fault_and_sync_tries_slowly(
     sync = start_sync(hall, cfg, bus_id="sync-cn")
     try:
         assert "certificate_cn" in sync.faults.active()  # known before connecting
-        assert sync.sender.slow
+        assert sync.sender.refusal.slow
         fill(hall, 3)
         # MQTT 5: the broker answers our events "Not authorized" (the ACL knows us as OTHER)
         wait_until(lambda: "not_authorized" in sync.faults.active(), 10)
         snap = sync.sender.snapshot()
         assert snap["refused"] == "Not authorized" and snap["inflight"] == 0
-        assert sync.sender.hold_until > time.monotonic() + 30  # the next try in a minute
+        assert sync.sender.refusal.hold_until > time.monotonic() + 30  # the next try in a minute
         states = wait_until(lambda: device_events(hall, "/city-access"))
         assert states[0]["state"] == "certificate_cn" and OTHER in states[0]["detail"]
         assert peer.store.event_count(HALL_ID) == 0 and peer.store.event_count(OTHER) == 0

@@ -315,7 +315,7 @@ def test_a_refused_publish_is_reported_and_tried_again_slowly() -> None:
         ack.complete(("Not authorized",), True)
     rig.wire.clear()
     rig.sender.pump()  # reads the PUBACKs
-    assert rig.refusals == ["Not authorized"] and rig.sender.refused == "Not authorized"
+    assert rig.refusals == ["Not authorized"] and rig.sender.refusal.reason == "Not authorized"
     assert rig.wire == []
     rig.t += 30.0
     assert rig.sender.pump() is False  # nothing before refused_retry_s
@@ -332,7 +332,7 @@ def test_a_refused_publish_is_reported_and_tried_again_slowly() -> None:
     assert len(rig.wire) == 1
     ok.complete(("Success",), False)
     rig.sender.pump()
-    assert rig.accepted == 1 and rig.sender.refused == ""
+    assert rig.accepted == 1 and rig.sender.refusal.reason == ""
     assert len(rig.wire) == 4  # the whole window again
     rig.pubacks = []
     rig.run()
@@ -341,7 +341,7 @@ def test_a_refused_publish_is_reported_and_tried_again_slowly() -> None:
 
 def test_slow_sends_one_batch_and_waits_the_retry_interval() -> None:
     rig = connected(Rig(1000, batch_max_events=100, ack_timeout_s=5, refused_retry_s=60))
-    rig.sender.slow = True
+    rig.sender.refusal.slow = True
     rig.sender.pump()
     assert len(rig.wire) == 1
     rig.wire.clear()  # never answered (MQTT 3.1.1 with another hall's certificate)
