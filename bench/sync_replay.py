@@ -205,10 +205,13 @@ def start_peer(db: Path, port: int, *, offline: bool = False) -> subprocess.Pope
         ],
         cwd=ROOT,
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(1.5)  # imports and connect
+    assert proc.stdout is not None
+    for line in proc.stdout:  # printed once it is connected and subscribed
+        if b"city peer running" in line:
+            break
     return proc
 
 
