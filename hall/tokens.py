@@ -12,8 +12,11 @@
   ``is_identity_number`` checks the GB 11643 check digit so that a misread is refused before
   it is hashed.
 
-Keys: the city's public key is given as base64 (or base64url) of the raw 32 bytes, or as PEM;
-the identity-hash key file holds the key as base64 text (whitespace ignored).
+Keys (contract v1.1): the city's public key is PEM SubjectPublicKeyInfo, or base64 (or
+base64url) of the raw 32 bytes; the identity-hash key is 32 bytes, written as 64 lowercase hex
+characters as the city gives it, or as base64 of the same bytes (whitespace ignored, a
+PEM-like file too: only the key's text counts). `hash_key_from_text` and `load_public_key`
+take either form, so provisioning and the kiosk read the same.
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ def _b64encode(data: bytes) -> str:
 
 
 def load_public_key(text: str) -> Ed25519PublicKey:
-    """The city's Ed25519 public key from base64/base64url of the raw 32 bytes, or PEM."""
+    """The city's Ed25519 public key from PEM SubjectPublicKeyInfo, or base64/base64url of
+    the raw 32 bytes."""
     text = text.strip()
     if not text:
         raise KeyConfigError("no city public key configured (kiosk.city_public_key)")
@@ -215,16 +219,42 @@ def id_hash(number: str, key: bytes) -> str:
     return mac.finalize().hex()
 
 
+HASH_KEY_BYTES = 32
+_HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def hash_key_from_text(text: str) -> bytes:
+    """The identity-hash key from the city's text: 64 hex characters (the contract's form),
+    or base64 of the same 32 bytes. KeyConfigError says which forms are taken."""
+    compact = "".join(text.split())
+    if _HEX_KEY.match(compact):
+        return bytes.fromhex(compact)
+    if _HEX.match(compact):  # never base64 of 32 bytes (that ends in '=')
+        raise KeyConfigError(
+            f"{len(compact)} hex characters; the city's identity-hash key has 64 (32 bytes)"
+        )
+    try:
+        key = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyConfigError(
+            "not base64 of the 32-byte key, nor 64 hex characters (the city's form)"
+        ) from None
+    if len(key) != HASH_KEY_BYTES:
+        raise KeyConfigError(
+            f"{len(key)} bytes; the city's identity-hash key has {HASH_KEY_BYTES} "
+            "(64 hex characters)"
+        )
+    return key
+
+
 def load_hash_key(path: Path) -> bytes:
-    """The identity-hash key from a file holding it as base64 text."""
+    """The identity-hash key from a file holding it as 64 hex characters or base64 text."""
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyConfigError(f"identity-hash key file {path}: cannot read ({exc})") from None
     try:
-        key = base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise KeyConfigError(f"identity-hash key file {path}: not base64 text") from None
-    if len(key) < 16:
-        raise KeyConfigError(f"identity-hash key file {path}: key shorter than 16 bytes")
-    return key
+        return hash_key_from_text(text)
+    except KeyConfigError as exc:
+        raise KeyConfigError(f"identity-hash key file {path}: {exc}") from None

@@ -1,5 +1,6 @@
 """`hall sync`: the city link. `hall sync --config FILE` runs it; `hall sync status` shows what
-a technician needs (backlog, acks, events the city rejected, refused messages);
+a technician needs (backlog, acks, the link's faults, events the city rejected, refused
+messages); `hall sync clear FAULT` clears a fault a person has looked at (`ack_ahead`);
 `hall sync city-peer …` runs the reference city side for tests and demos."""
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def _ts(v: float | None) -> str:
 @click.option("--limit", default=50, show_default=True, help="Rejected events shown at most.")
 @handle_errors
 def status(config_path: str, as_json: bool, limit: int) -> None:
-    """What the city acked, the backlog, rejected events and refused messages."""
+    """What the city acked, the backlog, the link's faults, rejected events and refused
+    messages."""
+    from sync.faults import FIX
     from sync.inbound import CONFIG_VERSION, CURSOR
     from sync.outbox import Outbox, OutboxUnavailable
     from sync.state import SyncState
@@ -76,7 +79,7 @@ def status(config_path: str, as_json: bool, limit: int) -> None:
             f"sync has not run on this box yet (no {path})",
         )
         return
-    state = SyncState(path)
+    state = SyncState(path, readonly=True)
     try:
         try:
             top: int | None = Outbox(cfg.database_path).max_seq()
@@ -93,6 +96,17 @@ def status(config_path: str, as_json: bool, limit: int) -> None:
             "config_version": state.get_int(CONFIG_VERSION),
             "inbox_pending": state.pending_inbox(),
             "counters": state.counters(),
+            "faults": [
+                {
+                    "fault": f.name,
+                    "active": f.active,
+                    "detail": f.detail,
+                    "count": f.count,
+                    "since": f.since,
+                    "last": f.last,
+                }
+                for f in state.faults()
+            ],
             "rejected": rejected,
             "refused": state.refused(20),
         }
@@ -107,6 +121,21 @@ def status(config_path: str, as_json: bool, limit: int) -> None:
             f"city config version {data['config_version']}, "
             f"city messages waiting for the hub {data['inbox_pending']}",
         ]
+        faults: list[dict[str, Any]] = data["faults"]
+        active = [f for f in faults if f["active"]]
+        lines.append(f"city link faults ({len(active)}):")
+        for f in faults:
+            if f["active"]:
+                lines.append(
+                    f"  FAULT {f['fault']} since {_ts(f['since'])} ({f['count']} times, "
+                    f"last {_ts(f['last'])}): {f['detail']}"
+                )
+                lines.append(f"    what to do: {FIX.get(f['fault'], 'see docs/CITY_SYNC.md')}")
+        lines += [] if active else ["  none"]
+        past = [f for f in faults if not f["active"]]
+        lines += [
+            f"  (cleared: {f['fault']}, {f['count']} times, last {_ts(f['last'])})" for f in past
+        ]
         if data["counters"]:
             lines.append("counters: " + ", ".join(f"{k}={v}" for k, v in data["counters"].items()))
         lines.append(f"events the city rejected ({len(rejected)}):")
@@ -119,6 +148,29 @@ def status(config_path: str, as_json: bool, limit: int) -> None:
         return "\n".join(lines)
 
     emit(data, as_json, text)
+
+
+@command.command("clear")
+@config_option
+@click.argument("fault", type=click.Choice(["ack_ahead", "not_authorized", "certificate_cn"]))
+@handle_errors
+def clear(config_path: str, fault: str) -> None:
+    """Clear a city-link fault once a person has looked at it (ack_ahead stays until then).
+    The running sync reports the device recovered to the hub; a cause still there raises the
+    fault again."""
+    from sync.state import SyncState
+
+    cfg = load_config(config_path)
+    path = cfg.base / cfg.sync.state_file
+    if not path.exists():
+        click.echo(f"sync has not run on this box yet (no {path})")
+        return
+    state = SyncState(path)
+    try:
+        was = state.clear_fault(fault)
+    finally:
+        state.close()
+    click.echo(f"{fault}: cleared" if was else f"{fault}: was not active")
 
 
 @command.group("city-peer")

@@ -9,11 +9,13 @@ client (`hall.mqtt.MqttClient`) set up as contracts/city-cloud.md asks.
 - a fresh paho client per connection (`keep_unacked` off): paho's memory of a session is
   dropped; what must be sent again is sent by its owner (events by their acks, status and
   load on every connect), and the broker keeps the session under the same client id;
-- reconnects with exponential backoff and full jitter (`hall.backoff`);
+- reconnects with exponential backoff and full jitter (`hall.backoff`): base 1 s, cap 60 s;
+  after a connection that held 10 s the first retry waits at most the base;
 - a broker that stops answering is detected within the keepalive: after keepalive/2 without
   any packet from the broker an UNSUBSCRIBE probe is sent (the broker must answer it), and
-  after a keepalive of silence the connection is dropped (< 1.5× keepalive, as asked) —
-  when the options carry a `probe_topic` (sync's and the peer's do);
+  after one keepalive of silence the connection is dropped (checked every keepalive/20, so
+  at most 1.05 × keepalive after the broker's last packet) — when the options carry a
+  `probe_topic` (sync's and the peer's do);
 - TCP_NODELAY on the socket (Nagle adds 40–90 ms to each small round trip).
 `city_options()` gives those defaults; the handlers are given at `start()`.
 """
@@ -29,6 +31,7 @@ from typing import Any
 from hall.backoff import Backoff
 from hall.mqtt import MqttClient
 from hall.mqttvalues import (
+    Ack,
     ConnectOptions,
     MqttUnavailable,
     Received,
@@ -37,13 +40,19 @@ from hall.mqttvalues import (
     Will,
 )
 
-__all__ = ["CityLink", "TlsFiles", "Will", "city_options"]
+__all__ = ["STABLE_AFTER_S", "CityLink", "TlsFiles", "Will", "city_options"]
+
+STABLE_AFTER_S = 10.0
+"""A connection that held this long was a real one: the next drop starts the backoff again
+with a quick first retry. One that is dropped sooner (a broker that accepts and drops at
+once) keeps the delays growing."""
 
 
 def city_options(host: str, port: int, client_id: str, **fields: Any) -> ConnectOptions:
     """`ConnectOptions` for a client of the city broker: a persistent session kept 7 days,
-    manual acks, a fresh paho client per connection, backoff from 1 s to 5 min; `fields`
-    are other `ConnectOptions` fields (tls, keepalive, will, probe_topic …)."""
+    manual acks, a fresh paho client per connection, backoff from 1 s to 60 s (a quick first
+    retry after a connection that held `STABLE_AFTER_S`); `fields` are other
+    `ConnectOptions` fields (tls, keepalive, will, probe_topic …)."""
     city = ConnectOptions(
         host,
         port,
@@ -52,7 +61,7 @@ def city_options(host: str, port: int, client_id: str, **fields: Any) -> Connect
         clean_start=False,
         session_expiry=7 * 86400,
         max_inflight=32,
-        reconnect=Reconnect(1.0, 300.0, stable_after=60.0),
+        reconnect=Reconnect(1.0, 60.0, stable_after=STABLE_AFTER_S),
         manual_ack=True,
         keep_unacked=False,
         label="city broker",
@@ -124,11 +133,15 @@ class CityLink:
 
     def publish(self, topic: str, data: bytes, *, qos: int = 1, retain: bool = False) -> bool:
         """Queue a message; False when not connected (nothing queued) or paho refused."""
+        return self.send(topic, data, qos=qos, retain=retain) is not None
+
+    def send(self, topic: str, data: bytes, *, qos: int = 1, retain: bool = False) -> Ack | None:
+        """Queue a message; its `Ack` (the broker's PUBACK and its reason code, "Not
+        authorized" included), or None when not connected (nothing queued) or paho refused."""
         try:
-            self._client.publish(topic, data, qos=qos, retain=retain)
+            return self._client.publish(topic, data, qos=qos, retain=retain)
         except MqttUnavailable:
-            return False
-        return True
+            return None
 
     def stop(self, final: list[tuple[str, bytes, int, bool]] | None = None) -> None:
         """Publish `final` (topic, data, qos, retain) if connected, disconnect cleanly, stop."""

@@ -71,7 +71,7 @@ class Outbox:
             raise OutboxUnavailable(f"{self.path}: {exc}") from None
 
     def max_seq(self) -> int:
-        return self._read(lambda r: r.log_head().last_seq)
+        return self._read(lambda r: r.last_seq())
 
     def hall_id(self) -> str | None:
         return self._read(lambda r: r.hall_id())

@@ -1,22 +1,27 @@
-"""Events up: the hall's log sent in batches, done only when `events-ack` covers them.
+"""Events up: the hall's log sent in seq order, done only when `events-ack` covers it.
 
-Two lanes share the one `{h}/up/events` topic:
-- the **backlog** lane sends `[next_seq, live_floor)` in seq order, only while the city says
-  it is online, at most `backlog_rate` events per second;
-- the **live** lane sends events from `live_floor` on as soon as the hub commits them, so
-  what happens now reaches the city ahead of an outage's backlog. The city stores every
-  event it receives whatever the order ((hall_id, seq) unique) and acks the contiguous
-  prefix, so a live batch past the prefix is answered with the prefix (a "gap reply").
-When nothing is behind, `next_seq == live_floor` and the live lane is the one in-order lane.
+The city stores in order only (contract v1.1), so the hall sends one stream in seq order:
+first what the city has not acked (the *backlog*: what the log held at the connect; only
+while cloud/status says online, at most `backlog_rate` events/s and
+`backlog_inflight_batches` batches out), then, right behind it, what the hub commits
+meanwhile (*live* events), at most `max_inflight_batches` batches out.
 
-What the city's acks mean here (the contract's gaps and resends):
-- `acked_through` above what we hold: progress, remembered in sync's SQLite;
-- below what we hold: the city lost events; send again from there;
-- equal, while the batch right after it has been out longer than `gap_grace`: a gap reply
-  for a lost batch; send again from there (once per value, until progress);
-- no progress for `ack_timeout` on the oldest batch in flight: send again from the ack.
-A reconnect sends everything not acked again (the broker's PUBACK says nothing).
-Pure logic with an injected clock; the link calls `on_*`, a thread calls `pump()`.
+The city answers every batch with one ack, in the order the batches reached it. An ack A is
+read against the oldest batch out, [f, l]:
+- A >= l: stored; the batches it covers are done.
+- A < l: not stored (a batch before it was lost, or it came past a gap): an answer, not
+  silence. Go-back-N at once from A + 1, live events behind; the answers still due to
+  batches sent before that moment (`stale`) are not read as new gaps.
+- A above the highest seq the hall may have sent (`sent_bound`: this process, or the log's
+  head when it started): the fault `ack_ahead`, never progress; the mark stays.
+- A below the mark: an answer too (the city lost events, or an old ack came again): the
+  mark goes back to A and everything after it is backlog again (the city acks again what it
+  has: harmless).
+No answer to the oldest batch out within `ack_timeout_s`: send again from the mark. A
+reconnect sends everything not acked again. A broker that refuses our events: a slow retry
+(`sync.refusal`). The mark is saved at most every 0.25 s; a batch is read from the log
+outside the lock, so an ack never waits for one. Pure logic with an injected clock; the link
+calls `on_*`, a thread calls `pump()` (`sync.sendloop`).
 """
 
 from __future__ import annotations
@@ -29,10 +34,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hall.mqttvalues import Ack
 from sync.outbox import Batch, OutboxUnavailable
+from sync.ratebucket import RateBucket
+from sync.refusal import Refusal
 from sync.settings import SenderSettings
 
 log = logging.getLogger(__name__)
+
+SAVE_EVERY_S = 0.25
 
 
 class OutboxPort(Protocol):
@@ -52,13 +62,22 @@ class AckStore(Protocol):
     def add_rejected(self, items: list[dict[str, Any]]) -> int: ...
 
 
+Publish = Callable[[bytes], "Ack | bool | None"]
+"""Publish one batch: its PUBACK's `Ack`, or True (sent, no PUBACK to read); False or None
+when not connected."""
+
+
 @dataclass(slots=True)
 class InFlight:
     first: int
     last: int
     sent_at: float
-    ooo: bool  # sent past a backlog still pending: its answer is a gap reply
-    backlog: bool = False
+    backlog: bool
+    puback: Ack | None = None
+
+
+def _ignore(*_: Any) -> None:
+    pass
 
 
 class EventSender:
@@ -67,12 +86,15 @@ class EventSender:
         hall_id: str,
         outbox: OutboxPort,
         store: AckStore,
-        publish: Callable[[bytes], bool],
+        publish: Publish,
         settings: SenderSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
-        gap_grace: float = 1.0,
         require_cloud_online: bool = True,
+        on_ack_ahead: Callable[[int, int], None] = _ignore,
+        on_progress: Callable[[int], None] = _ignore,
+        on_refused: Callable[[str], None] = _ignore,
+        on_accepted: Callable[[], None] = _ignore,
     ) -> None:
         self.hall_id = hall_id
         self.outbox = outbox
@@ -80,46 +102,51 @@ class EventSender:
         self._publish = publish
         self.s = settings
         self._clock = clock
-        self.gap_grace = gap_grace
         self.require_cloud_online = require_cloud_online
+        self._on_ack_ahead = on_ack_ahead
+        self._on_progress = on_progress
+        self.refusal = Refusal(
+            settings.refused_retry_s, on_refused=on_refused, on_accepted=on_accepted
+        )
         self._lock = threading.RLock()
         self.acked = store.acked
+        self._saved = self.acked  # the mark as sync's SQLite has it
+        self._saved_at = clock()
         self.connected = False
         self.cloud_online = False
-        self.next_seq = self.acked + 1
-        self.live_floor = self.acked + 1
-        self.live_next = self.acked + 1
-        self.inflight: deque[InFlight] = deque()
-        self.rewound_at: int | None = None
-        self._tokens = float(settings.batch_max_events)
-        self._tokens_at = clock()
-        self._progress_at = clock()
+        self._epoch = 0  # moves whenever next_seq is set other than by sending
+        self._next_seq = self.acked + 1  # the next seq to send
+        self.live_floor = self.acked + 1  # live from here on (the log's head + 1 at connect)
+        self.sent_max = self.acked  # the highest seq this process has sent
+        self.start_head: int | None = None  # the log's head when this process started
+        self.inflight: deque[InFlight] = deque()  # out and not answered: [acked+1 … next_seq)
+        self.stale = 0  # answers still to come for batches sent before the last go-back
+        self.bucket = RateBucket(settings.backlog_rate, settings.batch_max_events, clock())
         self.wake = threading.Event()
-        self.stats = {"batches": 0, "events": 0, "rewinds": 0, "gap_replies": 0, "timeouts": 0}
+        self.stats = dict.fromkeys(
+            ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind"),
+            0,
+        )
+        self._read_start_head()
 
-    # --- what the link reports ------------------------------------------------------------
+    # --- what the link reports --------------------------------------------------------
 
     def on_connected(self) -> None:
-        """Everything not acked is backlog; what the hub commits from now on goes live."""
+        """Everything not acked is backlog; what the hub commits from now on is live."""
         with self._lock:
-            try:
-                top = self.outbox.max_seq()
-            except OutboxUnavailable as exc:
-                log.warning("cannot read the hall's event log: %s", exc)
-                top = self.acked
+            top = self._top()
             self.connected = True
             self.inflight.clear()
+            self.stale = 0
             self.next_seq = self.acked + 1
-            self.live_next = max(top, self.acked) + 1
-            self.live_floor = self.live_next
-            self.rewound_at = None
-            self._progress_at = self._clock()
+            self.live_floor = max(top, self.acked) + 1
         self.wake.set()
 
     def on_disconnected(self) -> None:
         with self._lock:
             self.connected = False
             self.inflight.clear()
+            self._save(force=True)
 
     def on_cloud_status(self, online: bool) -> None:
         with self._lock:
@@ -127,159 +154,243 @@ class EventSender:
         self.wake.set()
 
     def on_ack(self, acked_through: int, rejected: list[dict[str, Any]] | None = None) -> None:
-        if rejected:
-            new = self.store.add_rejected(rejected)
-            if new:
-                log.warning("the city rejected %d event(s); see `hall sync status`", new)
+        a = acked_through
         with self._lock:
-            a = acked_through
+            bound = self.sent_bound
+            if a > bound:
+                self.stats["ack_ahead"] += 1
+                log.warning(
+                    "the city acks %d, above %d, the last event this hall has sent: ignored, "
+                    "the hall keeps its mark %d (see `hall sync status`)",
+                    a,
+                    bound,
+                    self.acked,
+                )
+                self._on_ack_ahead(a, bound)
+                return
+            if rejected:
+                new = self.store.add_rejected(rejected)
+                if new:
+                    log.warning("the city rejected %d event(s); see `hall sync status`", new)
+            stale = self.stale > 0
+            self.stale = max(0, self.stale - 1)
+            head = self.inflight[0] if self.inflight else None
             if a > self.acked:
                 self._progress(a)
-            elif a < self.acked:
+            elif a < self.acked:  # the city lost events, or an old ack came again: resend
+                self.stats["city_behind"] += 1
                 log.warning("the city acks %d, below %d it had acked: sending again", a, self.acked)
-                self.store.set_acked(a)
                 self.acked = a
-                self._rewind(a + 1, "city_behind")
-            else:
-                self._duplicate(a)
+                self._save(force=True)
+                self.live_floor = max(self.live_floor, self.next_seq)  # all of it is backlog
+                self._go_back(max(0, len(self.inflight) - 1), "city_behind")
+            elif not stale and head is not None and a < head.last:
+                # the oldest batch out was answered without being stored
+                self.stats["go_back"] += 1
+                self._go_back(len(self.inflight) - 1, "gap")
         self.wake.set()
 
     def rewind_to(self, from_seq: int, why: str = "command") -> None:
         """Send again from `from_seq` (the city's resend_events command)."""
         with self._lock:
-            self._rewind(max(1, from_seq), why)
+            self.live_floor = max(self.live_floor, self.next_seq)
+            self.next_seq = max(1, min(from_seq, self.acked + 1))
+            self.stale = len(self.inflight)
+            self.inflight.clear()
+            log.info("sending events again from %d (%s)", self.next_seq, why)
         self.wake.set()
 
-    # --- internals ------------------------------------------------------------------------
+    @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    @next_seq.setter
+    def next_seq(self, value: int) -> None:
+        self._next_seq = value
+        self._epoch += 1  # a batch built meanwhile (outside the lock) is not sent
+
+    @property
+    def sent_bound(self) -> int:
+        """The highest seq the hall may have sent: an ack above it is a fault."""
+        return max(self.sent_max, self.start_head or 0, self.acked)
+
+    # --- internals --------------------------------------------------------------------
+
+    def _top(self) -> int:
+        try:
+            top = self.outbox.max_seq()
+        except OutboxUnavailable as exc:
+            log.warning("cannot read the hall's event log: %s", exc)
+            return self.acked
+        if self.start_head is None:
+            self._started(top)
+        return top
+
+    def _read_start_head(self) -> None:
+        try:
+            top = self.outbox.max_seq()
+        except OutboxUnavailable:
+            return  # read at the first connect
+        self._started(top)
+
+    def _started(self, top: int) -> None:
+        """The log's head when this process started. A mark above it means the hall's log
+        lost events the city had acked (a hall database restored without sync's): the same
+        fault as an ack above what was sent; the hall's own mark is its log's head."""
+        self.start_head = top
+        if self.acked > top:
+            self.stats["ack_ahead"] += 1
+            log.warning(
+                "the city acked %d, but the hall's log ends at %d (a restored database?): "
+                "the mark goes back to %d",
+                self.acked,
+                top,
+                top,
+            )
+            self._on_ack_ahead(self.acked, top)
+            self.acked = top
+            self._save(force=True)
+            self.sent_max = top
+            self.next_seq = self.live_floor = top + 1
+
+    def _save(self, *, force: bool = False) -> None:
+        """Remember the mark in sync's SQLite: at once when it goes down, at most every
+        `SAVE_EVERY_S` when it goes up (each save is an fsync; a mark saved late only means
+        that a restart sends a few events again, which the city acks again)."""
+        if self.acked == self._saved:
+            return
+        now = self._clock()
+        if force or now - self._saved_at >= SAVE_EVERY_S:
+            self.store.set_acked(self.acked)
+            self._saved, self._saved_at = self.acked, now
+
+    def flush(self) -> None:
+        """Save the mark now (on stop, and when the link goes down)."""
+        with self._lock:
+            self._save(force=True)
 
     def _progress(self, a: int) -> None:
-        self.store.set_acked(a)
         self.acked = a
-        self.rewound_at = None
-        self._progress_at = self._clock()
+        self._save()
+        self.refusal.accepted()
         while self.inflight and self.inflight[0].last <= a:
             self.inflight.popleft()
-        self.inflight = deque(b for b in self.inflight if b.last > a)
-        self.next_seq = max(self.next_seq, a + 1)
-        self.live_next = max(self.live_next, a + 1)
-        self.live_floor = max(self.live_floor, min(self.next_seq, self.live_next))
-        if self.next_seq >= self.live_floor:
-            self.next_seq = self.live_floor = max(self.next_seq, self.live_floor)
+        if self.next_seq <= a:
+            self.next_seq = a + 1
+            self.inflight.clear()
+        self._on_progress(a)
 
-    def _duplicate(self, a: int) -> None:
-        ooo = next((b for b in self.inflight if b.ooo), None)
-        if ooo is not None:
-            self.inflight.remove(ooo)  # the expected answer to a live batch past the backlog
-            return
-        head = next((b for b in self.inflight if b.first == a + 1), None)
-        if head is None or self.rewound_at == a:
-            return
-        if self._clock() - head.sent_at >= self.gap_grace:
-            self.stats["gap_replies"] += 1
-            self._rewind(a + 1, "gap_reply")
-
-    def _rewind(self, r: int, why: str) -> None:
-        self.stats["rewinds"] += 1
-        log.info("sending events again from %d (%s)", r, why)
+    def _go_back(self, stale: int, why: str) -> None:
+        """Send again from the mark; `stale` answers to batches out now are still to come."""
+        log.info("sending events again from %d (%s)", self.acked + 1, why)
+        self.stale = stale
         self.inflight.clear()
-        self.live_floor = max(self.live_floor, self.live_next)
-        self.next_seq = min(r, self.live_floor)
-        self.rewound_at = r - 1
-        self._progress_at = self._clock()
+        self.next_seq = self.acked + 1
+
+    def _check_pubacks(self, now: float) -> None:
+        """A PUBACK with a failure reason code: the broker refused our events."""
+        for b in self.inflight:
+            ack = b.puback
+            if ack is None or not ack.done or ack.lost:
+                continue
+            b.puback = None
+            if not ack.failed:
+                self.refusal.accepted()
+                continue
+            self.inflight.clear()
+            self.stale = 0
+            self.next_seq = self.acked + 1
+            self.refusal.refused(ack.reason, now)
+            return
 
     def _check_timeouts(self, now: float) -> None:
-        fresh: deque[InFlight] = deque()
-        for b in self.inflight:
-            if now - b.sent_at < self.s.ack_timeout_s:
-                fresh.append(b)
-            elif not b.ooo and b.first <= self.acked + 1:
-                self.stats["timeouts"] += 1
-                self._rewind(self.acked + 1, "ack_timeout")
-                return
-        self.inflight = fresh  # live batches whose gap reply never came leave the window
-        # Something sent is not acked, nothing in flight carries the next seq and the backlog
-        # lane will not send it (a live batch was lost, then the lanes merged): send again.
-        head = self.acked + 1
-        if (
-            head < self.live_next
-            and now - self._progress_at >= self.s.ack_timeout_s
-            and (self.cloud_online or not self.require_cloud_online)
-            and not (self.next_seq <= head < self.live_floor)
-            and not any(b.first <= head <= b.last for b in self.inflight)
-        ):
-            self.stats["timeouts"] += 1
-            self._rewind(head, "no_progress")
-
-    def _refill(self, now: float) -> None:
-        rate = self.s.backlog_rate
-        if rate <= 0:
+        if not self.inflight:
             return
-        cap = max(float(self.s.batch_max_events), float(rate))
-        self._tokens = min(cap, self._tokens + (now - self._tokens_at) * rate)
-        self._tokens_at = now
+        limit = self.refusal.timeout(self.s.ack_timeout_s)
+        if now - self.inflight[0].sent_at >= limit:
+            self.stats["timeouts"] += 1
+            self.stale = len(self.inflight)
+            log.info("no events-ack for %.0f s: sending again from %d", limit, self.acked + 1)
+            self.inflight.clear()
+            self.next_seq = self.acked + 1
 
-    def _send(
-        self, first: int, last: int, ooo: bool, now: float, backlog: bool = False
-    ) -> Batch | None:
-        b = self.outbox.batch(
-            self.hall_id,
-            first,
-            last,
-            max_events=self.s.batch_max_events,
-            max_bytes=self.s.batch_max_bytes,
-        )
-        if b is None:
-            return None
-        if not self._publish(b.data):
-            return None
-        self.inflight.append(InFlight(b.first, b.last, now, ooo, backlog))
+    def _may_send(self, top: int, now: float) -> tuple[bool, int]:
+        """Whether the next batch may go now, and the last seq it may hold."""
+        if len(self.inflight) >= self.refusal.window(self.s.max_inflight_batches):
+            return False, 0
+        if self.next_seq > top:
+            return False, 0
+        if self.next_seq >= self.live_floor:
+            return True, top
+        if self.require_cloud_online and not self.cloud_online:
+            return False, 0
+        backlog_out = sum(1 for b in self.inflight if b.backlog)
+        if backlog_out >= self.s.backlog_inflight_batches:
+            return False, 0
+        want = min(self.s.batch_max_events, self.live_floor - self.next_seq)
+        may = self.bucket.allows(want, now)
+        return may > 0, self.next_seq + may - 1
+
+    def _record(self, b: Batch, now: float) -> bool:
+        """Publish a batch built for `next_seq` and remember it as out."""
+        sent = self._publish(b.data)
+        if sent is False or sent is None:
+            return False
+        backlog = b.first < self.live_floor
+        puback = sent if isinstance(sent, Ack) else None
+        self.inflight.append(InFlight(b.first, b.last, now, backlog, puback))
+        self._next_seq = b.last + 1
+        self.sent_max = max(self.sent_max, b.last)
+        if backlog:
+            self.bucket.spend(b.count)
         self.stats["batches"] += 1
         self.stats["events"] += b.count
-        return b
+        return True
 
-    def _backlog_room(self) -> bool:
-        if len(self.inflight) >= self.s.max_inflight_batches:
-            return False
-        return sum(1 for b in self.inflight if b.backlog) < self.s.backlog_inflight_batches
+    def _next_batch(self) -> tuple[int, int, int, float] | None:
+        """Under the lock: what the next batch may hold (first, last), the epoch it was
+        decided in and the time; None when nothing may go now."""
+        if not self.connected:
+            return None
+        now = self._clock()
+        self._save()
+        self._check_pubacks(now)
+        if self.refusal.holding(now):
+            return None
+        self._check_timeouts(now)
+        ok, last = self._may_send(self.outbox.max_seq(), now)
+        return (self._next_seq, last, self._epoch, now) if ok else None
 
-    # --- the sender thread's step ---------------------------------------------------------
+    # --- the sender thread's step -----------------------------------------------------
 
     def pump(self) -> bool:
-        """Send what the window, the lanes and the rate allow. True when something was sent."""
-        with self._lock:
-            if not self.connected:
-                return False
-            now = self._clock()
-            self._check_timeouts(now)
-            top = self.outbox.max_seq()
-            sent = False
-            while len(self.inflight) < self.s.max_inflight_batches and self.live_next <= top:
-                backlog = self.next_seq < self.live_floor
-                b = self._send(self.live_next, top, backlog, now)
-                if b is None:
-                    return sent
-                self.live_next = b.last + 1
-                if not backlog:
-                    self.next_seq = self.live_floor = self.live_next
-                sent = True
-            if self.require_cloud_online and not self.cloud_online:
+        """Send what the window, the backlog's bounds and the rate allow. True when something
+        was sent. A batch is read from the hall's log outside the lock, so that the city's
+        acks (on the link's network thread, which also writes our batches to the socket)
+        never wait for it; one built while an ack moved `next_seq` is dropped and decided
+        again."""
+        sent = False
+        while True:
+            with self._lock:
+                plan = self._next_batch()
+            if plan is None:
                 return sent
-            self._refill(now)
-            while self._backlog_room() and self.next_seq < self.live_floor:
-                want = min(self.s.batch_max_events, self.live_floor - self.next_seq)
-                last = self.live_floor - 1
-                if self.s.backlog_rate > 0:
-                    if self._tokens < want:
-                        return sent
-                    last = min(last, self.next_seq + want - 1)
-                b = self._send(self.next_seq, last, False, now, backlog=True)
-                if b is None:
+            first, last, epoch, now = plan
+            b = self.outbox.batch(
+                self.hall_id,
+                first,
+                last,
+                max_events=self.s.batch_max_events,
+                max_bytes=self.s.batch_max_bytes,
+            )
+            if b is None:
+                return sent
+            with self._lock:
+                if epoch != self._epoch or first != self._next_seq or not self.connected:
+                    continue
+                if not self._record(b, now):
                     return sent
-                if self.s.backlog_rate > 0:
-                    self._tokens -= b.count
-                self.next_seq = b.last + 1
-                sent = True
-            return sent
+            sent = True
 
     def backlog(self) -> int:
         """Events not yet acked by the city."""
@@ -295,38 +406,11 @@ class EventSender:
                 "acked": self.acked,
                 "next_seq": self.next_seq,
                 "live_floor": self.live_floor,
-                "live_next": self.live_next,
+                "sent_max": self.sent_max,
                 "inflight": len(self.inflight),
                 "connected": self.connected,
                 "cloud_online": self.cloud_online,
+                "refused": self.refusal.reason,
+                "refusals": self.refusal.count,
                 **self.stats,
             }
-
-
-class SenderLoop:
-    """The sender's thread: `pump()` until nothing more may go, then wait for the sender's
-    `wake` (an ack, a connect, the city online) or the poll interval (new events)."""
-
-    name = "sync-sender"
-
-    def __init__(self, sender: EventSender, settings: SenderSettings, stop: threading.Event):
-        self.sender = sender
-        self.s = settings
-        self.wake = sender.wake
-        self._stop = stop
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.sender.pump()
-            except OutboxUnavailable as exc:
-                log.warning("cannot read the hall's event log: %s", exc)
-                self._stop.wait(2.0)
-                continue
-            except Exception:
-                log.exception("the event sender failed; going on")
-                self._stop.wait(2.0)
-                continue
-            if not sent:
-                self.wake.wait(self.s.poll_interval_s)
-                self.wake.clear()

@@ -3,7 +3,7 @@ the parts; each flow lives in its own module with its own thread where it needs 
 
 - the city link (`sync.link`): its network thread stores inbound messages
   (`sync.citymessages`) and acknowledges them;
-- events up (`sync.sender`): `SenderLoop` sends the hall's log in batches;
+- events up (`sync.sender`, its thread `sync.sendloop`): the hall's log in batches;
 - city messages applied (`sync.inbound`): `ApplierLoop` turns stored messages into hub
   commands; it replies through `sync.uplink`;
 - telemetry (`sync.ticker`): load and health to the city, `hall/v1/state/nearby` on the
@@ -28,13 +28,16 @@ from sync import telemetry, wire
 from sync.cityconfig import ConfigValidator
 from sync.citymessages import CityMessages
 from sync.cityview import CityView
+from sync.faults import ACK_AHEAD, CERTIFICATE_CN, NOT_AUTHORIZED, FaultReporter, Faults
 from sync.inbound import CONFIG_REPORT, Applier, ApplierLoop
-from sync.link import CityLink, city_options
+from sync.link import STABLE_AFTER_S, CityLink, city_options
 from sync.outbox import Outbox
-from sync.sender import EventSender, SenderLoop
+from sync.sender import EventSender
+from sync.sendloop import SenderLoop
 from sync.settings import CityLinkSettings, SyncConfig
 from sync.state import SyncState
 from sync.ticker import TelemetryLoop
+from sync.tlsfiles import certificate_cn
 from sync.uplink import Uplink
 
 log = logging.getLogger(__name__)
@@ -46,13 +49,17 @@ class Loop(Protocol):
     def run(self) -> None: ...
 
 
+def tls_files(s: CityLinkSettings, base: Path) -> TlsFiles | None:
+    if not s.tls:
+        return None
+    return TlsFiles(str(base / s.ca_file), str(base / s.cert_file), str(base / s.key_file))
+
+
 def link_options(
     hall_id: str, s: CityLinkSettings, base: Path, *, will: Will, max_inflight: int
 ) -> ConnectOptions:
     """The city link as [sync] and the contract ask (the hall's client id, its probe topic)."""
-    tls = None
-    if s.tls:
-        tls = TlsFiles(str(base / s.ca_file), str(base / s.cert_file), str(base / s.key_file))
+    tls = tls_files(s, base)
     return city_options(
         s.host,
         s.port,
@@ -62,7 +69,7 @@ def link_options(
         keepalive=s.keepalive_s,
         session_expiry=s.session_expiry_s,
         connect_timeout=s.connect_timeout_s,
-        reconnect=Reconnect(s.reconnect_min_s, s.reconnect_max_s),
+        reconnect=Reconnect(s.reconnect_min_s, s.reconnect_max_s, stable_after=STABLE_AFTER_S),
         will=will,
         probe_topic=f"{wire.hall_prefix(hall_id)}/down/probe",
         max_inflight=max_inflight,
@@ -81,11 +88,14 @@ class SyncService:
         s = cfg.sync
         self.cfg = cfg
         self.hall_id = hall_id = cfg.hall.id
+        tls = tls_files(s, cfg.base)
+        cn = certificate_cn(tls) if tls is not None else None  # ConfigError: one line, exit 2
         self._own_bus = bus is None
         self.bus: Bus = bus if bus is not None else _hall_bus(cfg)
         self.hub = HallClient(self.bus, timeout=s.hub_timeout_s)
         self.cache = StateCache(self.bus)
         self.state = SyncState(cfg.base / s.state_file)
+        self.faults = Faults(self.state, wall=wall)
         self.outbox = Outbox(cfg.database_path)
         self._stop = threading.Event()
 
@@ -97,7 +107,17 @@ class SyncService:
             subscriptions=tuple(wire.hall_subscriptions(hall_id)),
         )
         self.uplink = Uplink(self.link, hall_id, s, now=lambda: rfc3339(wall(), cfg.tz))
-        self.sender = EventSender(hall_id, self.outbox, self.state, self.uplink.events, s)
+        self.sender = EventSender(
+            hall_id,
+            self.outbox,
+            self.state,
+            self.uplink.events,
+            s,
+            on_ack_ahead=self._ack_ahead,
+            on_refused=self._refused,
+            on_accepted=lambda: self.faults.clear(NOT_AUTHORIZED),
+        )
+        self._check_certificate(cn)
         self.applier = Applier(
             hall_id,
             self.state,
@@ -124,6 +144,8 @@ class SyncService:
             sender=self.sender,
             view=self.view,
             cursor=lambda: self.applier.cursor,
+            faults=self.faults,
+            reporter=FaultReporter(self.faults, self.hub, self.bus.client_id, s.hub_timeout_s),
         )
         self._loops: list[Loop] = [
             SenderLoop(self.sender, s, self._stop),
@@ -151,6 +173,7 @@ class SyncService:
         self.link.stop(final=[self.uplink.offline()])
         for t in self._threads:
             t.join(timeout=10)
+        self.sender.flush()
         self.view.save()
         self.cache.close()
         if self._own_bus:
@@ -165,6 +188,27 @@ class SyncService:
     def alive(self, max_age: float = 30.0) -> bool:
         """For the systemd watchdog: the ticker went round within ``max_age`` s."""
         return self.telemetry.alive(max_age)
+
+    # --- faults a person must look at (sync.faults) -----------------------------------
+
+    def _check_certificate(self, cn: str | None) -> None:
+        """The broker knows a hall by its certificate's CN: another hall's certificate makes
+        every publish of ours refused. Reported, and the sender tries slowly."""
+        if cn is None or cn == self.hall_id:
+            self.faults.clear(CERTIFICATE_CN)
+            return
+        self.faults.raise_(
+            CERTIFICATE_CN, f"the client certificate is for '{cn[:40]}', not this hall"
+        )
+        self.sender.refusal.slow = True
+
+    def _ack_ahead(self, acked: int, sent: int) -> None:
+        self.faults.raise_(
+            ACK_AHEAD, f"the city acked {acked}; this hall has sent events up to {sent} only"
+        )
+
+    def _refused(self, reason: str) -> None:
+        self.faults.raise_(NOT_AUTHORIZED, f"the city broker refused our events: {reason[:80]}")
 
     # --- the city link's state (on its network thread) --------------------------------
 
@@ -190,6 +234,7 @@ class SyncService:
             "sender": self.sender.snapshot(),
             "cursor": self.applier.cursor,
             "counters": self.state.counters(),
+            "faults": self.faults.summary(),
         }
 
 

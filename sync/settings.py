@@ -31,14 +31,27 @@ class CityLinkSettings(StrictSection):
     cert_file: str = Field("hall.crt", description="The hall's client certificate (CN = hall id)")
     key_file: str = Field("hall.key", description="The private key of the hall's certificate")
     keepalive_s: int = Field(
-        30, ge=2, le=600, description="MQTT keepalive; a silent broker is dropped within 1.5×"
+        30,
+        ge=2,
+        le=600,
+        description="MQTT keepalive; a silent broker is dropped after one keepalive of silence",
     )
     session_expiry_s: int = Field(
         7 * 86400, ge=0, le=30 * 86400, description="Persistent session kept by the broker"
     )
     connect_timeout_s: float = Field(10.0, gt=0, le=120, description="TCP + TLS + CONNACK")
-    reconnect_min_s: float = Field(1.0, gt=0, le=60, description="Backoff base (full jitter)")
-    reconnect_max_s: float = Field(300.0, gt=0, le=3600, description="Backoff cap (full jitter)")
+    reconnect_min_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Backoff base (full jitter); the first retry after a drop waits at most this",
+    )
+    reconnect_max_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Backoff cap (full jitter): the longest wait between two attempts",
+    )
 
     @field_validator("broker_url")
     @classmethod
@@ -75,7 +88,11 @@ class CityLinkSettings(StrictSection):
 
 class SenderSettings(StrictSection):
     backlog_rate: int = Field(
-        1000, ge=0, le=1_000_000, description="Backlog events per second at most (0: no bound)"
+        1000,
+        ge=0,
+        le=1_000_000,
+        description="Backlog events per second at most (0: no bound); live events follow the "
+        "backlog in order, so a bound also delays them",
     )
     batch_max_events: int = Field(MAX_BATCH_EVENTS, ge=1, le=MAX_BATCH_EVENTS)
     batch_max_bytes: int = Field(MAX_PAYLOAD, ge=4096, le=MAX_PAYLOAD)
@@ -83,10 +100,23 @@ class SenderSettings(StrictSection):
         8, ge=1, le=64, description="Event batches sent and not yet answered by events-ack"
     )
     backlog_inflight_batches: int = Field(
-        4, ge=1, le=64, description="Of those, backlog batches (fewer: live events wait less)"
+        4,
+        ge=1,
+        le=64,
+        description="Of those, backlog batches: what one hall puts before the city at once "
+        "when a whole city replays",
     )
     ack_timeout_s: float = Field(
-        15.0, gt=0, le=600, description="No events-ack for the oldest batch: send again"
+        15.0,
+        gt=0,
+        le=600,
+        description="No events-ack for the oldest batch out and nothing after it: send again",
+    )
+    refused_retry_s: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="The broker refuses our events (not authorized): one batch this often",
     )
     poll_interval_s: float = Field(
         0.05, gt=0, le=5, description="How often the hall's event log is read for new events"

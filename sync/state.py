@@ -1,6 +1,6 @@
 """Sync's own SQLite file: what the city acked, the appointment cursor, the inbound messages
-stored before they are acknowledged, the events the city rejected, the directory and the other
-halls' load. The hall's database is never written by sync.
+stored before they are acknowledged, the events the city rejected, the city link's faults,
+the directory and the other halls' load. The hall's database is never written by sync.
 """
 
 from __future__ import annotations
@@ -39,9 +39,25 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS retained (
     topic TEXT PRIMARY KEY, payload TEXT NOT NULL, at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS faults (
+    name TEXT PRIMARY KEY, active INTEGER NOT NULL, detail TEXT NOT NULL,
+    since REAL NOT NULL, last REAL NOT NULL, count INTEGER NOT NULL
+);
 """
 
 REFUSED_KEPT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRow:
+    """A city-link fault (`sync.faults`): active or past, how often, since and last when."""
+
+    name: str
+    active: bool
+    detail: str
+    since: float
+    last: float
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +72,15 @@ class SyncState:
     """Thread-safe (one connection, one lock). Every write commits with synchronous=FULL:
     an inbound message is on disk before the broker is told it was received."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        """`readonly`: for what a technician's command reads (status, the doctor), which
+        must not create or change the file of the running sync."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        if readonly:
+            self._conn = open_db(self.path, readonly=True)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = open_db(self.path)
         self._conn.executescript(_SCHEMA)
 
@@ -143,6 +164,38 @@ class SyncState:
                 "SELECT at, kind, reason, detail FROM refused ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
         return [{"at": r[0], "kind": r[1], "reason": r[2], "detail": r[3]} for r in rows]
+
+    # --- the city link's faults --------------------------------------------------------
+
+    def raise_fault(self, name: str, detail: str, at: float) -> bool:
+        """Set a fault active (count it); True when it was not active before."""
+        with self._tx() as c:
+            row = c.execute("SELECT active FROM faults WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                c.execute("INSERT INTO faults VALUES (?, 1, ?, ?, ?, 1)", (name, detail, at, at))
+                return True
+            c.execute(
+                "UPDATE faults SET active = 1, detail = ?, last = ?, count = count + 1, "
+                "since = CASE WHEN active THEN since ELSE ? END WHERE name = ?",
+                (detail, at, at, name),
+            )
+            return not row[0]
+
+    def clear_fault(self, name: str) -> bool:
+        """Clear a fault (its history stays); True when it was active."""
+        with self._tx() as c:
+            cur = c.execute("UPDATE faults SET active = 0 WHERE name = ? AND active", (name,))
+            return cur.rowcount > 0
+
+    def faults(self) -> list[FaultRow]:
+        with self._lock:
+            try:
+                rows = self._conn.execute(
+                    "SELECT name, active, detail, since, last, count FROM faults ORDER BY name"
+                ).fetchall()
+            except sqlite3.OperationalError:  # read-only, a file from before faults were kept
+                return []
+        return [FaultRow(r[0], bool(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
     # --- rejected events --------------------------------------------------------------
 

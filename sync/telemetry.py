@@ -88,4 +88,5 @@ def health_signature(payload: dict[str, Any]) -> Any:
         payload.get("hub"),
         tuple((d["device"], d["ok"], d["state"]) for d in payload.get("devices", [])),
         tuple(sorted((k, v.get("status")) for k, v in payload.get("roles", {}).items())),
+        tuple(f["fault"] for f in payload.get("sync", {}).get("faults", [])),
     )

@@ -3,6 +3,7 @@
   (on change, and every `health_interval_s`), while the link is up;
 - to its own kiosks: `hall/v1/state/nearby` on the hall bus (when something changed, at
   most every 2 s);
+- to the hub: the city link's faults as devices (`sync.faults.FaultReporter`), on change;
 - housekeeping: other halls' load saved every 30 s, the inbox pruned hourly.
 Its last round is the systemd watchdog's sign of life (`alive`).
 """
@@ -20,6 +21,7 @@ from hall.hubapi import protocol as p
 from hall.hubapi.client import StateCache
 from sync import telemetry
 from sync.cityview import NEARBY, CityView
+from sync.faults import FaultReporter, Faults
 from sync.outbox import Outbox, OutboxUnavailable
 from sync.sender import EventSender
 from sync.settings import TelemetrySettings
@@ -55,6 +57,8 @@ class TelemetryLoop:
         sender: EventSender,
         view: CityView,
         cursor: Callable[[], int],
+        faults: Faults,
+        reporter: FaultReporter,
     ) -> None:
         self.s = settings
         self._stop = stop
@@ -67,6 +71,8 @@ class TelemetryLoop:
         self.sender = sender
         self.view = view
         self.cursor = cursor
+        self.faults = faults
+        self.reporter = reporter
         self.ticked = time.monotonic()  # the last round (watchdog)
         self._load = telemetry.Throttle(settings.load_min_interval_s)
         self._health_sig: Any = None
@@ -91,6 +97,7 @@ class TelemetryLoop:
                 self._tick_load(now)
                 self._tick_health(now)
                 self._tick_nearby(now)
+                self.reporter.tick(now)
                 if now - last_prune > PRUNE_EVERY_S:
                     last_prune = now
                     self.state.prune_inbox()
@@ -115,6 +122,7 @@ class TelemetryLoop:
                 "rejected": len(self.state.rejected()),
                 "inbox": self.state.pending_inbox(),
                 "appointments_cursor": self.cursor(),
+                "faults": self.faults.summary(),
             },
         )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from hall import __version__
+from hall.mqttvalues import Ack
 from sync import telemetry, wire
 from sync.settings import InboundSettings
 
@@ -20,6 +21,10 @@ Outgoing = tuple[str, bytes, int, bool]  # topic, payload, qos, retain
 
 class Publisher(Protocol):
     def publish(self, topic: str, data: bytes, *, qos: int = 1, retain: bool = False) -> bool: ...
+
+    def send(
+        self, topic: str, data: bytes, *, qos: int = 1, retain: bool = False
+    ) -> Ack | None: ...
 
 
 class Uplink:
@@ -48,8 +53,9 @@ class Uplink:
         _, qos, retain = wire.UP[kind]
         return self.link.publish(self.topic(kind), wire.encode(payload), qos=qos, retain=retain)
 
-    def events(self, data: bytes) -> bool:
-        return self.link.publish(self.topic("events"), data, qos=1)
+    def events(self, data: bytes) -> Ack | None:
+        """An event batch; its PUBACK's `Ack` (None when the link is down)."""
+        return self.link.send(self.topic("events"), data, qos=1)
 
     def offline(self) -> Outgoing:
         """The retained status a clean stop publishes last (the will says it on a crash)."""

@@ -73,8 +73,16 @@ class Payload(_Lenient):
     bus_port: int = Field(1883, ge=1, le=65535)
     ids: dict[Literal["kiosk", "display", "pads", "sync"], str] = Field(default_factory=dict)
     city: CityLink | None = None
-    token_public_key: str = ""
-    id_hash_key: str = ""
+    token_public_key: str = Field(
+        "",
+        description="The city's Ed25519 key for QR tokens: PEM SubjectPublicKeyInfo, or base64 "
+        "of the raw 32 bytes (checked by provisioning)",
+    )
+    id_hash_key: str = Field(
+        "",
+        description="The identity-hash key: 64 lowercase hex characters as the city gives it, "
+        "or base64 of the same 32 bytes (checked by provisioning)",
+    )
     catalog: dict[str, Any] | None = None
     counters: list[Counter] = Field(default_factory=list)
 

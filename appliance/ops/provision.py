@@ -11,14 +11,13 @@ Layout (config in /etc/hall, state in /var/lib/hall on the box):
     hall.crt             0644  the hall's client certificate       (sync boxes)
     secrets/       0700
       hall.key           0600  its private key                     (sync boxes)
-      id-hash.key        0600  the identity-hash key, base64 text  (kiosk boxes)
+      id-hash.key        0600  the identity-hash key, 64 hex chars (kiosk boxes)
     catalog.json         0644  the first catalog, when the bundle carries one
     provisioned.json     0644  hall id, roles of this box, bundle id, certificate expiry
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -228,16 +227,15 @@ def _kiosk_keys(plan: Plan, data: dict[str, Any], roles: set[str]) -> None:
     kiosk = data.setdefault("kiosk", {})
     try:
         if p.token_public_key:
-            certs.check_ed25519_public(p.token_public_key)
-            kiosk["city_public_key"] = p.token_public_key
+            kiosk["city_public_key"] = certs.token_key_text(p.token_public_key)
         else:
             plan.warnings.append(
                 "no public key for appointment QR codes: the kiosk cannot check them"
             )
         if p.id_hash_key:
-            raw = certs.check_secret_b64(p.id_hash_key, "the identity-hash key")
+            raw = certs.check_hash_key(p.id_hash_key)
             kiosk["id_hash_key_file"] = "secrets/id-hash.key"
-            text = base64.b64encode(raw) + b"\n"
+            text = raw.hex().encode("ascii") + b"\n"  # the city's form: 64 hex characters
             plan.add(plan.layout.secrets / "id-hash.key", text, 0o600)
         else:
             plan.warnings.append("no identity-hash key: the kiosk cannot find bookings by ID card")

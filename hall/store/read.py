@@ -241,6 +241,12 @@ class HallReader:
         row = self.conn.execute("SELECT max(seq), max(ts) FROM events").fetchone()
         return LogHead(int(row[0] or 0), None if row[1] is None else float(row[1]))
 
+    def last_seq(self) -> int:
+        """The log's last seq (0 when empty): one look at the primary key whatever the log's
+        length (`log_head` reads every event's time too). Sync asks it many times a second."""
+        row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
     def events_after(self, after_seq: int, limit: int | None = None) -> list[EventRow]:
         """Events with seq > `after_seq`, in order, at most `limit`."""
         sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?"

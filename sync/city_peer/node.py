@@ -1,5 +1,12 @@
 """The city peer as a running client of the city broker: `CityCore` + `CityStore` + `CityLink`.
 
+Messages are handled on a worker thread of their own, in arrival order: the link's network
+thread only hands them over, so it is free to write each events-ack the moment it is
+published (handled on the network thread, a burst of batches read at once was answered only
+after the last of them, and a hall with a few batches out waited for the burst). The broker
+is acknowledged on receipt: a batch lost in a crash of the peer is sent again by the hall,
+which never counts a PUBACK.
+
 peer = CityPeer(db, host="127.0.0.1", port=broker.port, tls=...).start()
 peer.wait_connected(5)
 peer.core.publish_directory(directory); peer.core.set_cloud_online(True)
@@ -9,6 +16,7 @@ change = peer.core.book("410411-ZH01", "SB-001", "2026-11-27", "09:00", "09:30")
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from pathlib import Path
@@ -44,6 +52,8 @@ class CityPeer:
         self.directory = directory
         self.core = CityCore(self.store, self._publish, seed=seed)
         self._up = threading.Event()
+        self._inbox: queue.SimpleQueue[tuple[str, bytes, bool] | None] = queue.SimpleQueue()
+        self._worker = threading.Thread(target=self._work, name="city-peer", daemon=True)
         self.link = CityLink(
             city_options(
                 host,
@@ -60,14 +70,28 @@ class CityPeer:
         )
 
     def start(self) -> CityPeer:
-        self.link.start(self.core.handle, on_up=self._on_up, on_down=self._up.clear)
+        self._worker.start()
+        self.link.start(self._receive, on_up=self._on_up, on_down=self._up.clear)
         return self
+
+    def _receive(self, topic: str, data: bytes, retained: bool) -> None:
+        self._inbox.put((topic, data, retained))
+
+    def _work(self) -> None:
+        while (item := self._inbox.get()) is not None:
+            try:
+                self.core.handle(*item)
+            except Exception:  # the city goes on with the next message
+                log.exception("city peer: a message could not be handled")
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
         return self._up.wait(timeout)
 
     def stop(self) -> None:
         self.link.stop()
+        self._inbox.put(None)
+        if self._worker.is_alive():
+            self._worker.join(timeout=10)
         self.store.close()
 
     def _on_up(self, session_present: bool) -> None:

@@ -1,6 +1,6 @@
-"""The city peer's SQLite: events stored once per (hall_id, seq), appointments with their
-change cursor, what each hall reported. One connection, one lock, WAL + synchronous=FULL
-(stored before acknowledged)."""
+"""The city peer's SQLite: each hall's events in seq order (with their `h`), appointments with
+their change cursor, what each hall reported. One connection, one lock, WAL +
+synchronous=FULL (stored before acknowledged)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ from hall.store.db import open_db
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     hall_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
-    at TEXT NOT NULL, data TEXT NOT NULL, received_at REAL NOT NULL,
+    at TEXT NOT NULL, data TEXT NOT NULL, h TEXT, received_at REAL NOT NULL,
     PRIMARY KEY (hall_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS halls (
     hall_id TEXT PRIMARY KEY, acked_through INTEGER NOT NULL DEFAULT 0,
     cursor INTEGER NOT NULL DEFAULT 0, status TEXT, config_reported TEXT, load TEXT,
-    health TEXT, seen_at REAL
+    health TEXT, seen_at REAL, last_h TEXT, chain_breaks INTEGER NOT NULL DEFAULT 0,
+    gap_batches INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS rejected (
     hall_id TEXT NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
@@ -46,6 +47,13 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
 
+_ADDED = (
+    ("events", "h", "TEXT"),
+    ("halls", "last_h", "TEXT"),
+    ("halls", "chain_breaks", "INTEGER NOT NULL DEFAULT 0"),
+    ("halls", "gap_batches", "INTEGER NOT NULL DEFAULT 0"),
+)
+
 
 class CityStore:
     def __init__(self, path: Path) -> None:
@@ -54,6 +62,14 @@ class CityStore:
         self._lock = threading.RLock()
         self.conn = open_db(self.path)
         self.conn.executescript(_SCHEMA)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        """A peer database from before v1.1 (no `h`, no chain figures) gets the columns."""
+        for table, column, decl in _ADDED:
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         with self._lock:
@@ -74,13 +90,17 @@ class CityStore:
         with self._lock:
             return self.conn.execute(sql, args).fetchall()
 
-    def count(self, name: str, n: int = 1, conn: sqlite3.Connection | None = None) -> None:
-        sql = "INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = n + ?"
-        if conn is not None:
-            conn.execute(sql, (name, n, n))
-            return
+    @staticmethod
+    def count(name: str, n: int, c: sqlite3.Connection) -> None:
+        """Add `n` to a counter, inside the caller's transaction."""
+        c.execute(
+            "INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = n + ?",
+            (name, n, n),
+        )
+
+    def bump(self, name: str, n: int = 1) -> None:
         with self.tx() as c:
-            c.execute(sql, (name, n, n))
+            self.count(name, n, c)
 
     def counters(self) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in self.query("SELECT name, n FROM counters")}
@@ -90,13 +110,21 @@ class CityStore:
         c.execute("INSERT OR IGNORE INTO halls (hall_id) VALUES (?)", (hall_id,))
 
     def hall(self, hall_id: str) -> dict[str, Any]:
+        """What the city holds of a hall: its acked_through and appointment cursor, its
+        reports, and how its events arrived (chain breaks, batches past a gap)."""
         rows = self.query(
-            "SELECT acked_through, cursor, status, config_reported, load, health, seen_at "
-            "FROM halls WHERE hall_id = ?",
+            "SELECT acked_through, cursor, status, config_reported, load, health, seen_at, "
+            "chain_breaks, gap_batches FROM halls WHERE hall_id = ?",
             (hall_id,),
         )
         if not rows:
-            return {"hall_id": hall_id, "acked_through": 0, "cursor": 0}
+            return {
+                "hall_id": hall_id,
+                "acked_through": 0,
+                "cursor": 0,
+                "chain_breaks": 0,
+                "gap_batches": 0,
+            }
         r = rows[0]
         out: dict[str, Any] = {"hall_id": hall_id, "acked_through": r[0], "cursor": r[1]}
         for name, value in zip(
@@ -104,6 +132,8 @@ class CityStore:
         ):
             out[name] = json.loads(value) if value else None
         out["seen_at"] = r[6]
+        out["chain_breaks"] = r[7]
+        out["gap_batches"] = r[8]
         return out
 
     def set_report(self, hall_id: str, column: str, payload: dict[str, Any]) -> None:
@@ -117,7 +147,7 @@ class CityStore:
 
     def events(self, hall_id: str) -> list[dict[str, Any]]:
         rows = self.query(
-            "SELECT seq, id, type, at, data, received_at FROM events WHERE hall_id = ? "
+            "SELECT seq, id, type, at, data, h, received_at FROM events WHERE hall_id = ? "
             "ORDER BY seq",
             (hall_id,),
         )
@@ -128,7 +158,8 @@ class CityStore:
                 "type": r[2],
                 "at": r[3],
                 "data": json.loads(r[4]),
-                "received_at": r[5],
+                "h": r[5],
+                "received_at": r[6],
             }
             for r in rows
         ]

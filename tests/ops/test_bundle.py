@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appliance.ops import bundle
+from appliance.ops import bundle, certs
 from hall import tomlwrite
 from tests.ops.pki import City
 
@@ -105,3 +106,24 @@ values = st.recursive(
 @given(st.dictionaries(keys, values, max_size=5))
 def test_toml_round_trip(data: dict[str, object]) -> None:
     assert tomllib.loads(tomlwrite.dumps(data, header="a\nb")) == data
+
+
+def test_key_encodings_of_contract_v11() -> None:
+    """The identity-hash key: 64 hex characters (the city's form) or base64 of the same 32
+    bytes; the token key: PEM SubjectPublicKeyInfo or base64 of the raw 32 bytes."""
+    raw = bytes(range(32))
+    for text in (raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode(), f" {raw.hex()}\n"):
+        assert certs.check_hash_key(text) == raw
+    for bad, says in (("ab" * 31, "62 hex characters"), ("%%%", "not base64")):
+        with pytest.raises(certs.CertError, match=says):
+            certs.check_hash_key(bad)
+    public = ed25519.Ed25519PrivateKey.generate().public_key()
+    raw_pub = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = public.public_bytes(serialization.Encoding.PEM, spki).decode()
+    b64 = base64.b64encode(raw_pub).decode()
+    assert certs.check_ed25519_public(pem) == raw_pub == certs.check_ed25519_public(b64)
+    assert certs.token_key_text(pem) == b64
+    x25519 = X25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.PEM, spki)
+    with pytest.raises(certs.CertError, match="not Ed25519"):  # PEM, but not for signatures
+        certs.check_ed25519_public(x25519.decode())

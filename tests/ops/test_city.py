@@ -113,3 +113,34 @@ def test_certificate_files_missing(tmp_path: Path, city: City, broker: TlsBroker
     (config.parent / "secrets/hall.key").unlink()
     out = city_results(config)
     assert out["city"].status == "warn" and "key_file" in out["city"].summary
+
+
+def test_city_link_faults_recorded_by_sync(tmp_path: Path, city: City, broker: TlsBroker) -> None:
+    from appliance import config as hall_config
+    from sync.state import SyncState
+
+    config = provisioned(tmp_path, city, broker.port)
+    cfg = hall_config.load(config)
+    out = city_results(config)
+    assert out["city-link"].status == "skip" and "has not run" in out["city-link"].summary
+    state = SyncState(cfg.base / cfg.sync.state_file)
+    state.raise_fault("ack_ahead", "the city acked 5200; this hall has sent events up to 200", 1.0)
+    state.close()
+    out = city_results(config)
+    assert out["city-link"].status == "warn"
+    assert "ack_ahead" in out["city-link"].summary and "5200" in out["city-link"].summary
+    assert "hall sync clear ack_ahead" in out["city-link"].fix
+    state = SyncState(cfg.base / cfg.sync.state_file)
+    state.clear_fault("ack_ahead")
+    state.close()
+    assert city_results(config)["city-link"].status == "ok"
+
+
+def test_another_halls_certificate_is_named(tmp_path: Path, city: City, broker: TlsBroker) -> None:
+    config = provisioned(tmp_path, city, broker.port)
+    other = city.issue("410402-XH01")
+    (config.parent / "hall.crt").write_bytes(other.cert_pem)
+    (config.parent / "secrets/hall.key").write_bytes(other.key_pem)
+    out = city_results(config)
+    cert = out["city-certificate"]
+    assert cert.status == "warn" and "'410402-XH01', not this hall" in cert.summary

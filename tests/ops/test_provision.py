@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives import serialization
 
 from appliance import config as hall_config
 from appliance.ops import bundle, files
 from appliance.ops.cli import provision
+from hall import tokens
 from tests.ops.pki import CATALOG, HALL_ID, City
 
 ME = pwd.getpwuid(os.geteuid()).pw_name
@@ -70,7 +72,8 @@ def test_good_bundle_writes_config_and_secrets(tmp_path: Path, city: City) -> No
     assert cfg.sync.broker_url == "mqtts://cityq.example.cn:8883"
     assert (cfg.base / cfg.sync.key_file).read_bytes().startswith(b"-----BEGIN PRIVATE KEY")
     assert cfg.kiosk.city_public_key == city.token_public_b64()
-    assert base64.b64decode((cfg.base / cfg.kiosk.id_hash_key_file).read_text()) == b"k" * 32
+    assert tokens.load_hash_key(cfg.base / cfg.kiosk.id_hash_key_file) == b"k" * 32
+    assert (cfg.base / cfg.kiosk.id_hash_key_file).read_text() == (b"k" * 32).hex() + "\n"
     catalog, _ = cfg.load_catalog()  # what `hall config check` does
     assert catalog.version >= 1
     assert [c.id for c in cfg.counters] == ["1", "2"]
@@ -85,6 +88,55 @@ def test_good_bundle_writes_config_and_secrets(tmp_path: Path, city: City) -> No
     assert marker["cert_not_after"]
     assert "systemctl enable --now hall.target hall-hub" in res.output
     assert not list(etc.rglob(".*.tmp"))
+
+
+def test_keys_in_the_citys_forms_hex_and_pem(tmp_path: Path, city: City) -> None:
+    """Contract v1.1: the identity-hash key as 64 lowercase hex characters, the token key as
+    PEM SubjectPublicKeyInfo (base64 forms are taken too, above)."""
+    key = bytes(range(32))
+    pem = city.token_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    text = city.bundle(
+        roles=["kiosk"], city=None, id_hash_key=key.hex(), token_public_key=pem.decode()
+    )
+    res = run(tmp_path, city, write_bundle(tmp_path, text))
+    assert res.exit_code == 0, res.output
+    cfg = hall_config.load(tmp_path / "etc/hall.toml")
+    assert tokens.load_hash_key(cfg.base / cfg.kiosk.id_hash_key_file) == key
+    assert cfg.kiosk.city_public_key == city.token_public_b64()  # one line in the config
+    signed = tokens.sign_token(
+        {
+            "id": "AP1",
+            "hall": HALL_ID,
+            "service": "SB-001",
+            "date": "2026-11-27",
+            "slot_start": "09:00",
+            "slot_end": "09:30",
+            "exp": 4102444800,
+        },
+        city.token_key,
+    )
+    public = tokens.load_public_key(cfg.kiosk.city_public_key)
+    assert tokens.verify_token(signed, public, now=0).appointment_id == "AP1"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("id_hash_key", "ab" * 16, "32 hex characters"),
+        ("id_hash_key", base64.b64encode(b"k" * 16).decode(), "16 bytes"),
+        ("id_hash_key", "zz" * 32, "64 hex characters"),
+        ("token_public_key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "PEM"),
+        ("token_public_key", base64.b64encode(b"x" * 31).decode(), "31 bytes"),
+    ],
+)
+def test_bad_key_is_refused_and_changes_nothing(
+    tmp_path: Path, city: City, field: str, value: str, says: str
+) -> None:
+    res = run(tmp_path, city, write_bundle(tmp_path, city.bundle(**{field: value})))
+    assert res.exit_code != 0 and says in res.output, res.output
+    assert snapshot(tmp_path / "etc") == {}
 
 
 def test_qr_text_and_json_output(tmp_path: Path, city: City) -> None:

@@ -32,6 +32,7 @@ QUERIES: dict[str, Callable[[HallReader], Any]] = {
     "meta": lambda r: r.meta("hall_id"),
     "hall_id": lambda r: r.hall_id(),
     "log_head": lambda r: r.log_head(),
+    "last_seq": lambda r: r.last_seq(),
     "events_after": lambda r: r.events_after(0, 10),
     "events_between": lambda r: r.events_between(1, 10, 5),
     "iter_events": lambda r: list(r.iter_events(0, batch=2)),

@@ -90,12 +90,14 @@ def write_sync_config(
     return path
 
 
-def start_sync(hall: LocalHall, config_path: Path) -> SyncService:
+def start_sync(hall: LocalHall, config_path: Path, bus_id: str | None = None) -> SyncService:
+    """Sync on the hall bus as `bus_id` (a fresh one when not given: a restart in the same
+    test may not meet its predecessor's session), a device of the hall."""
     cfg = hall_config.load(config_path)
     return SyncService(
         cfg,
         validate_config=hall_config.parse,
-        bus=hall.bus(f"sync-{time.monotonic_ns() % 10**6}", "sync"),
+        bus=hall.bus(bus_id or f"sync-{time.monotonic_ns() % 10**6}", "sync"),
     ).start()
 
 
@@ -127,9 +129,17 @@ def hall_events(hall: LocalHall) -> list[dict[str, Any]]:
 
 
 def assert_city_has_log(peer: CityPeer, hall: LocalHall) -> None:
-    """Zero lost, zero twice: the city's events are exactly the hall's log."""
+    """Zero lost, zero twice: the city's events are exactly the hall's log, h included, and
+    the city found no break in the chain."""
     mine = hall.events()
     theirs = peer.store.events(hall.cfg.hall.id)
     assert [e["seq"] for e in theirs] == [e["seq"] for e in mine]
     for a, b in zip(mine, theirs, strict=True):
-        assert (a["id"], a["type"], a["at"], a["data"]) == (b["id"], b["type"], b["at"], b["data"])
+        assert (a["id"], a["type"], a["at"], a["data"], a["h"]) == (
+            b["id"],
+            b["type"],
+            b["at"],
+            b["data"],
+            b["h"],
+        )
+    assert peer.store.hall(hall.cfg.hall.id)["chain_breaks"] == 0

@@ -77,7 +77,7 @@ def test_broker_killed_and_restarted_during_replay(
         broker.close()
 
 
-def test_a_silent_broker_is_dropped_within_one_and_a_half_keepalives(
+def test_a_silent_broker_is_dropped_after_one_keepalive_of_silence(
     hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
 ) -> None:
     sync = start_sync(hall, write_sync_config(hall, city_broker, pki, keepalive_s=2))
@@ -91,7 +91,8 @@ def test_a_silent_broker_is_dropped_within_one_and_a_half_keepalives(
             took = time.monotonic() - t0
         finally:
             os.kill(_pid(city_broker), signal.SIGCONT)
-        assert took <= 1.5 * 2, f"took {took:.2f} s to notice a silent broker"
+        # one keepalive after its last packet, checked every keepalive/20 (+ scheduling)
+        assert took <= 1.05 * 2 + 0.5, f"took {took:.2f} s to notice a silent broker"
         assert sync.link.stats["silent_broker"] == 1
         wait_until(lambda: sync.link.connected, 10)
         top = fill(hall, 5)
@@ -100,37 +101,39 @@ def test_a_silent_broker_is_dropped_within_one_and_a_half_keepalives(
         sync.stop()
 
 
-def test_long_outage_live_events_ahead_of_the_backlog(
+def test_long_outage_backlog_first_then_live_events_right_behind_it(
     hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
 ) -> None:
-    sync = start_sync(hall, write_sync_config(hall, city_broker, pki, backlog_rate=1000))
+    """The city stores in order only: after an outage the backlog goes first and what happens
+    meanwhile follows right behind it, never past it (no batch answered and thrown away, no
+    wait for a timeout). The outage is the hall's side (sync down): a broker restarted
+    without persistence may lose a batch on the way, which go-back-N covers (tests above)."""
+    cfg = write_sync_config(hall, city_broker, pki, backlog_rate=1000)
+    sync = start_sync(hall, cfg)
     try:
         top = fill(hall, 10)
         assert peer.wait_acked(HALL_ID, top, 10)
-        city_broker.stop()  # the link is cut …
-        wait_until(lambda: not sync.link.connected)
-        _, client = hall.connect("kiosk-out", "kiosk")
-        for _ in range(20):  # … the kiosks go on: nobody waits on the city
-            client.execute("issue", {"service": "SB-001"})
-        top = fill(hall, 2500)  # thousands of tickets during the outage
-        city_broker.start()
-        wait_until(lambda: sync.link.connected, 10)
-        peer.wait_connected(10)
-        time.sleep(0.3)
-        res = client.execute("issue", {"service": "YB-001"})  # something happens now
+    finally:
+        sync.stop()
+    _, client = hall.connect("kiosk-out", "kiosk")
+    for _ in range(20):  # the kiosks go on: nobody waits on the city
+        client.execute("issue", {"service": "SB-001"})
+    top = fill(hall, 2500)  # thousands of tickets during the outage
+    sync = start_sync(hall, cfg)
+    try:
+        live = []
+        while peer.store.hall(HALL_ID)["acked_through"] < top:  # during the replay
+            live.append(client.execute("issue", {"service": "YB-001"})["number"])
+            time.sleep(0.05)
+        live.append(client.execute("issue", {"service": "YB-001"})["number"])  # and after
         live_seq = len(hall.events())
-        stored = wait_until(
-            lambda: (
-                peer.store.event_count(HALL_ID) >= 1
-                and [e for e in peer.store.events(HALL_ID) if e["seq"] == live_seq]
-            ),
-            10,
-        )
-        assert stored[0]["data"]["number"] == res["number"]
-        behind = peer.store.hall(HALL_ID)["acked_through"]
-        assert behind < top, "the live event reached the city before the backlog was through"
         assert peer.wait_acked(HALL_ID, live_seq, 30)
         assert_city_has_log(peer, hall)
+        issued = [e["data"]["number"] for e in peer.store.events(HALL_ID)[top:]]
+        assert [n for n in issued if n in live] == live
+        assert peer.store.hall(HALL_ID)["gap_batches"] == 0  # nothing sent past the city's ack
+        snap = sync.sender.snapshot()
+        assert snap["timeouts"] == 0 and snap["go_back"] == 0, snap
     finally:
         sync.stop()
 

@@ -105,6 +105,12 @@ def test_appointments_down_by_version_and_a_check_in_stands(
         received = [e for e in hall.events() if e["type"] == "appointment.received"]
         assert len({(e["data"]["id"], e["data"]["version"]) for e in received}) == len(received)
         assert sync.applier.cursor == peer.store.hall(HALL_ID)["cursor"] == 5
+        # appointment.received goes up whole (docs/CITY_SYNC.md): the log is gapless and the
+        # city checks the chain over every event
+        assert peer.wait_acked(HALL_ID, len(hall.events()), 10)
+        assert_city_has_log(peer, hall)
+        city_copy = {e["seq"]: e for e in peer.store.events(HALL_ID)}
+        assert all(city_copy[e["seq"]]["data"] == e["data"] for e in received)
     finally:
         sync.stop()
 

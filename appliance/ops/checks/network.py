@@ -1,4 +1,6 @@
-"""Checks of the hall bus (the hall's Mosquitto, the roles' presence) and the city link."""
+"""Checks of the hall bus (the hall's Mosquitto, the roles' presence) and the city link: its
+files and certificate, the broker's answer, and the faults `hall sync` recorded (an ack past
+what the hall sent, a broker that refuses our events, another hall's certificate)."""
 
 from __future__ import annotations
 
@@ -136,6 +138,7 @@ def city(ctx: Context) -> list[Result]:
         str(paths["key_file"]),
         s.protocol,
     )
+    results += _link_faults(ctx)
     got = mqttprobe.probe(target, f"hall-{ctx.cfg.hall.id}-doctor", ctx.options.timeout)
     details = {"broker": s.broker_url, "millis": round(got.millis)}
     if got.ok:
@@ -152,6 +155,44 @@ def city(ctx: Context) -> list[Result]:
             )
         )
     return results
+
+
+def _link_faults(ctx: Context) -> list[Result]:
+    """What the running (or last) `hall sync` recorded in its state file (sync.faults)."""
+    from sync.faults import FIX
+    from sync.state import SyncState
+
+    assert ctx.cfg is not None
+    path = ctx.cfg.base / ctx.cfg.sync.state_file
+    if not path.is_file():
+        return [Result("city-link", "skip", f"`hall sync` has not run here yet (no {path})")]
+    try:
+        state = SyncState(path, readonly=True)
+    except Exception as exc:  # a diagnosis, never a crash: say what could not be read
+        return [Result("city-link", "warn", f"{path}: cannot read it ({exc})")]
+    try:
+        faults = [f for f in state.faults() if f.active]
+        acked = state.acked
+    finally:
+        state.close()
+    if not faults:
+        return [
+            Result(
+                "city-link",
+                "ok",
+                f"no fault recorded by `hall sync`; the city acked events through {acked}",
+            )
+        ]
+    return [
+        Result(
+            "city-link",
+            "warn",
+            f"{f.name} ({f.count} times): {f.detail}",
+            FIX.get(f.name, "see docs/CITY_SYNC.md"),
+            {"fault": f.name, "count": f.count, "since": f.since, "last": f.last},
+        )
+        for f in faults
+    ]
 
 
 def _cert(ctx: Context, paths: dict[str, Path]) -> Result:
