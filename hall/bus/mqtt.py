@@ -50,6 +50,7 @@ class MqttBus(BusBase):
         username: str | None = None,
         password: str | None = None,
         tls: TlsFiles | None = None,
+        session_expiry: int | None = None,
     ) -> None:
         super().__init__(client_id, will=will, birth=birth, max_payload=max_payload)
         base, cap = reconnect_delay
@@ -61,6 +62,10 @@ class MqttBus(BusBase):
             username=username,
             password=password,
             keepalive=keepalive,
+            # A persistent session (MQTT 5 session expiry, s) keeps what arrives for this
+            # client while it is away; None: a clean start on every connect.
+            clean_start=session_expiry is None,
+            session_expiry=session_expiry,
             will=Will(will.topic, self._will_data, 1, will.retain)
             if will is not None and self._will_data is not None
             else None,
@@ -90,6 +95,7 @@ class MqttBus(BusBase):
                 response_topic=envelope.response_topic,
                 correlation=envelope.correlation,
                 user_properties=(_ERROR_PROPERTY,) if envelope.error else (),
+                expiry=envelope.expiry,
             )
         except MqttUnavailable as exc:
             raise BusUnavailable(str(exc)) from None
