@@ -315,4 +315,6 @@ def migrate(config_path: str, backup_dir: str | None, as_json: bool) -> None:
     )
 
 
-commands = [provision, doctor, migrate]
+from appliance.ops.devicecli import device  # noqa: E402
+
+commands = [provision, doctor, migrate, device]

@@ -10,9 +10,11 @@ with Nagle on, a small request/response round trip costs 40-90 ms more.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from hall.bus.base import BusBase, Envelope, Inbound
 from hall.bus.interface import DEFAULT_MAX_PAYLOAD, BusUnavailable, LastMessage
+from hall.bus.login import BusLogin, login_for
 from hall.mqtt import MqttClient
 from hall.mqttvalues import (
     ConnectOptions,
@@ -22,6 +24,7 @@ from hall.mqttvalues import (
     TlsFiles,
     Will,
 )
+from hall.settings import HallCommon
 
 log = logging.getLogger(__name__)
 
@@ -129,3 +132,38 @@ class MqttBus(BusBase):
             msg.response_topic, msg.correlation, _ERROR_PROPERTY in msg.user_properties
         )
         self._receive(Inbound(msg.topic, msg.payload, msg.retain, envelope, msg.subscription_ids))
+
+
+def connect(
+    login: BusLogin,
+    client_id: str,
+    *,
+    will: LastMessage | None = None,
+    birth: LastMessage | None = None,
+    **options: Any,
+) -> MqttBus:
+    """A hall bus client logged in as `login` says (`hall.bus.login.login_for`)."""
+    return MqttBus(
+        client_id,
+        host=login.host,
+        port=login.port,
+        username=login.username,
+        password=login.password,
+        tls=login.tls,
+        will=will,
+        birth=birth,
+        **options,
+    )
+
+
+def hall_bus(
+    cfg: HallCommon,
+    device_id: str,
+    *,
+    will: LastMessage | None = None,
+    birth: LastMessage | None = None,
+    **options: Any,
+) -> MqttBus:
+    """The hall bus of `cfg` for the device `device_id` (its client id and username), with
+    its password and TLS as [bus] says: how every role connects."""
+    return connect(login_for(cfg, device_id), device_id, will=will, birth=birth, **options)
