@@ -192,6 +192,12 @@ def _next_steps(plan: Any, config_path: str) -> str:
 @click.option("--only", multiple=True, help="Run only this check (repeatable).")
 @click.option("--timeout", type=float, default=3.0, show_default=True, help="Per network check.")
 @click.option("--min-free-mb", type=float, default=200, show_default=True)
+@click.option(
+    "--mosquitto-conf",
+    default="/etc/mosquitto/mosquitto.conf",
+    show_default=True,
+    help="The hall's Mosquitto settings (hub box), read as Mosquitto reads them.",
+)
 def doctor(
     config_path: str,
     as_json: bool,
@@ -202,6 +208,7 @@ def doctor(
     only: tuple[str, ...],
     timeout: float,
     min_free_mb: float,
+    mosquitto_conf: str,
 ) -> None:
     """Check this box and say whether the hall can open (exit 0) or not (exit 1); each
     problem comes with what to do."""
@@ -228,6 +235,7 @@ def doctor(
         timeout=timeout,
         min_free_mb=min_free_mb,
         warn_free_mb=max(min_free_mb, 1024),
+        mosquitto_conf=Path(mosquitto_conf),
     )
     ctx = checks.Context(Path(config_path), options)
     ctx.load()

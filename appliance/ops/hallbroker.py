@@ -82,6 +82,7 @@ class HallMosquitto(MosquittoBroker):
         self._write_access()
 
     def _write_access(self) -> None:
+        self.files.bus_dir.mkdir(parents=True, exist_ok=True)
         live = [d for d in self.devices.values() if not d.revoked]
         entries = [(d.id, passwd.hash_password(d.id, self.passwords[d.id])) for d in live]
         entries += [(acl.probe_user(u), h) for u, h in list(entries)]

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from hall.bus.topics import check_client_id
 from hall.mqttvalues import TlsFiles
-from hall.settings import HallCommon
+from hall.settings import ConfigError, HallCommon
 
 log = logging.getLogger(__name__)
 
 KEY_SUFFIX = ".key"
 
 
-class LoginError(Exception):
+class LoginError(ConfigError):
     """A credential that exists but cannot be used (unreadable, empty); the message says
     which file and what to do."""
 

@@ -1,6 +1,6 @@
 """`hall doctor`'s checks, in the order they are shown (each module registers its own)."""
 
-from appliance.ops.checks import media, network, pads, printer, store, system
+from appliance.ops.checks import bussec, media, network, pads, printer, store, system
 from appliance.ops.checks.base import REGISTRY, Context, Options, Result, can_open, run_checks
 
 ORDER = (
@@ -9,6 +9,7 @@ ORDER = (
     "database",
     "clock",
     "hall-bus",
+    "bus-security",
     "city",
     "printer",
     "scanner",
@@ -26,6 +27,7 @@ __all__ = [
     "Context",
     "Options",
     "Result",
+    "bussec",
     "can_open",
     "media",
     "network",
