@@ -132,6 +132,19 @@ tls_version tlsv1.2
 """
 
 
+def lan_port(files: BusFiles) -> int | None:
+    """The LAN listener's port as hall-lan.conf says (None: no LAN listener)."""
+    try:
+        text = files.lan_conf.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "listener" and words[1].isdigit():
+            return int(words[1])
+    return None
+
+
 # --- certificates -----------------------------------------------------------------------------
 
 

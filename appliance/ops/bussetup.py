@@ -51,10 +51,18 @@ class SetupReport:
 
 
 def reload_mosquitto() -> str:
-    """Make the running Mosquitto read its password and ACL files again (SIGHUP)."""
+    """Make the running Mosquitto read its password and ACL files again (SIGHUP to the pid
+    in its pid file, which Debian's settings name; else `systemctl reload`)."""
+    try:
+        pid = int(PIDFILE.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        pass
+    else:
+        return f"Mosquitto reloaded (SIGHUP to {pid})"
     if os.path.isdir("/run/systemd/system"):
         done = subprocess.run(
-            ["systemctl", "reload-or-restart", "mosquitto.service"],
+            ["systemctl", "try-reload-or-restart", "mosquitto.service"],
             capture_output=True,
             text=True,
             check=False,
@@ -62,12 +70,7 @@ def reload_mosquitto() -> str:
         if done.returncode == 0:
             return "Mosquitto reloaded (systemctl reload mosquitto)"
         return f"Mosquitto not reloaded: {done.stderr.strip()[:200]}"
-    try:
-        pid = int(PIDFILE.read_text().strip())
-        os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
-        return "Mosquitto is not running: it reads the new files when it starts"
-    return f"Mosquitto reloaded (SIGHUP to {pid})"
+    return "Mosquitto is not running: it reads the new files when it starts"
 
 
 # --- the devices ------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def _setup_text(rep: Any) -> str:
 )
 @click.option("--counters", default="", help="A pad line's counters, comma-separated.")
 @click.option("--host", default="", help="The hub box's LAN address, for the other box's [bus].")
-@click.option("--port", type=int, default=8883, show_default=True, help="The LAN listener.")
+@click.option("--port", type=int, help="The LAN listener's port (default: this hub's, 8883).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the bundle here (0600).")
 @config_option
 @mosquitto_option
@@ -128,7 +128,7 @@ def add_cmd(
     role: str,
     counters: str,
     host: str,
-    port: int,
+    port: int | None,
     out: str | None,
     config_path: str,
     mosquitto_dir: str,
@@ -174,13 +174,14 @@ def _enrolled(
     counters: frozenset[str],
     password: str,
     host: str,
-    port: int,
+    port: int | None,
     out: str | None,
     as_json: bool,
 ) -> None:
-    from appliance.ops import bussetup, enroll
+    from appliance.ops import bussetup, busfiles, enroll
 
     files = _files(cfg, mosquitto_dir)
+    port = port or busfiles.lan_port(files) or busfiles.LAN_PORT
     rep = bussetup.setup(cfg, files)
     text = enroll.encode(
         enroll.Enrollment(
@@ -223,7 +224,7 @@ def _enrolled(
 @device.command("rotate")
 @click.argument("device_id")
 @click.option("--host", default="", help="The hub box's LAN address, for the other box's [bus].")
-@click.option("--port", type=int, default=8883, show_default=True)
+@click.option("--port", type=int, help="The LAN listener's port (default: this hub's, 8883).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the bundle here (0600).")
 @config_option
 @mosquitto_option
@@ -232,7 +233,7 @@ def _enrolled(
 def rotate_cmd(
     device_id: str,
     host: str,
-    port: int,
+    port: int | None,
     out: str | None,
     config_path: str,
     mosquitto_dir: str,

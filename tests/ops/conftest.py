@@ -116,9 +116,10 @@ def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
     ).start()
     printer = SimulatedPrinter()
     broker_dir = tmp_path / "mq"
-    with HallMosquitto(broker_dir, hall_id=HALL_ID) as broker, SimulatorServer(
-        printer, port=0
-    ) as server:
+    with (
+        HallMosquitto(broker_dir, hall_id=HALL_ID) as broker,
+        SimulatorServer(printer, port=0) as server,
+    ):
         config = write_config(
             tmp_path / "etc",
             bus_port=broker.port,

@@ -50,7 +50,9 @@ def fake_run(answers: dict[str, Ran]) -> Any:
 
 
 def test_healthy_hall_can_open(sim_hall: SimHall) -> None:
-    res = CliRunner().invoke(doctor, ["--config", str(sim_hall.config), "--json", "--scan-pads", *mq(sim_hall)])
+    res = CliRunner().invoke(
+        doctor, ["--config", str(sim_hall.config), "--json", "--scan-pads", *mq(sim_hall)]
+    )
     report = json.loads(res.output)
     by = {r["check"]: r for r in report["results"]}
     assert res.exit_code == 0, [r for r in report["results"] if r["status"] == "fail"]
