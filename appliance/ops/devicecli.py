@@ -178,7 +178,7 @@ def _enrolled(
     out: str | None,
     as_json: bool,
 ) -> None:
-    from appliance.ops import bussetup, busfiles, enroll
+    from appliance.ops import busfiles, bussetup, enroll
 
     files = _files(cfg, mosquitto_dir)
     port = port or busfiles.lan_port(files) or busfiles.LAN_PORT

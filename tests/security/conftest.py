@@ -1,4 +1,4 @@
-"""One hall for the attack tests of a module: set up as a technician would (tests/security/site.py)."""
+"""One hall for the attack tests of a module, set up as a technician would (site.py)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from appliance import config as hall_config
 from appliance.cli.main import cli
 from appliance.devices import hub_trust
 from appliance.local import sample_config_dir
-from appliance.ops import bussetup, busfiles
+from appliance.ops import busfiles, bussetup
 from hall import tokens
 from hall.bus.broker import find_mosquitto, free_port
 from hall.bus.login import BusLogin, login_for
