@@ -54,6 +54,7 @@ class MqttBus(BusBase):
         password: str | None = None,
         tls: TlsFiles | None = None,
         session_expiry: int | None = None,
+        start: bool = True,
     ) -> None:
         super().__init__(client_id, will=will, birth=birth, max_payload=max_payload)
         base, cap = reconnect_delay
@@ -80,7 +81,14 @@ class MqttBus(BusBase):
         )
         self._mqtt = MqttClient(opts, self._on_message, on_up=self._on_up, on_down=self._on_down)
         self._mqtt.subscribe(self.reply_topic, qos=1)
+        if start:
+            self._mqtt.start()
+
+    def start(self) -> MqttBus:
+        """Connect (with `start=False`: after the handlers are registered, so what a
+        persistent session kept for this client finds them)."""
         self._mqtt.start()
+        return self
 
     # -- transport -------------------------------------------------------------------------
 
