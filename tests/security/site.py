@@ -197,23 +197,26 @@ class Site:
     def client(self, device: str, **kw: Any) -> HallClient:
         return HallClient(self.bus(device), timeout=5.0, **kw)
 
-    def enroll(self, device: str, role: str, *extra: str) -> Box:
-        """`hall device add` on the hub box, `hall device join` on a new box's config."""
+    def enroll(self, device: str, role: str, *extra: str, config: Path | None = None) -> Box:
+        """`hall device add` on the hub box, `hall device join` on the box's config (a new
+        one unless given)."""
         bundle = self.folder / f"{device}.hb1"
         done = self.hall(
             "device", "add", device, "--role", role, "--host", "127.0.0.1",
             "--port", str(self.lan_port), "--out", str(bundle), *extra,
         )  # fmt: skip
         assert done.exit_code == 0, done.output
-        box_dir = self.folder / "boxes" / device
-        box_dir.mkdir(parents=True)
-        config = box_dir / "hall.toml"
-        roles = "" if role == "tool" else f'roles = ["{role}"]\n'
-        config.write_text(
-            f'[hall]\nid = "{self.cfg.hall.id}"\nname = "测试大厅"\n{roles}\n'
-            '[bus]\nhost = "192.0.2.1"\nport = 1883\n',
-            encoding="utf-8",
-        )
+        if config is None:
+            box_dir = self.folder / "boxes" / device
+            box_dir.mkdir(parents=True)
+            config = box_dir / "hall.toml"
+            # a technician's identity lives on one of the hall's boxes (here: a display box)
+            roles = 'roles = ["display"]\n' if role == "tool" else f'roles = ["{role}"]\n'
+            config.write_text(
+                f'[hall]\nid = "{self.cfg.hall.id}"\nname = "测试大厅"\n{roles}\n'
+                '[bus]\nhost = "192.0.2.1"\nport = 1883\n',
+                encoding="utf-8",
+            )
         joined = CliRunner().invoke(
             cli, ["device", "join", str(bundle), "--config", str(config)], catch_exceptions=False
         )
@@ -246,21 +249,23 @@ def _listening(port: int) -> bool:
         return False
 
 
-def make_site(folder: Path, monkeypatch: Any) -> Site:
-    """The hub box, set up and started as a technician would."""
-    etc = folder / "etc"
-    config = sample_config_dir(etc)
-    shutil.move(config, etc / "hall.toml")
-    config = etc / "hall.toml"
+def make_site(folder: Path, monkeypatch: Any, config: Path | None = None) -> Site:
+    """The hub box, set up and started as a technician would: the sample county hall (with a
+    city key for appointment tokens), or the hub box config given."""
     city = Ed25519PrivateKey.generate()
-    text = config.read_text(encoding="utf-8")
-    text = text.replace("port = 1883", f"port = {free_port()}")
-    key = tokens.public_key_text(city.public_key())
-    text += f'\n[kiosk]\ncity_public_key = "{key}"\n'
-    config.write_text(text, encoding="utf-8")
+    if config is None:
+        etc = folder / "etc"
+        sample = sample_config_dir(etc)
+        config = etc / "hall.toml"
+        shutil.move(sample, config)
+        text = config.read_text(encoding="utf-8")
+        text = text.replace("port = 1883", f"port = {free_port()}")
+        key = tokens.public_key_text(city.public_key())
+        text += f'\n[kiosk]\ncity_public_key = "{key}"\n'
+        config.write_text(text, encoding="utf-8")
     cfg = hall_config.load(config)
     site = Site(folder, config, folder / "conf.d", cfg.bus.port, free_port(), city)
-    site.conf_d.mkdir()
+    site.conf_d.mkdir(parents=True)
     # deploy/install.sh: the hall's Mosquitto settings (the product's own text, this port)
     (site.conf_d / "hall.conf").write_text(
         busfiles.hall_conf_text(site.files, site.port), encoding="utf-8"
