@@ -11,7 +11,7 @@ import pytest
 from hall.hubapi import protocol as p
 from hall.hubapi.client import CommandRefused
 from tests.conftest import DAY
-from tests.security.site import Site
+from tests.security.site import Site, eventually
 
 TICKET = "0" * 24
 CATALOG_99 = {"version": 99, "services": []}  # the issue's: no hours, every issue refused
@@ -170,6 +170,8 @@ def test_an_unknown_device_can_do_nothing_even_with_a_password(site: Site) -> No
 
     site.enroll("kiosk-x", "kiosk")
     assert site.hub is not None
+    hub = site.hub
+    eventually(lambda: hub.devices.get("kiosk-x"))  # the hub read the registry file again
     site.hub.devices.replace(  # as if the registry file lost the entry
         [d for d in site.hub.devices.all() if d.id != "kiosk-x"]
     )
