@@ -223,6 +223,9 @@ class Site:
         assert joined.exit_code == 0, joined.output
         box = Box(device, role, config)
         self.boxes[device] = box
+        hub = self.hub
+        if hub is not None:  # the hub reads the registry file again within its tick
+            eventually(lambda: hub.devices.get(device))
         return box
 
     def token(self, claims: dict[str, Any], key: Ed25519PrivateKey | None = None) -> str:
