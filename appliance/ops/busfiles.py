@@ -69,6 +69,12 @@ class BusFiles:
         return self.etc / "secrets" / "hall-bus-ca.key"
 
     @property
+    def lan_wanted(self) -> Path:
+        """Left by `deploy/install.sh --lan` before the box is provisioned: the first `hall
+        device setup` adds the LAN listener."""
+        return self.bus_dir / "lan-wanted"
+
+    @property
     def main_conf(self) -> Path:
         return self.mosquitto / "hall.conf"
 

@@ -252,6 +252,9 @@ def setup(
     if not cfg.has_role("hub"):
         raise SetupError("this box does not run the hub ([hall] roles): nothing to set up here")
     report = SetupReport()
+    wanted = files.lan_wanted.exists()
+    if lan is None and wanted:
+        lan = True  # `install.sh --lan` before the box was provisioned
     ensure_tls(cfg, files, renew=renew, report=report)
     devices, entries = broker_devices(cfg, report)
     report.devices = [d.id for d in devices]
@@ -261,6 +264,8 @@ def setup(
     if lan is not None:
         listener_changed = set_lan(files, lan, lan_port, report)
     report.lan = files.lan_conf.exists()
+    if wanted:
+        files.lan_wanted.unlink()
     if listener_changed or (renew and report.lan):
         if restart is not None:
             report.reloaded = restart()

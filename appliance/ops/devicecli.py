@@ -62,6 +62,12 @@ def device() -> None:
 @click.option("--lan/--no-lan", default=None, help="Add or remove the LAN listener (TLS).")
 @click.option("--lan-port", type=int, default=8883, show_default=True)
 @click.option("--renew", is_flag=True, help="Make a new certificate for the broker.")
+@click.option(
+    "--reload/--no-reload",
+    default=True,
+    show_default=True,
+    help="Reload (or restart) the running Mosquitto; off for an image being built.",
+)
 @json_option
 @handle_errors
 def setup_cmd(
@@ -70,6 +76,7 @@ def setup_cmd(
     lan: bool | None,
     lan_port: int,
     renew: bool,
+    reload: bool,
     as_json: bool,
 ) -> None:
     """Bring the hub box's hall-bus trust up to date (idempotent; provisioning and upgrades
@@ -79,13 +86,15 @@ def setup_cmd(
 
     cfg = _load(config_path)
     try:
+        quiet = (lambda: "Mosquitto not reloaded (--no-reload)") if not reload else None
         rep = bussetup.setup(
             cfg,
             _files(cfg, mosquitto_dir),
             lan=lan,
             lan_port=lan_port,
             renew=renew,
-            restart=bussetup.restart_mosquitto,
+            reload=quiet or bussetup.reload_mosquitto,
+            restart=quiet or bussetup.restart_mosquitto,
         )
     except bussetup.SetupError as exc:
         _refuse(str(exc), EXIT_CONFIG)
@@ -373,4 +382,28 @@ def join_cmd(bundle: str, config_path: str, as_json: bool) -> None:
         + ", ".join(str(p) for p in done.written)
         + unit
         + tool,
+    )
+
+
+@click.command("permissions")
+@config_option
+@click.option("--no-move", is_flag=True, help="Leave a role's state file where it is.")
+@json_option
+@handle_errors
+def permissions_cmd(config_path: str, no_move: bool, as_json: bool) -> None:
+    """Give each file of the hall its owner and mode: a user per role, the database the hub's,
+    the trust anchors root's (docs/SECURITY.md). deploy/install.sh runs it with the roles
+    stopped; run it after restoring a backup by hand."""
+    from appliance.ops.layout import lay_out
+
+    cfg = _load(config_path)
+    laid = lay_out(cfg, move=not no_move)
+    emit(
+        {"ok": True, "changed": laid.changed, "moved": laid.moved, "warnings": laid.warnings},
+        as_json,
+        lambda: "\n".join(
+            [*(f"set {c}" for c in laid.changed), *(f"moved {m}" for m in laid.moved)]
+            + [f"warning: {w}" for w in laid.warnings]
+            + [f"permissions: {len(laid.changed)} change(s)"]
+        ),
     )

@@ -207,9 +207,7 @@ def test_mosquitto_takes_the_hall_conf(tmp_path: Path) -> None:
     text = text.replace("/etc/hall/", f"{files.etc}/").replace("listener 1883", f"listener {port}")
     conf = tmp_path / "m.conf"
     user = pwd.getpwuid(os.getuid()).pw_name
-    conf.write_text(
-        f"user {user}\n" + text + busfiles.lan_conf_text(files, lan, "127.0.0.1")
-    )
+    conf.write_text(f"user {user}\n" + text + busfiles.lan_conf_text(files, lan, "127.0.0.1"))
     proc = subprocess.Popen(
         [find_mosquitto(), "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
