@@ -188,6 +188,16 @@ class LocalHall:
         self._buses.append(bus)
         return bus
 
+    def add_device(self, device_id: str, role: str) -> None:
+        """A device a role process will log in as (another id than the config's): the hub
+        knows it and, over MQTT, the broker lets it in with a password in the config's
+        credentials folder (where `hall_bus` looks)."""
+        counters = frozenset(c.id for c in self.cfg.counters) if role == "pads" else frozenset()
+        self.devices.add(Device(device_id, role, counters))
+        if self.secure:
+            self.broker.enroll(Device(device_id, role, counters))
+            self.broker.write_keys(self.cfg.base / self.cfg.bus.credentials, [device_id])
+
     def connect(self, client_id: str, role: str, **client_opts: Any) -> tuple[BusBase, HallClient]:
         bus = self.bus(client_id, role)
         return bus, HallClient(bus, **client_opts)
