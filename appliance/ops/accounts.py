@@ -8,7 +8,8 @@
     group hall    every role's user: reads the config
     group hall-db who may read the database (hall-sync)
 
-A secret is root's and readable by the group of the one role that needs it (0640). Files
+A secret belongs to the user of the one role that needs it, readable by nobody else (0600:
+a unit's primary group is not always its user's, the hub's is hall-db). Files
 written by a technician's command as root get these owners; run as another user (tests, a
 developer's box) or on a box without these users, files stay that user's.
 """
@@ -61,11 +62,12 @@ def owner(user: str | None, group: str) -> Owner | None:
 
 
 def secret_owner(role: str) -> Owner | None:
-    """root and the group of `role`'s user (a technician's tool: root alone)."""
+    """`role`'s user (group root) for a secret only that role reads, mode 0600; a
+    technician's tool: root."""
     user = ROLE_USERS.get(role)
     if user is None:
         return owner(None, "root")
-    return owner(None, user)
+    return owner(user, "root")
 
 
 def config_owner() -> Owner | None:

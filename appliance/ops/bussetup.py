@@ -112,7 +112,7 @@ def ensure_key(cfg: HallConfig, device: Device, *, renew: bool = False) -> tuple
         return current, False
     hallfiles_dir(path.parent, 0o750, accounts.config_owner())
     password = passwd.new_password()
-    mode = 0o600 if device.role == "tool" else 0o640  # root:<the role's user> 0640
+    mode = 0o600  # its role's user alone (appliance/ops/accounts.py)
     hallfiles.write_atomic(
         path,
         (password + "\n").encode("ascii"),

@@ -185,7 +185,7 @@ def join(e: Enrollment, config_path: Path) -> Joined:
         staged.append(
             (hallfiles.stage(ca_path, e.ca_pem.encode(), 0o644, accounts.root_owner()), ca_path)
         )
-        mode = 0o600 if e.role == "tool" else 0o640
+        mode = 0o600  # its role's user alone
         data = (e.password + "\n").encode("ascii")
         staged.append((hallfiles.stage(key, data, mode, accounts.secret_owner(e.role)), key))
         st = config_path.stat()  # the config keeps its mode and owner

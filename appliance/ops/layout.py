@@ -6,10 +6,10 @@
                                                   settings into it
       trust/                root 0755            trust anchors: root's, files 0644
       secrets/              root:hall 0750
-        hall.key            root:hall-sync 0640  the city link's key
-        id-hash.key         root:hall-kiosk 0640
+        hall.key            hall-sync:root 0600  the city link's key
+        id-hash.key         hall-kiosk:root 0600
         hall-bus-ca.key     root 0600
-        bus/<device>.key    root:<its role's user> 0640 (a technician's: root 0600)
+        bus/<device>.key    <its role's user>:root 0600 (a technician's: root)
       bus/                  root:mosquitto 0750  (appliance/ops/busfiles.py)
       devices.toml, provisioned.json, catalog.json, city-ca.pem, hall.crt   root 0644
     /var/lib/hall           hall-hub:hall 0750   the hub's: only it creates files here
@@ -96,10 +96,10 @@ def lay_out(cfg: HallConfig, *, move: bool = True) -> Laid:
 def _secrets(cfg: HallConfig, out: Laid) -> None:
     secrets = cfg.base / "secrets"
     _set(secrets, 0o750, accounts.config_owner(), out)
-    _set(secrets / "hall.key", 0o640, accounts.secret_owner("sync"), out)
-    _set(cfg.base / cfg.sync.key_file, 0o640, accounts.secret_owner("sync"), out)
+    _set(secrets / "hall.key", 0o600, accounts.secret_owner("sync"), out)
+    _set(cfg.base / cfg.sync.key_file, 0o600, accounts.secret_owner("sync"), out)
     if cfg.kiosk.id_hash_key_file:
-        _set(cfg.base / cfg.kiosk.id_hash_key_file, 0o640, accounts.secret_owner("kiosk"), out)
+        _set(cfg.base / cfg.kiosk.id_hash_key_file, 0o600, accounts.secret_owner("kiosk"), out)
     _set(secrets / "hall-bus-ca.key", 0o600, accounts.root_owner(), out)
     keys = cfg.base / cfg.bus.credentials
     _set(keys, 0o750, accounts.config_owner(), out)
@@ -113,7 +113,7 @@ def _secrets(cfg: HallConfig, out: Laid) -> None:
     if keys.is_dir():
         for key in keys.glob("*.key"):
             role = roles.get(key.stem, "tool")
-            _set(key, 0o600 if role == "tool" else 0o640, accounts.secret_owner(role), out)
+            _set(key, 0o600, accounts.secret_owner(role), out)
 
 
 def _broker(cfg: HallConfig, out: Laid) -> None:

@@ -10,13 +10,13 @@ Layout (config in /etc/hall, state in /var/lib/hall on the box):
     city-ca.pem          0644  the city CA                          (sync boxes)
     hall.crt             0644  the hall's client certificate       (sync boxes)
     secrets/       0750
-      hall.key           0640  its private key (group hall-sync)   (sync boxes)
-      id-hash.key        0640  the identity-hash key, base64 text  (kiosk boxes; hall-kiosk)
+      hall.key           0600  its private key (hall-sync's)       (sync boxes)
+      id-hash.key        0600  the identity-hash key, base64 text  (kiosk boxes; hall-kiosk's)
     catalog.json         0644  the first catalog, when the bundle carries one
     provisioned.json     0644  hall id, roles of this box, bundle id, certificate expiry
 
 As root each file gets the owner of appliance/ops/layout.py (a user per role: the config
-hall-sync:hall, a secret root and its role's group, the rest root); with --owner, that one.
+hall-sync:hall, a secret its role's user, the rest root); with --owner, that one.
 A hub box then gets its hall-bus trust (`hall device setup`: the hall's CA, a password per
 role, the broker's files).
 """
@@ -224,7 +224,7 @@ def _city(plan: Plan, data: dict[str, Any], roles: set[str], now: datetime, cloc
     sync["key_file"] = "secrets/hall.key"
     plan.add(lay.etc / "city-ca.pem", city.ca_pem.encode(), 0o644)
     plan.add(lay.etc / "hall.crt", city.cert_pem.encode(), 0o644)
-    plan.add(lay.secrets / "hall.key", city.key_pem.encode(), 0o640)
+    plan.add(lay.secrets / "hall.key", city.key_pem.encode(), 0o600)
     plan.secret_roles[lay.secrets / "hall.key"] = "sync"
 
 
@@ -245,7 +245,7 @@ def _kiosk_keys(plan: Plan, data: dict[str, Any], roles: set[str]) -> None:
             raw = certs.check_secret_b64(p.id_hash_key, "the identity-hash key")
             kiosk["id_hash_key_file"] = "secrets/id-hash.key"
             text = base64.b64encode(raw) + b"\n"
-            plan.add(plan.layout.secrets / "id-hash.key", text, 0o640)
+            plan.add(plan.layout.secrets / "id-hash.key", text, 0o600)
             plan.secret_roles[plan.layout.secrets / "id-hash.key"] = "kiosk"
         else:
             plan.warnings.append("no identity-hash key: the kiosk cannot find bookings by ID card")

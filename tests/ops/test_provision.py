@@ -74,8 +74,8 @@ def test_good_bundle_writes_config_and_secrets(tmp_path: Path, city: City) -> No
     catalog, _ = cfg.load_catalog()  # what `hall config check` does
     assert catalog.version >= 1
     assert [c.id for c in cfg.counters] == ["1", "2"]
-    assert mode(etc / "secrets/hall.key") == 0o640  # root:hall-sync on a box
-    assert mode(etc / "secrets/id-hash.key") == 0o640  # root:hall-kiosk
+    assert mode(etc / "secrets/hall.key") == 0o600  # hall-sync's on a box
+    assert mode(etc / "secrets/id-hash.key") == 0o600  # hall-kiosk's
     assert mode(etc / "secrets") == 0o750
     assert mode(etc / "hall.toml") == 0o640
     assert mode(etc / "hall.crt") == 0o644

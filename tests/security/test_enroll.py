@@ -110,9 +110,9 @@ def test_secrets_are_their_owners_only(site: Site) -> None:
     assert mode(files.ca_key) == 0o600 and mode(files.ca_cert) == 0o644
     keys = site.config.parent / "secrets/bus"
     assert mode(keys / "tool-local.key") == 0o600  # root's own
-    assert mode(keys / "kiosk-1.key") == 0o640  # root:hall-kiosk on a box
+    assert mode(keys / "kiosk-1.key") == 0o600  # hall-kiosk's on a box
     box = site.enroll("kiosk-modes", "kiosk")
-    assert mode(box.config.parent / "secrets/bus/kiosk-modes.key") == 0o640
+    assert mode(box.config.parent / "secrets/bus/kiosk-modes.key") == 0o600
     tool = site.enroll("tech-1", "tool")
     assert mode(tool.config.parent / "secrets/bus/tech-1.key") == 0o600
 
