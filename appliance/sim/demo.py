@@ -262,7 +262,8 @@ def run_demo(
         sim = DaySimulation(BusPort(client), clock, catalog, plan, on_step=roles.on_step)
         echo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "
-            f"({arrivals} citizens expected, hall bus: {bus})…"
+            f"({arrivals} citizens expected, hall bus: {bus}"
+            f"{' on the hall Mosquitto: a password per role, the ACL' if bus == 'mqtt' else ''})…"
         )
         roles.before_day()
         outcome = sim.run()
@@ -278,6 +279,7 @@ def run_demo(
         "day": the_day.isoformat(),
         "seed": seed,
         "bus": bus,
+        "bus_secure": bus == "mqtt" and hall.secure,
         **outcome.summary(),
         "hub": {k: v for k, v in hub_stats.items() if v},
         "wall_seconds": round(time.perf_counter() - t0, 2),
