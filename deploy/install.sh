@@ -252,7 +252,7 @@ if [[ -z $ROOT ]]; then
     u=hall-$role
     if ! getent passwd "$u" >/dev/null; then
       useradd --system --user-group --home-dir /nonexistent --no-create-home \
-        --shell /usr/sbin/nologin --comment "Hall appliance: $role" "$u"
+        --shell /usr/sbin/nologin --comment "Hall appliance, $role" "$u"
       say "created the service user $u"
     fi
     # shellcheck disable=SC2086
