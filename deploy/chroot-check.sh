@@ -232,9 +232,9 @@ doctor() {  # doctor NAME: writes $WORK/doctor-NAME.json, prints the summary
 set -u
 install -d -o mosquitto -g mosquitto /run/mosquitto
 mosquitto -d -c /etc/mosquitto/mosquitto.conf
-# as its unit runs it: its own user, the database's group, the config's group
-runuser -u hall-hub -g hall-db -G hall -- /opt/hall/current/bin/hall -v hub --config /etc/hall/hall.toml \
-  > /root/hub.log 2>&1 &
+# as its unit runs it: its own user, the database's group, the config's group, its UMask
+(umask 0027; exec runuser -u hall-hub -g hall-db -G hall -- /opt/hall/current/bin/hall -v hub \
+  --config /etc/hall/hall.toml) > /root/hub.log 2>&1 &
 hub=$!
 for _ in $(seq 150); do  # until it serves, or it has stopped (a database it cannot read)
   grep -q "running, database" /root/hub.log 2>/dev/null && break
@@ -419,8 +419,8 @@ cat > "$R/root/screens.sh" <<SH
 set -u
 install -d -o mosquitto -g mosquitto /run/mosquitto
 mosquitto -d -c /etc/mosquitto/mosquitto.conf
-runuser -u hall-hub -g hall-db -G hall -- /opt/hall/current/bin/hall -v hub --config /etc/hall/hall.toml \
-  > /root/hub-screens.log 2>&1 &
+(umask 0027; exec runuser -u hall-hub -g hall-db -G hall -- /opt/hall/current/bin/hall -v hub \
+  --config /etc/hall/hall.toml) > /root/hub-screens.log 2>&1 &
 hub=\$!
 for _ in \$(seq 150); do
   grep -q "running, database" /root/hub-screens.log 2>/dev/null && break
