@@ -6,6 +6,14 @@ For `hall demo`, the tests of every role and the benchmarks:
         bus, client = hall.connect("kiosk-1", "kiosk")
         client.execute("issue", {"service": "SB-001"})
 
+Over MQTT the broker is the hall's Mosquitto as a hub box runs it (`secure=True`, the
+default: `appliance.ops.hallbroker.HallMosquitto`): no anonymous client, every role logs in
+with its own password, client ids pinned, the ACL made from the devices. The config's own
+roles (and `tool-local`) get their passwords up front, in the config's credentials folder,
+so a role started as a process with this config (or a copy beside it) logs in; a role
+connected through `bus()` is enrolled then. `secure=False`: an open broker, for tests of
+something else that connect by hand.
+
 Its clock is the store's clock: pass a `FixedClock` to run a simulated day, or leave it to
 use the system clock. The catalog and counters are the sample county hall's unless given.
 """
@@ -42,6 +50,15 @@ def sample_config_dir(folder: Path) -> Path:
     return folder / "county-hall.toml"
 
 
+def _credentials_here(config_path: Path) -> None:
+    """Name the credentials folder by its absolute path in LocalHall's own config, so a copy of
+    the config written elsewhere (a test's kiosk.toml) still finds the roles' passwords."""
+    text = config_path.read_text(encoding="utf-8")
+    folder = (config_path.parent / "secrets" / "bus").resolve()
+    text = text.replace("[bus]\n", f'[bus]\ncredentials = "{folder}"\n', 1)
+    config_path.write_text(text, encoding="utf-8")
+
+
 class LocalHall:
     def __init__(
         self,
@@ -53,12 +70,18 @@ class LocalHall:
         tick_seconds: float | None = None,
         city: Ed25519PrivateKey | None = None,
         queue: dict[str, Any] | None = None,
+        secure: bool = True,
     ) -> None:
         from appliance import config
         from hall.system import SystemClock
 
         self.folder = Path(folder)
-        self.config_path = config_path or sample_config_dir(self.folder / "config")
+        self.secure = secure and transport == "mqtt"
+        if config_path is None:
+            config_path = sample_config_dir(self.folder / "config")
+            if self.secure:  # copies of the config elsewhere find the passwords too
+                _credentials_here(config_path)
+        self.config_path = config_path
         self.cfg = config.load(self.config_path)
         if queue:  # [queue] settings for this run (a test of something else than those rules)
             section = self.cfg.queue.model_validate({**self.cfg.queue.model_dump(), **queue})
@@ -76,7 +99,9 @@ class LocalHall:
         self.store.setup(raw, self.cfg.counters_wire())
         self.broker: Any = None
         self._inproc: InProcBroker | None = None
-        if transport == "mqtt":
+        if transport == "mqtt" and self.secure:
+            self.broker = self._secure_broker()
+        elif transport == "mqtt":
             from hall.bus.broker import MosquittoBroker
 
             self.broker = MosquittoBroker(self.folder / "mosquitto")
@@ -108,6 +133,20 @@ class LocalHall:
             )
             self._ticker.start()
 
+    def _secure_broker(self) -> Any:
+        from appliance.devices import local_devices
+        from appliance.ops.hallbroker import HallMosquitto
+
+        broker = HallMosquitto(self.folder / "mosquitto", hall_id=self.cfg.hall.id)
+        every = frozenset(c.id for c in self.cfg.counters)  # a pad line serves every counter
+        own = [
+            Device(d.id, d.role, every) if d.role == "pads" else d for d in local_devices(self.cfg)
+        ]
+        broker.enroll_all([Device("hub", "hub"), *own])
+        broker.start()
+        broker.write_keys(self.cfg.base / self.cfg.bus.credentials)
+        return broker
+
     @property
     def port(self) -> int | None:
         """The private Mosquitto's port (None in process)."""
@@ -125,12 +164,43 @@ class LocalHall:
         else:
             from hall.bus.mqtt import MqttBus
 
-            bus = MqttBus(client_id, port=self.broker.port, birth=birth, will=will)
+            password = None
+            if self.secure:
+                known = self.broker.devices.get(client_id)
+                if (
+                    known is None
+                    or known.revoked
+                    or (known.role, known.counters)
+                    != (
+                        role,
+                        counters,
+                    )
+                ):
+                    self.broker.enroll(Device(client_id, role, counters))
+                password = self.broker.passwords[client_id]
+            bus = MqttBus(
+                client_id,
+                port=self.broker.port,
+                birth=birth,
+                will=will,
+                username=client_id if password else None,
+                password=password,
+            )
             if not bus.wait_connected(wait):
                 bus.close()
                 raise RuntimeError(f"{client_id}: could not connect to the private Mosquitto")
         self._buses.append(bus)
         return bus
+
+    def add_device(self, device_id: str, role: str) -> None:
+        """A device a role process will log in as (another id than the config's): the hub
+        knows it and, over MQTT, the broker lets it in with a password in the config's
+        credentials folder (where `hall_bus` looks)."""
+        counters = frozenset(c.id for c in self.cfg.counters) if role == "pads" else frozenset()
+        self.devices.add(Device(device_id, role, counters))
+        if self.secure:
+            self.broker.enroll(Device(device_id, role, counters))
+            self.broker.write_keys(self.cfg.base / self.cfg.bus.credentials, [device_id])
 
     def connect(self, client_id: str, role: str, **client_opts: Any) -> tuple[BusBase, HallClient]:
         bus = self.bus(client_id, role)

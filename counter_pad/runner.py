@@ -248,7 +248,7 @@ def run_pads(
     ready: threading.Event | None = None,
 ) -> int:
     """Run until `stop` is set or SIGTERM/SIGINT arrives; return an exit status."""
-    from hall.bus.mqtt import MqttBus
+    from hall.bus.mqtt import hall_bus
     from hall.hubapi.client import presence
 
     check(cfg)
@@ -270,7 +270,7 @@ def run_pads(
     birth, will = presence(client_id, "pads", version=__version__, host=socket.gethostname())
     memory = SqlitePadMemory(path)
     try:
-        bus = MqttBus(client_id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+        bus = hall_bus(cfg, client_id, birth=birth, will=will)
         if not bus.wait_connected(10):
             log.warning(
                 "pads: the hall bus at %s:%d does not answer yet; retrying",

@@ -2,15 +2,19 @@
 # A real install of the hall appliance into a Debian 12 (bookworm) chroot made with
 # debootstrap. First the release's wheelhouse for offline halls, built from nothing in a
 # separate build root (the only place with a compiler: evdev has no wheel on PyPI). Then, in
-# the box's root (no compiler): deploy/install.sh as on a box (apt packages, the `hall` user
-# and its groups, the venv under /opt/hall/<version> from that wheelhouse, units, udev rules,
-# Mosquitto conf), `hall provision` of a signed bundle, the hub and Mosquitto started by hand
-# (no systemd in a chroot) and `hall doctor --json`; then an upgrade to a second version whose
-# database migration runs, a rollback and back, and a third version whose migration fails and
-# is rolled back (the database restored, `current` switched back). Last, the screens: the box
-# provisioned for the hub, a kiosk and a display, and deploy/screen-check.sh starts the kiosk
-# and the display as their units do (cage, the units' environment, the user hall) on a
-# headless output, with screenshots (kept in $WORK/screen-check/).
+# the box's root (no compiler): deploy/install.sh --lan as on a box (apt packages, a user per
+# role and their groups, the venv under /opt/hall/<version> from that wheelhouse, units, udev
+# rules, Mosquitto settings), `hall provision` of a signed bundle (on a hub box: the hall bus's
+# CA, a password per role, the broker's files, the TLS LAN listener), the hub and Mosquitto
+# started by hand (no systemd in a chroot) and `hall doctor --json` (the bus refuses anonymous
+# clients, no plain TCP off loopback); who may read and write what (the kiosk's user cannot
+# read the database; the trust anchors are root's); then an upgrade to a second version whose
+# database migration runs (the LAN listener kept), a rollback and back, and a third version
+# whose migration fails and is rolled back (the database restored, `current` switched back,
+# the old units back). Last, the screens: the box provisioned for the hub, a kiosk and a
+# display, and deploy/screen-check.sh starts the kiosk and the display as their units do
+# (cage, the units' environment, their users) on a headless output, with screenshots (kept in
+# $WORK/screen-check/).
 #
 # Not run by CI (minutes, network): run it as root on a Debian/Ubuntu machine with
 # debootstrap and network access to a Debian mirror and PyPI.
@@ -150,6 +154,7 @@ stage "$V1"
 stage "$V2" "CREATE TABLE chroot_check_v2 (note TEXT)"
 stage "$V3" "CREATE TABLE chroot_check_v2 (note TEXT)" "CREATE TABLE chroot_check_v3 (note TEXT)" \
   "INSERT INTO no_such_table VALUES (1)"
+echo "# chroot-check $V3" >> "$R/root/src/$V3/systemd/hall-hub.service"  # to see it go back
 
 # 4. the wheelhouse, built in the build root (what a release ships for offline halls) ----------
 # The build machine has a compiler (evdev publishes no wheel); the box never needs one.
@@ -227,8 +232,9 @@ doctor() {  # doctor NAME: writes $WORK/doctor-NAME.json, prints the summary
 set -u
 install -d -o mosquitto -g mosquitto /run/mosquitto
 mosquitto -d -c /etc/mosquitto/mosquitto.conf
-runuser -u hall -- /opt/hall/current/bin/hall -v hub --config /etc/hall/hall.toml \
-  > /root/hub.log 2>&1 &
+# as its unit runs it: its own user, the database's group, the config's group, its UMask
+(umask 0027; exec runuser -u hall-hub -g hall-db -G hall -- /opt/hall/current/bin/hall -v hub \
+  --config /etc/hall/hall.toml) > /root/hub.log 2>&1 &
 hub=$!
 for _ in $(seq 150); do  # until it serves, or it has stopped (a database it cannot read)
   grep -q "running, database" /root/hub.log 2>/dev/null && break
@@ -264,10 +270,12 @@ db_version() {
 
 # 6. the first install ------------------------------------------------------------------------
 say "deploy/install.sh (version $V1) as root in the chroot"
-in_root bash "/root/src/$V1/deploy/install.sh" --wheels /var/cache/hall-wheels \
+in_root bash "/root/src/$V1/deploy/install.sh" --wheels /var/cache/hall-wheels --lan \
   2>&1 | tee "$WORK/install-1.log"
 [[ $(current) == "$V1" ]] && ok "current -> $V1" || bad "current is $(current)"
-if in_root id hall >/dev/null 2>&1; then ok "user: $(in_root id hall)"; else bad "no user hall"; fi
+for u in hall-hub hall-kiosk hall-display hall-pads hall-sync; do
+  if in_root id "$u" >/dev/null 2>&1; then ok "user: $(in_root id "$u")"; else bad "no user $u"; fi
+done
 for f in etc/systemd/system/hall-hub.service etc/systemd/system/hall.target \
   etc/systemd/system/mosquitto.service.d/hall.conf etc/udev/rules.d/90-hall.rules \
   etc/mosquitto/conf.d/hall.conf "opt/hall/$V1/bin/hall"; do
@@ -277,7 +285,9 @@ for p in mosquitto espeak-ng cage fonts-noto-cjk sqlite3 alsa-utils; do
   in_root dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     && ok "package $p" || bad "package $p not installed"
 done
-in_root stat -c '%U:%G %a %n' /etc/hall /etc/hall/secrets /var/lib/hall /opt/hall
+in_root stat -c '%U:%G %a %n' /etc/hall /etc/hall/secrets /etc/hall/trust /etc/hall/bus /var/lib/hall /opt/hall
+[[ $(in_root stat -c '%U %a' /etc/hall/trust) == "root 755" && $(in_root stat -c '%U' /etc/hall) == root ]] \
+  && ok "the trust anchors' folder and /etc/hall are root's" || bad "/etc/hall or its trust/ not root's"
 if in_root env QT_QPA_PLATFORM=offscreen /opt/hall/current/bin/python -c \
   'from PySide6.QtWidgets import QApplication, QLabel; a = QApplication([]); l = QLabel("请 A001 号"); l.show(); a.processEvents(); print("Qt", __import__("PySide6").__version__)'; then
   ok "Qt widgets start (offscreen) with the installed libraries"
@@ -306,6 +316,30 @@ in_root /opt/hall/current/bin/hall config check /etc/hall/hall.toml && ok "confi
 say "hall doctor on version $V1"
 doctor 1 && ok "the hall can open on $V1" || bad "doctor on $V1"
 [[ $(db_version) -ge 1 ]] && ok "database schema $(db_version), $(in_root stat -c '%U:%G %a' /var/lib/hall/hall.db)"
+python3 - "$WORK/doctor-1.json" <<'PY' && ok "doctor: the hall bus refuses anonymous clients, no plain TCP off loopback, passwords, certificates" || bad "the doctor's bus checks (see doctor-1.json)"
+import json, sys
+by = {}
+for r in json.load(open(sys.argv[1]))["results"]:
+    by.setdefault(r["check"], []).append(r["status"])
+want = ("bus-anonymous", "bus-transport", "bus-credentials", "bus-certificate")
+sys.exit(0 if all(by.get(k) and set(by[k]) == {"ok"} for k in want) else 1)
+PY
+# who may read and write what
+[[ $(in_root stat -c '%U:%G %a' /var/lib/hall/hall.db) == "hall-hub:hall-db 640" ]] \
+  && ok "the database is the hub's (group hall-db)" || bad "hall.db: $(in_root stat -c '%U:%G %a' /var/lib/hall/hall.db)"
+if in_root runuser -u hall-kiosk -- cat /var/lib/hall/hall.db >/dev/null 2>&1; then
+  bad "the kiosk's user can read the database"
+else
+  ok "the kiosk's user cannot read the database"
+fi
+if in_root runuser -u hall-sync -- touch /etc/hall/trust/x 2>/dev/null \
+  || in_root runuser -u hall-sync -- mv /etc/hall/trust /etc/hall/trust.x 2>/dev/null; then
+  bad "a service user can write or rename the trust anchors"
+else
+  ok "no service user can write or rename /etc/hall/trust"
+fi
+[[ -e $R/etc/mosquitto/conf.d/hall-lan.conf ]] && ok "the LAN listener (TLS): $(grep -m1 ^listener "$R/etc/mosquitto/conf.d/hall-lan.conf")" \
+  || bad "install.sh --lan and provisioning wrote no LAN listener"
 
 # 7. upgrade: the roles stopped, backup, migration -----------------------------------------------
 before=$(db_version)
@@ -318,6 +352,8 @@ in_root bash "/root/src/$V2/deploy/install.sh" --wheels /var/cache/hall-wheels -
   || bad "database schema $(db_version) (was $before)"
 ls "$R/var/lib/hall/backups/"*.db >/dev/null 2>&1 && ok "backup: $(ls "$R/var/lib/hall/backups")" \
   || bad "no backup taken"
+[[ -e $R/etc/mosquitto/conf.d/hall-lan.conf ]] && ok "the upgrade kept the LAN listener (no --lan given)" \
+  || bad "the upgrade removed the LAN listener"
 doctor 2 && ok "the hall can open on $V2" || bad "doctor on $V2"
 
 # 8. rollback, and forward again ---------------------------------------------------------------
@@ -339,7 +375,7 @@ dump() {  # the database's content and schema version, whatever its page layout
   in_root sh -c 'sqlite3 /var/lib/hall/hall.db .dump; sqlite3 /var/lib/hall/hall.db "PRAGMA user_version"' \
     | sha256sum | cut -d' ' -f1
 }
-owners() { in_root sh -c 'stat -c "%U:%G %a %n" /var/lib/hall/hall.db* /var/lib/hall/backups/*'; }
+owners() { in_root sh -c 'stat -c "%U:%G %a %n" /var/lib/hall/hall.db*'; }
 sum_before=$(dump)
 rc=0
 in_root bash "/root/src/$V3/deploy/install.sh" --wheels /var/cache/hall-wheels --no-apt \
@@ -349,11 +385,13 @@ cat "$WORK/install-3.log"
 [[ $(current) == "$V2" && $(previous) == "$V1" ]] && ok "switched back: current -> $V2, previous -> $V1" \
   || bad "current $(current), previous $(previous)"
 [[ ! -e $R/opt/hall/$V3 ]] && ok "$V3 removed" || bad "$V3 left in /opt/hall"
+grep -q "chroot-check $V3" "$R/etc/systemd/system/hall-hub.service" \
+  && bad "$V3's unit stayed after its failed upgrade" || ok "the units of $(current) are back"
 [[ $(dump) == "$sum_before" ]] \
   && ok "database restored: the same content, schema $(db_version)" || bad "database changed"
 owners
-if owners | grep -v '^hall:hall ' >/dev/null; then bad "files in /var/lib/hall not owned by hall"; else
-  ok "the restored database and the backups belong to hall"
+if owners | grep -v '^hall-hub:hall-db ' >/dev/null; then bad "the database's files not the hub's"; else
+  ok "the restored database belongs to the hub (group hall-db)"
 fi
 doctor 4 && ok "the hall can open on $V2 after the failed upgrade" || bad "doctor after the failed upgrade"
 
@@ -381,8 +419,8 @@ cat > "$R/root/screens.sh" <<SH
 set -u
 install -d -o mosquitto -g mosquitto /run/mosquitto
 mosquitto -d -c /etc/mosquitto/mosquitto.conf
-runuser -u hall -- /opt/hall/current/bin/hall -v hub --config /etc/hall/hall.toml \
-  > /root/hub-screens.log 2>&1 &
+(umask 0027; exec runuser -u hall-hub -g hall-db -G hall -- /opt/hall/current/bin/hall -v hub \
+  --config /etc/hall/hall.toml) > /root/hub-screens.log 2>&1 &
 hub=\$!
 for _ in \$(seq 150); do
   grep -q "running, database" /root/hub-screens.log 2>/dev/null && break

@@ -21,7 +21,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from hall.bus.mqtt import MqttBus
+    from hall.bus.mqtt import hall_bus
     from hall.hubapi.client import presence
 
     from .app import make_app
@@ -30,7 +30,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
     app = QApplication.instance() or QApplication(["hall-display"])
     birth, will = presence(section.id, "display")
     # no birth from the bus itself: presence "up" is published once the display listens
-    bus = MqttBus(section.id, host=cfg.bus.host, port=cfg.bus.port, will=will)
+    bus = hall_bus(cfg, section.id, will=will)
     try:
         display = make_app(bus, cfg, orientation=orientation)
     except ValueError as exc:  # a voice pack folder that is not there, an unknown engine

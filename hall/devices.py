@@ -17,11 +17,17 @@ The file (`devices.toml` beside the hub's config, `[hub] devices`):
     id = "pads-1"
     role = "pads"
     counters = ["1", "2", "3"]
+    password_hash = "$7$101$…"   # what the broker checks (hall/bus/passwd.py); never the password
+
+The file is root's (written by `hall device …` as root): the hub refuses one that anybody
+else could have written, since whoever writes it decides who may do what.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import threading
 import tomllib
 from collections.abc import Iterable
@@ -34,6 +40,7 @@ from hall import tomlwrite
 
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 ROLES = ("hub", "kiosk", "display", "pads", "sync", "tool")
+RESERVED_SUFFIX = ".doctor"  # `<device>.doctor`: the read-only probe of `hall doctor`
 
 
 class RegistryError(ValueError):
@@ -46,6 +53,7 @@ class Device:
     role: str
     counters: frozenset[str] = field(default_factory=frozenset)  # pads: the ones it serves
     revoked: bool = False
+    password_hash: str = ""  # an enrolled device's hall-bus password, hashed for the broker
 
 
 class DeviceRegistry:
@@ -96,9 +104,35 @@ class DeviceRegistry:
             return False
         if mtime == self.mtime:
             return False
+        check_owner(self.source)
         self.replace(parse(self.source))
         self.mtime = mtime
         return True
+
+
+def check_device_id(did: object) -> str:
+    """A device id: 1-64 of A-Z a-z 0-9 _ . -, not ending in `.doctor` (those are the
+    doctor's probes); RegistryError otherwise."""
+    if not isinstance(did, str) or not DEVICE_ID.match(did):
+        raise RegistryError("a device id is 1-64 of A-Z a-z 0-9 _ . -")
+    if did.endswith(RESERVED_SUFFIX):
+        raise RegistryError(f"a device id may not end in {RESERVED_SUFFIX} (reserved)")
+    return did
+
+
+def check_owner(path: Path) -> None:
+    """Refuse a registry file that a user other than root (or this process's) could have
+    written: it decides who may do what in the hall."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_uid not in (0, os.getuid()) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise RegistryError(
+            f"{path}: writable by a user other than root (owner uid {st.st_uid}, mode "
+            f"{stat.S_IMODE(st.st_mode):o}): refused; `hall device list` as root writes it "
+            "again (root-owned, 0644)"
+        )
 
 
 def parse(path: Path) -> list[Device]:
@@ -116,12 +150,14 @@ def parse(path: Path) -> list[Device]:
         where = f"{path}: device #{i + 1}"
         if not isinstance(entry, dict):
             raise RegistryError(f"{where}: not a table")
-        extra = set(entry) - {"id", "role", "counters", "revoked"}
+        extra = set(entry) - {"id", "role", "counters", "revoked", "password_hash"}
         if extra:
             raise RegistryError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
         did, role = entry.get("id"), entry.get("role")
-        if not isinstance(did, str) or not DEVICE_ID.match(did):
-            raise RegistryError(f"{where}: id must be 1-64 of A-Z a-z 0-9 _ . -")
+        try:
+            did = check_device_id(did)
+        except RegistryError as exc:
+            raise RegistryError(f"{where}: {exc}") from None
         if role not in ROLES:
             raise RegistryError(f"{where} ({did}): role must be one of {', '.join(ROLES)}")
         counters = entry.get("counters", [])
@@ -131,7 +167,13 @@ def parse(path: Path) -> list[Device]:
             raise RegistryError(f"{where} ({did}): only a pads device has counters")
         if any(d.id == did for d in out):
             raise RegistryError(f"{where}: {did} listed twice")
-        out.append(Device(did, role, frozenset(counters), bool(entry.get("revoked", False))))
+        hashed = entry.get("password_hash", "")
+        if not isinstance(hashed, str) or (hashed and not hashed.startswith("$7$")):
+            raise RegistryError(f"{where} ({did}): password_hash must be a Mosquitto $7$ hash")
+        revoked = entry.get("revoked", False)
+        if not isinstance(revoked, bool):
+            raise RegistryError(f"{where} ({did}): revoked must be true or false")
+        out.append(Device(did, role, frozenset(counters), revoked, hashed))
     return out
 
 
@@ -144,6 +186,8 @@ def dumps(devices: Iterable[Device]) -> str:
             entry["counters"] = sorted(d.counters)
         if d.revoked:
             entry["revoked"] = True
+        if d.password_hash and not d.revoked:
+            entry["password_hash"] = d.password_hash
         entries.append(entry)
     return tomlwrite.dumps(
         {"device": entries},

@@ -30,9 +30,16 @@ class Owner:
         return self.uid == os.geteuid()
 
 
+def _keep_group(gid: int) -> Owner | None:
+    """This user with the group `gid`, if this user may give a file that group."""
+    if os.geteuid() != 0 and gid not in os.getgroups():
+        return None
+    return Owner("", os.geteuid(), gid)
+
+
 def chown(fd_or_path: int | Path, owner: Owner | None) -> None:
     """Give the file to `owner`; nothing to do for no owner, or for ourselves unless root."""
-    if owner is None or (owner.is_current and os.geteuid() != 0):
+    if owner is None or (owner.is_current and os.geteuid() != 0 and owner.gid == os.getegid()):
         return
     if isinstance(fd_or_path, int):
         os.fchown(fd_or_path, owner.uid, owner.gid)
@@ -87,12 +94,17 @@ def discard(staged: list[tuple[Path, Path]]) -> None:
 def write_atomic(
     path: Path, data: bytes, *, mode: int | None = None, owner: Owner | None = None
 ) -> None:
-    """Replace `path` with `data`. `mode` None: the old file's mode (0600 for a new file)."""
+    """Replace `path` with `data`. `mode` None: the old file's mode and group (0600 for a new
+    file), so a file another user's group may read stays readable when its owner rewrites it."""
     if mode is None:
         try:
-            mode = path.stat().st_mode & 0o777
+            st = path.stat()
+            mode = st.st_mode & 0o777
         except FileNotFoundError:
             mode = NEW_FILE_MODE
+        else:
+            if owner is None and st.st_gid != os.getegid():
+                owner = _keep_group(st.st_gid)
     tmp = stage(path, data, mode, owner)
     try:
         commit([(tmp, path)])

@@ -20,7 +20,7 @@ import random
 import socket
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -31,14 +31,23 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from hall.mqttlink import MessageHandler, MqttLink
-from hall.mqttvalues import ConnectOptions, ConnectResult, MqttUnavailable, Received, TlsFiles
+from hall.mqttvalues import (
+    ConnectOptions,
+    ConnectResult,
+    MqttUnavailable,
+    PublishProps,
+    Received,
+    TlsFiles,
+)
 
 OK = MQTTErrorCode.MQTT_ERR_SUCCESS
+NO_PROPS = PublishProps()
 
 
 def tls_context(files: TlsFiles) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = files.check_hostname
     ctx.load_verify_locations(cafile=files.ca)
     if files.cert:
         ctx.load_cert_chain(files.cert, files.key or None)
@@ -155,18 +164,19 @@ class _PahoTransport:
         payload: bytes,
         qos: int,
         retain: bool,
-        props: tuple[str | None, bytes | None, Sequence[tuple[str, str]]],
+        props: PublishProps,
     ) -> int:
-        response_topic, correlation, user = props
         properties: Properties | None = None
-        if self._v5 and (response_topic or correlation or user):
+        if self._v5 and props != NO_PROPS:
             properties = _properties(PacketTypes.PUBLISH)
-            if response_topic:
-                properties.ResponseTopic = response_topic
-            if correlation:
-                properties.CorrelationData = correlation
-            if user:
-                properties.UserProperty = list(user)
+            if props.response_topic:
+                properties.ResponseTopic = props.response_topic
+            if props.correlation:
+                properties.CorrelationData = props.correlation
+            if props.user:
+                properties.UserProperty = list(props.user)
+            if props.expiry is not None:
+                properties.MessageExpiryInterval = props.expiry
         info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
         if info.rc != OK:
             why = paho.error_string(info.rc)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from hall.backoff import Backoff
-from hall.mqttvalues import Ack, AckTable, ConnectOptions, MqttUnavailable, Received
+from hall.mqttvalues import Ack, AckTable, ConnectOptions, MqttUnavailable, PublishProps, Received
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Transport(Protocol):
         payload: bytes,
         qos: int,
         retain: bool,
-        props: tuple[str | None, bytes | None, Sequence[tuple[str, str]]],
+        props: PublishProps,
     ) -> int:
         """Queue a message; its message id. Raises `MqttUnavailable` when refused."""
         ...
@@ -139,15 +139,16 @@ class MqttLink:
         response_topic: str | None = None,
         correlation: bytes | None = None,
         user_properties: Sequence[tuple[str, str]] = (),
+        expiry: int | None = None,
     ) -> Ack:
         """Queue a message for the network thread; its `Ack` (the PUBACK). Raises
-        `MqttUnavailable` when not connected (nothing queued) or when the library refuses."""
+        `MqttUnavailable` when not connected (nothing queued) or when the library refuses.
+        `expiry`: MQTT 5 message expiry (s), after which the broker no longer delivers it."""
         conn, acks = self._live
         if self.state != self.UP:
             raise MqttUnavailable(f"{self.opts.client_id}: not connected to the {self.opts.label}")
-        mid = conn.publish(
-            topic, payload, qos, retain, (response_topic, correlation, user_properties)
-        )
+        props = PublishProps(response_topic, correlation, tuple(user_properties), expiry)
+        mid = conn.publish(topic, payload, qos, retain, props)
         return acks.expect(mid, Ack(resent=qos > 0 and self.opts.keep_unacked))
 
     def subscribe(self, pattern: str, *, qos: int = 1, sub_id: int | None = None) -> Ack | None:

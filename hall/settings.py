@@ -148,11 +148,32 @@ class CounterSection(_Strict):
 
 
 class BusSection(_Strict):
-    """The hall bus (MQTT on the hall's own Mosquitto)."""
+    """The hall bus (MQTT on the hall's own Mosquitto). Every role logs in with its device id
+    and its own password; from another box, over TLS (docs/SECURITY.md)."""
 
-    host: str = "127.0.0.1"
+    host: str = Field(
+        "127.0.0.1",
+        description="The hall's Mosquitto: 127.0.0.1 on the hub box (plain TCP, loopback "
+        "only); the hub box's LAN address on the others (with tls = true, port 8883)",
+    )
     port: int = Field(1883, ge=1, le=65535)
     request_timeout_s: float = Field(3.0, gt=0, le=60)
+    tls: bool = Field(
+        False,
+        description="TLS to the hall's Mosquitto (its LAN listener), checked against ca_file; "
+        "required on every box but the hub's (`hall device join` sets it)",
+    )
+    ca_file: str = Field(
+        "trust/hall-bus-ca.pem",
+        description="The hall's own CA (made on the hub box by `hall device setup`), relative "
+        "to the config",
+    )
+    credentials: str = Field(
+        "secrets/bus",
+        description="Folder of this box's hall-bus passwords, one file <device id>.key per "
+        "role, readable by that role's user only (`hall device setup` on the hub box, "
+        "`hall device join` on the others), relative to the config",
+    )
 
 
 class HallBase(_Strict):

@@ -51,7 +51,7 @@ def run_hub(
     client_id: str = "hub",
 ) -> int:
     """Run until `stop` is set or SIGTERM/SIGINT arrives; return an exit status."""
-    from hall.bus.mqtt import MqttBus
+    from hall.bus.mqtt import hall_bus
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -87,7 +87,7 @@ def run_hub(
             # is higher than the one held (the city's newer versions win).
             store.setup(raw, cfg.counters_wire())
             store.keep_head()
-            bus = MqttBus(client_id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+            bus = hall_bus(cfg, client_id, birth=birth, will=will)
             hub = Hub(
                 bus,
                 store,

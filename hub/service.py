@@ -99,7 +99,9 @@ class Hub:
         self._subs.append(self.bus.subscribe(p.PRESENCE_PATTERN, self._on_presence))
         # Requests are answered on the network thread (one at a time, in arrival order):
         # a hand-off to the delivery thread and back costs more than most commands.
-        self._subs.append(self.bus.serve(p.CMD_PATTERN, self._on_request, inline=True))
+        self._subs.append(
+            self.bus.serve(p.CMD_PATTERN, self._on_request, inline=True, invalid=self._on_invalid)
+        )
         self._publisher.start()
         self._checkpointer = self.store.checkpoint_in_background()
         self.refresh(force=True)
@@ -193,6 +195,19 @@ class Hub:
         elif out.events:
             self._after(list(out.events))
         return p.ok_reply(dict(out.result), out.duplicate)
+
+    def _on_invalid(self, topic: str, why: str) -> JsonObject:
+        """A request the bus could not decode (not JSON, not an object, too large) still
+        gets an answer: its requester would otherwise wait out its deadline."""
+        self.counts["invalid_request"] += 1
+        where = p.parse_cmd_topic(topic)
+        device = where[0][:64] if where else "?"
+        log.warning("refused an unreadable request from %s: %s", device, why)
+        hint = {
+            "dropped_oversized": "payload larger than 64 KiB",
+            "dropped_not_object": "payload is not a JSON object",
+        }.get(why, "payload is not UTF-8 JSON")
+        return p.error_reply(p.INVALID_REQUEST, "请求格式不正确", hint)
 
     def _deny(self, device_id: str, name: str, denied: authz.Denied) -> JsonObject:
         """Refuse, log who tried what, and record it (at most once a minute per kind)."""

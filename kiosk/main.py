@@ -24,7 +24,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | N
     from PySide6.QtWidgets import QApplication
 
     from drivers.printer import PrinterConfigError
-    from hall.bus.mqtt import MqttBus
+    from hall.bus.mqtt import hall_bus
     from hall.hubapi import protocol as p
     from hall.hubapi.client import presence
     from kiosk.runtime import StartupError
@@ -33,7 +33,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | N
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     birth, will = presence(cfg.kiosk.id, "kiosk", version=__version__, pid=os.getpid())
-    bus = MqttBus(cfg.kiosk.id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+    bus = hall_bus(cfg, cfg.kiosk.id, birth=birth, will=will)
     try:
         kiosk = start_kiosk(cfg, bus, printer_kind=printer_kind)
     except PrinterConfigError as exc:

@@ -239,7 +239,7 @@ class SyncService:
 
 
 def _hall_bus(cfg: SyncConfig) -> Bus:
-    from hall.bus.mqtt import MqttBus
+    from hall.bus.mqtt import hall_bus
 
     birth, will = presence(cfg.sync.id, "sync")
-    return MqttBus(cfg.sync.id, host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+    return hall_bus(cfg, cfg.sync.id, birth=birth, will=will)

@@ -2,7 +2,8 @@
 
 The hub is the one writer of the queue's database. A shell command connects to the hall's
 Mosquitto (the config's [bus]) as the technician's device: `tool-local` on the hub's box, or
-the identity in $HALL_DEVICE (a technician's own, enrolled with `hall device add`); the hub
+the identity in $HALL_DEVICE (a technician's own, enrolled with `hall device add`), with its
+password from the config's credentials folder (readable by root only); the hub
 authorises it as a tool (hub/authz.py),
 sends its command with `HallClient` (an idempotency key, retried with the same key until the
 deadline: it never acts twice) and reads the board from the hub's retained state.
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from hall.bus.interface import Message
-from hall.bus.mqtt import MqttBus
+from hall.bus.mqtt import MqttBus, hall_bus
 from hall.core import commands as c
 from hall.hubapi import protocol as p
 from hall.hubapi.client import HallClient, HubUnreachable, StateCache
@@ -119,7 +120,7 @@ def hub_link(cfg: HallCommon) -> Iterator[HubLink]:
     link_log = logging.getLogger("hall.mqttlink")
     if link_log.getEffectiveLevel() >= logging.WARNING:
         link_log.setLevel(logging.ERROR)
-    bus = MqttBus(tool_client_id(), host=cfg.bus.host, port=cfg.bus.port)
+    bus = hall_bus(cfg, tool_client_id())
     try:
         if not bus.wait_connected(timeout):
             raise HubDown(not_running(f"the hall bus (Mosquitto) at {where} does not answer"))

@@ -65,7 +65,9 @@ def _refuse(message: str, code: int, as_json: bool) -> None:
     show_default=True,
     help="The city's provisioning public key(s).",
 )
-@click.option("--owner", help="Owner of what is written (default: 'hall' as root, else you).")
+@click.option(
+    "--owner", help="Owner of all that is written (default: a user per role as root, else you)."
+)
 @click.option("--dry-run", is_flag=True, help="Check and show; write nothing.")
 @json_option
 @handle_errors
@@ -118,7 +120,8 @@ def provision(
             sys.exit(1)
     if not dry_run:
         try:
-            written = prov.apply(plan, who)
+            written = prov.apply(plan, who, per_role=who is None)
+            summary |= _after_provision(plan, per_role=who is None)
         except OSError as exc:
             _refuse(f"cannot write {exc.filename or ''}: {exc.strerror or exc}", 1, as_json)
             return
@@ -128,6 +131,24 @@ def provision(
         as_json,
         lambda: "dry run: nothing written" if dry_run else _next_steps(plan, config_path),
     )
+
+
+def _after_provision(plan: Any, *, per_role: bool) -> dict[str, Any]:
+    """A hub box's hall-bus trust (`hall device setup`), and each file's owner (as root)."""
+    from appliance.cli.common import load_config
+    from appliance.ops import bussetup
+    from appliance.ops.busfiles import BusFiles
+    from appliance.ops.layout import lay_out
+
+    cfg = load_config(str(plan.layout.config))
+    out: dict[str, Any] = {}
+    if "hub" in plan.payload.roles:
+        rep = bussetup.setup(cfg, BusFiles(cfg.base), restart=bussetup.restart_mosquitto)
+        out["hall_bus"] = {"devices": rep.devices, "lan": rep.lan, "reloaded": rep.reloaded}
+    if per_role:
+        laid = lay_out(cfg, move=False)
+        out["permissions"] = laid.changed + laid.warnings
+    return out
 
 
 def _ask(layout: Any, lang: str) -> Any:
@@ -192,6 +213,12 @@ def _next_steps(plan: Any, config_path: str) -> str:
 @click.option("--only", multiple=True, help="Run only this check (repeatable).")
 @click.option("--timeout", type=float, default=3.0, show_default=True, help="Per network check.")
 @click.option("--min-free-mb", type=float, default=200, show_default=True)
+@click.option(
+    "--mosquitto-conf",
+    default="/etc/mosquitto/mosquitto.conf",
+    show_default=True,
+    help="The hall's Mosquitto settings (hub box), read as Mosquitto reads them.",
+)
 def doctor(
     config_path: str,
     as_json: bool,
@@ -202,6 +229,7 @@ def doctor(
     only: tuple[str, ...],
     timeout: float,
     min_free_mb: float,
+    mosquitto_conf: str,
 ) -> None:
     """Check this box and say whether the hall can open (exit 0) or not (exit 1); each
     problem comes with what to do."""
@@ -228,6 +256,7 @@ def doctor(
         timeout=timeout,
         min_free_mb=min_free_mb,
         warn_free_mb=max(min_free_mb, 1024),
+        mosquitto_conf=Path(mosquitto_conf),
     )
     ctx = checks.Context(Path(config_path), options)
     ctx.load()
@@ -315,4 +344,6 @@ def migrate(config_path: str, backup_dir: str | None, as_json: bool) -> None:
     )
 
 
-commands = [provision, doctor, migrate]
+from appliance.ops.devicecli import device, permissions_cmd  # noqa: E402
+
+commands = [provision, doctor, migrate, device, permissions_cmd]

@@ -14,29 +14,36 @@ from hall.files import Owner, chown, commit, discard, stage
 
 __all__ = ["Owner", "OwnerError", "commit", "discard", "ensure_dir", "resolve_owner", "stage"]
 
-SERVICE_USER = "hall"
+SERVICE_USER = "hall-hub"  # the database's owner
+ROLE_USERS = ("hall-hub", "hall-kiosk", "hall-display", "hall-pads", "hall-sync")
 
 
 class OwnerError(ValueError):
     """The requested owner does not exist on this box."""
 
 
-def resolve_owner(requested: str | None = None) -> Owner:
-    """Who owns what provisioning writes: ``requested``; else the service user ``hall`` when
-    running as root; else the current user."""
+def resolve_owner(requested: str | None = None) -> Owner | None:
+    """Who owns what provisioning writes: ``requested``; else, as root, each file the owner of
+    its kind (None: a user per role, appliance/ops/layout.py), which needs the role users
+    deploy/install.sh makes; else the current user."""
     name = requested
     if name is None:
         if os.geteuid() != 0:
             entry = pwd.getpwuid(os.geteuid())
             return Owner(entry.pw_name, entry.pw_uid, entry.pw_gid)
-        name = SERVICE_USER
+        for user in ROLE_USERS:
+            try:
+                pwd.getpwnam(user)
+            except KeyError:
+                raise OwnerError(
+                    f"there is no user '{user}' on this box (deploy/install.sh creates the "
+                    "role users; or give --owner USER)"
+                ) from None
+        return None
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
-        hint = (
-            " (deploy/install.sh creates it; or give --owner USER)" if name == SERVICE_USER else ""
-        )
-        raise OwnerError(f"there is no user '{name}' on this box{hint}") from None
+        raise OwnerError(f"there is no user '{name}' on this box") from None
     return Owner(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 

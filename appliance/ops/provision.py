@@ -9,11 +9,16 @@ Layout (config in /etc/hall, state in /var/lib/hall on the box):
     hall.toml            0640  the config (previous one kept as hall.toml.bak)
     city-ca.pem          0644  the city CA                          (sync boxes)
     hall.crt             0644  the hall's client certificate       (sync boxes)
-    secrets/       0700
-      hall.key           0600  its private key                     (sync boxes)
-      id-hash.key        0600  the identity-hash key, 64 hex chars (kiosk boxes)
+    secrets/       0750
+      hall.key           0600  its private key (hall-sync's)       (sync boxes)
+      id-hash.key        0600  the identity-hash key, 64 hex chars (kiosk boxes; hall-kiosk's)
     catalog.json         0644  the first catalog, when the bundle carries one
     provisioned.json     0644  hall id, roles of this box, bundle id, certificate expiry
+
+As root each file gets the owner of appliance/ops/layout.py (a user per role: the config
+hall-sync:hall, a secret its role's user, the rest root); with --owner, that one.
+A hub box then gets its hall-bus trust (`hall device setup`: the hall's CA, a password per
+role, the broker's files).
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     cert: certs.CertInfo | None = None
     config_text: str = ""
+    secret_roles: dict[Path, str] = field(default_factory=dict)  # whose group reads it
 
     def add(self, path: Path, data: bytes, mode: int) -> None:
         self.files.append((path, data, mode))
@@ -218,6 +224,7 @@ def _city(plan: Plan, data: dict[str, Any], roles: set[str], now: datetime, cloc
     plan.add(lay.etc / "city-ca.pem", city.ca_pem.encode(), 0o644)
     plan.add(lay.etc / "hall.crt", city.cert_pem.encode(), 0o644)
     plan.add(lay.secrets / "hall.key", city.key_pem.encode(), 0o600)
+    plan.secret_roles[lay.secrets / "hall.key"] = "sync"
 
 
 def _kiosk_keys(plan: Plan, data: dict[str, Any], roles: set[str]) -> None:
@@ -237,6 +244,7 @@ def _kiosk_keys(plan: Plan, data: dict[str, Any], roles: set[str]) -> None:
             kiosk["id_hash_key_file"] = "secrets/id-hash.key"
             text = raw.hex().encode("ascii") + b"\n"  # the city's form: 64 hex characters
             plan.add(plan.layout.secrets / "id-hash.key", text, 0o600)
+            plan.secret_roles[plan.layout.secrets / "id-hash.key"] = "kiosk"
         else:
             plan.warnings.append("no identity-hash key: the kiosk cannot find bookings by ID card")
     except certs.CertError as exc:
@@ -315,23 +323,41 @@ def _validate(plan: Plan, data: dict[str, Any], catalog: dict[str, Any] | None) 
             )
 
 
-def apply(plan: Plan, owner: files.Owner | None) -> list[Path]:
-    """Write the plan's files; the config file last. Returns the paths written."""
+def apply(plan: Plan, owner: files.Owner | None, *, per_role: bool = False) -> list[Path]:
+    """Write the plan's files; the config file last. Returns the paths written. `per_role`
+    (root): each file its own owner (appliance/ops/layout.py); else `owner` for all."""
+    from appliance.ops import accounts
+
     lay = plan.layout
-    files.ensure_dir(lay.etc, 0o750, owner)
-    files.ensure_dir(lay.state_dir, 0o750, owner)
+
+    def who(path: Path) -> files.Owner | None:
+        if not per_role:
+            return owner
+        if path == lay.config:
+            return accounts.owner("hall-sync", accounts.SHARED_GROUP)
+        if path in plan.secret_roles:
+            return accounts.secret_owner(plan.secret_roles[path])
+        return accounts.root_owner()
+
+    if per_role:
+        etc_owner = accounts.owner(None, "hall-sync")
+        files.ensure_dir(lay.etc, 0o1771 if etc_owner else 0o750, etc_owner)
+        files.ensure_dir(lay.state_dir, 0o750, accounts.owner("hall-hub", accounts.SHARED_GROUP))
+    else:
+        files.ensure_dir(lay.etc, 0o750, owner)
+        files.ensure_dir(lay.state_dir, 0o750, owner)
     if any(path.parent == lay.secrets for path, _d, _m in plan.files):
-        files.ensure_dir(lay.secrets, 0o700, owner)
+        files.ensure_dir(lay.secrets, 0o750, accounts.config_owner() if per_role else owner)
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data, mode in plan.files:
-            staged.append((files.stage(path, data, mode, owner), path))
+            staged.append((files.stage(path, data, mode, who(path)), path))
         if lay.config.exists():
             backup = lay.config.with_name(lay.config.name + ".bak")
-            staged.append((files.stage(backup, lay.config.read_bytes(), 0o640, owner), backup))
-        staged.append(
-            (files.stage(lay.config, plan.config_text.encode("utf-8"), 0o640, owner), lay.config)
-        )
+            bak_owner = accounts.root_owner() if per_role else owner
+            staged.append((files.stage(backup, lay.config.read_bytes(), 0o600, bak_owner), backup))
+        text = plan.config_text.encode("utf-8")
+        staged.append((files.stage(lay.config, text, 0o640, who(lay.config)), lay.config))
     except BaseException:
         files.discard(staged)
         raise

@@ -272,7 +272,8 @@ def run_demo(
         sim = DaySimulation(BusPort(client), clock, catalog, plan, on_step=roles.on_step)
         echo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "
-            f"({arrivals} citizens expected, hall bus: {bus})…"
+            f"({arrivals} citizens expected, hall bus: {bus}"
+            f"{' on the hall Mosquitto: a password per role, the ACL' if bus == 'mqtt' else ''})…"
         )
         roles.before_day()
         outcome = sim.run()
@@ -289,6 +290,7 @@ def run_demo(
         "day": the_day.isoformat(),
         "seed": seed,
         "bus": bus,
+        "bus_secure": bus == "mqtt" and hall.secure,
         **outcome.summary(),
         "estimate_error_min": {**estimate_error, "note": ESTIMATE_NOTE},
         "hub": {k: v for k, v in hub_stats.items() if v},

@@ -5,6 +5,7 @@ reports what arrives (`_receive`) and whether the link is up (`_link_changed`)."
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import uuid
@@ -21,6 +22,7 @@ from hall.bus.interface import (
     BusTimeout,
     BusUnavailable,
     ConnectionCallback,
+    InvalidHandler,
     JsonObject,
     LastMessage,
     Message,
@@ -38,6 +40,7 @@ class Envelope:
     response_topic: str | None = None
     correlation: bytes | None = None
     error: bool = False  # a reply whose serving handler raised
+    expiry: int | None = None  # MQTT 5 message expiry (s): a request nobody waits for any more
 
 
 NO_ENVELOPE = Envelope()
@@ -56,12 +59,20 @@ Deliver = Callable[[Inbound, JsonObject], None]
 
 
 class _Handle:
-    """One registered handler; `unsubscribe()` is the `Subscription` protocol."""
+    """One registered handler; `unsubscribe()` is the `Subscription` protocol. `refused` is
+    told of a message whose payload the bus could not decode (served requests only)."""
 
-    def __init__(self, bus: BusBase, pattern: str, deliver: Deliver) -> None:
+    def __init__(
+        self,
+        bus: BusBase,
+        pattern: str,
+        deliver: Deliver,
+        refused: Callable[[Inbound, str], None] | None = None,
+    ) -> None:
         self.bus = bus
         self.pattern = pattern
         self.deliver = deliver
+        self.refused = refused
 
     def unsubscribe(self) -> None:
         self.bus._remove(self)
@@ -147,9 +158,14 @@ class BusBase(ABC):
         return self._add(pattern, deliver)
 
     def serve(
-        self, topic_pattern: str, handler: RequestHandler, *, inline: bool = False
+        self,
+        topic_pattern: str,
+        handler: RequestHandler,
+        *,
+        inline: bool = False,
+        invalid: InvalidHandler | None = None,
     ) -> _Handle:
-        def deliver(msg: Inbound, payload: JsonObject) -> None:
+        def answer(msg: Inbound, make: Callable[[], JsonObject]) -> None:
             env = msg.envelope
             if env.response_topic is None:
                 self._count("requests_without_response_topic")
@@ -157,7 +173,7 @@ class BusBase(ABC):
                 return
             failed = Envelope(None, env.correlation, error=True)
             try:
-                reply = handler(msg.topic, payload)
+                reply = make()
                 data = codec.encode(reply, self.max_payload)
                 reply_env = Envelope(None, env.correlation)
             except Exception:
@@ -170,7 +186,23 @@ class BusBase(ABC):
                 self._count("replies_lost")
                 log.warning("reply to a request on %s lost: bus unavailable", msg.topic)
 
-        return self._add(topic_pattern, deliver, inline=inline and self._inline_capable)
+        def deliver(msg: Inbound, payload: JsonObject) -> None:
+            answer(msg, lambda: handler(msg.topic, payload))
+
+        refused: Callable[[Inbound, str], None] | None = None
+        if invalid is not None:
+            on_invalid = invalid
+
+            def refuse(msg: Inbound, reason: str) -> None:
+                # A payload the bus could not decode still gets an answer when it says where
+                # (the requester would otherwise wait out its deadline).
+                answer(msg, lambda: on_invalid(msg.topic, reason))
+
+            refused = refuse
+
+        return self._add(
+            topic_pattern, deliver, inline=inline and self._inline_capable, refused=refused
+        )
 
     def request(self, topic: str, payload: Mapping[str, Any], *, timeout: float) -> JsonObject:
         topics.check_topic(topic)
@@ -182,8 +214,17 @@ class BusBase(ABC):
                 raise BusUnavailable(f"{self._client_id}: not connected to the hall bus")
             self._pending[correlation] = pending
             self._counters["requests"] += 1
+        # The broker drops the request once its requester has stopped waiting for this
+        # attempt (MQTT 5 message expiry): a hub that comes back later never acts on it.
+        wait = timeout
+        ttl = payload.get("ttl_ms")
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl > 0:
+            wait = min(wait, ttl / 1000)
+        expiry = max(1, math.ceil(wait))
         try:
-            self._send(topic, data, False, 1, Envelope(self.reply_topic, correlation))
+            self._send(
+                topic, data, False, 1, Envelope(self.reply_topic, correlation, expiry=expiry)
+            )
             if not pending.done.wait(timeout):
                 self._count("request_timeouts")
                 raise BusTimeout(f"no reply to a request on {topic} within {timeout:g} s")
@@ -291,9 +332,16 @@ class BusBase(ABC):
         self._transport_publish(topic, data, retain, qos, env)
         self._count("published")
 
-    def _add(self, pattern: str, deliver: Deliver, *, inline: bool = False) -> _Handle:
+    def _add(
+        self,
+        pattern: str,
+        deliver: Deliver,
+        *,
+        inline: bool = False,
+        refused: Callable[[Inbound, str], None] | None = None,
+    ) -> _Handle:
         topics.check_pattern(pattern)
-        handle = _Handle(self, pattern, deliver)
+        handle = _Handle(self, pattern, deliver, refused)
         with self._sub_lock:
             with self._lock:
                 known = pattern in self._handlers
@@ -326,17 +374,21 @@ class BusBase(ABC):
                 self._transport_unsubscribe(handle.pattern)
 
     def _decode(self, msg: Inbound) -> JsonObject | None:
+        return self._decode_why(msg)[0]
+
+    def _decode_why(self, msg: Inbound) -> tuple[JsonObject | None, str]:
+        """The payload, or None and the counter that says why not."""
         try:
-            return codec.decode(msg.data, self.max_payload)
+            return codec.decode(msg.data, self.max_payload), ""
         except codec.InvalidPayload as bad:
             if not msg.data:  # a cleared retained message passing by
                 self._count("dropped_empty")
-                return None
+                return None, "dropped_empty"
             self._count(bad.reason)
             log.warning(
                 "dropped a message on %s: %s (%d bytes)", msg.topic, bad.reason, len(msg.data)
             )
-            return None
+            return None, bad.reason
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -351,15 +403,19 @@ class BusBase(ABC):
 
     def _dispatch(self, msg: Inbound) -> None:
         self._count("received")
-        payload = self._decode(msg)
-        if payload is None:
-            return
+        payload, why = self._decode_why(msg)
         with self._lock:
             if msg.sub_ids:
                 wanted = [p for p, i in self._sub_ids.items() if i in msg.sub_ids]
             else:
                 wanted = [p for p in self._handlers if topics.matches(p, msg.topic)]
             handles = [h for p in wanted for h in self._handlers.get(p, ())]
+        if payload is None:
+            if msg.data:
+                for handle in handles:
+                    if handle.refused is not None:
+                        handle.refused(msg, why)
+            return
         for handle in handles:
             try:
                 handle.deliver(msg, payload)

@@ -69,6 +69,9 @@ class Subscription(Protocol):
 
 MessageHandler = Callable[[Message], None]
 RequestHandler = Callable[[str, JsonObject], JsonObject]
+InvalidHandler = Callable[[str, str], JsonObject]
+"""The reply to a request whose payload the bus could not decode: (topic, why) where why is
+dropped_invalid_json, dropped_not_object or dropped_oversized."""
 ConnectionCallback = Callable[[bool], None]
 
 
@@ -114,13 +117,20 @@ class Bus(Protocol):
         ...
 
     def serve(
-        self, topic_pattern: str, handler: RequestHandler, *, inline: bool = False
+        self,
+        topic_pattern: str,
+        handler: RequestHandler,
+        *,
+        inline: bool = False,
+        invalid: InvalidHandler | None = None,
     ) -> Subscription:
         """Answer requests on `topic_pattern`: `handler(topic, payload)` returns the reply.
 
         `inline=True` asks for the handler to run on the network thread itself where the
         transport allows it (MQTT), saving two thread hand-offs per request; the handler
-        must then be quick and never wait on the bus (no `request`, no `subscribe`)."""
+        must then be quick and never wait on the bus (no `request`, no `subscribe`).
+        `invalid(topic, why)` gives the reply to a request whose payload is not a JSON object
+        (or too large); without it such a request is dropped (and counted) unanswered."""
         ...
 
     def on_connection(self, callback: ConnectionCallback) -> None:

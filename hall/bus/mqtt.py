@@ -10,9 +10,11 @@ with Nagle on, a small request/response round trip costs 40-90 ms more.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from hall.bus.base import BusBase, Envelope, Inbound
 from hall.bus.interface import DEFAULT_MAX_PAYLOAD, BusUnavailable, LastMessage
+from hall.bus.login import BusLogin, login_for
 from hall.mqtt import MqttClient
 from hall.mqttvalues import (
     ConnectOptions,
@@ -22,6 +24,7 @@ from hall.mqttvalues import (
     TlsFiles,
     Will,
 )
+from hall.settings import HallCommon
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ class MqttBus(BusBase):
         username: str | None = None,
         password: str | None = None,
         tls: TlsFiles | None = None,
+        session_expiry: int | None = None,
+        start: bool = True,
     ) -> None:
         super().__init__(client_id, will=will, birth=birth, max_payload=max_payload)
         base, cap = reconnect_delay
@@ -61,6 +66,10 @@ class MqttBus(BusBase):
             username=username,
             password=password,
             keepalive=keepalive,
+            # A persistent session (MQTT 5 session expiry, s) keeps what arrives for this
+            # client while it is away; None: a clean start on every connect.
+            clean_start=session_expiry is None,
+            session_expiry=session_expiry,
             will=Will(will.topic, self._will_data, 1, will.retain)
             if will is not None and self._will_data is not None
             else None,
@@ -72,7 +81,14 @@ class MqttBus(BusBase):
         )
         self._mqtt = MqttClient(opts, self._on_message, on_up=self._on_up, on_down=self._on_down)
         self._mqtt.subscribe(self.reply_topic, qos=1)
+        if start:
+            self._mqtt.start()
+
+    def start(self) -> MqttBus:
+        """Connect (with `start=False`: after the handlers are registered, so what a
+        persistent session kept for this client finds them)."""
         self._mqtt.start()
+        return self
 
     # -- transport -------------------------------------------------------------------------
 
@@ -90,6 +106,7 @@ class MqttBus(BusBase):
                 response_topic=envelope.response_topic,
                 correlation=envelope.correlation,
                 user_properties=(_ERROR_PROPERTY,) if envelope.error else (),
+                expiry=envelope.expiry,
             )
         except MqttUnavailable as exc:
             raise BusUnavailable(str(exc)) from None
@@ -123,3 +140,38 @@ class MqttBus(BusBase):
             msg.response_topic, msg.correlation, _ERROR_PROPERTY in msg.user_properties
         )
         self._receive(Inbound(msg.topic, msg.payload, msg.retain, envelope, msg.subscription_ids))
+
+
+def connect(
+    login: BusLogin,
+    client_id: str,
+    *,
+    will: LastMessage | None = None,
+    birth: LastMessage | None = None,
+    **options: Any,
+) -> MqttBus:
+    """A hall bus client logged in as `login` says (`hall.bus.login.login_for`)."""
+    return MqttBus(
+        client_id,
+        host=login.host,
+        port=login.port,
+        username=login.username,
+        password=login.password,
+        tls=login.tls,
+        will=will,
+        birth=birth,
+        **options,
+    )
+
+
+def hall_bus(
+    cfg: HallCommon,
+    device_id: str,
+    *,
+    will: LastMessage | None = None,
+    birth: LastMessage | None = None,
+    **options: Any,
+) -> MqttBus:
+    """The hall bus of `cfg` for the device `device_id` (its client id and username), with
+    its password and TLS as [bus] says: how every role connects."""
+    return connect(login_for(cfg, device_id), device_id, will=will, birth=birth, **options)

@@ -64,6 +64,9 @@ class HallState:
     last_seq: int = 0
     last_ts: float = 0.0
     chain_head: str = GENESIS  # `h` of the last event (hall/core/chain.py)
+    # The hall's secret for ticket ids (HMAC key; the store keeps it in its meta table):
+    # an id cannot be derived from the number on the board. Replays read ids from events.
+    ticket_key: bytes = b""
 
     # --- reading -------------------------------------------------------------------------
 

@@ -127,6 +127,11 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE tickets ADD COLUMN watched INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE tickets ADD COLUMN cancel_reason TEXT
     """,
+    # 4: an idempotency key remembers which command it was for (a hash of the command and
+    # its arguments), so a key used again for another command is refused (`key_reused`)
+    # instead of answered with the first one's result. (The hall's secret for ticket ids is
+    # made by the store when it first opens the database: meta 'ticket_key'.)
+    "ALTER TABLE idempotency ADD COLUMN cmd TEXT",
 ]
 
 # Tables made from the event log (rebuilt by `hall rebuild`, compared in the tests).

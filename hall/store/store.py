@@ -13,8 +13,11 @@ the read side (hall/store/read.py).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,6 +67,7 @@ class HallStore:
         self.conn = connect(self.path)
         migrate(self.conn)
         self._check_hall()
+        self._ticket_key = self._load_ticket_key()
         self._hall_row: rows.HallSnapshot | None = None
         self._data_version = -1
         self.state = self._load()
@@ -97,8 +101,25 @@ class HallStore:
                 "check hall.id in the config or the database path"
             )
 
+    def _load_ticket_key(self) -> bytes:
+        """The hall's secret for ticket ids: 32 random bytes made when the store first opens
+        the database (an HMAC key, hall/core/decide/issuing.py), kept in meta."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('ticket_key', ?)", (os.urandom(32).hex(),)
+        )
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'ticket_key'").fetchone()
+        try:
+            key = bytes.fromhex(row[0])
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise StoreError(f"{self.path}: the hall's ticket id key in meta is damaged")
+        return key
+
     def _load(self) -> HallState:
-        state = rows.load_state(self.conn, new_state(self.hall_id, self.tz, self.rules))
+        fresh = new_state(self.hall_id, self.tz, self.rules)
+        fresh.ticket_key = self._ticket_key
+        state = rows.load_state(self.conn, fresh)
         written = self.conn.execute("SELECT 1 FROM hall WHERE id = 1").fetchone()
         self._hall_row = rows.hall_snapshot(state) if written else None
         return state
@@ -149,12 +170,20 @@ class HallStore:
         committed: list[ev.Event] = []
         try:
             self._refresh()
+            fingerprint = command_fingerprint(cmd) if idempotency_key is not None else ""
             if idempotency_key is not None:
                 seen = conn.execute(
-                    "SELECT result FROM idempotency WHERE key = ?", (idempotency_key,)
+                    "SELECT result, cmd FROM idempotency WHERE key = ?", (idempotency_key,)
                 ).fetchone()
                 if seen is not None:
                     conn.execute("ROLLBACK")
+                    if seen[1] is not None and seen[1] != fingerprint:
+                        raise Refused(
+                            "key_reused",
+                            "请求编号已用于另一操作，未执行",
+                            "the idempotency key was used before for another command or "
+                            "other arguments: send a new key",
+                        )
                     stored = json.loads(seen[0])
                     if "refused" in stored:
                         r = stored["refused"]
@@ -169,7 +198,9 @@ class HallStore:
             except Refused as refusal:
                 if committed or idempotency_key is not None:
                     if idempotency_key is not None:
-                        self._remember(idempotency_key, {"refused": refusal.to_dict()}, now)
+                        self._remember(
+                            idempotency_key, fingerprint, {"refused": refusal.to_dict()}, now
+                        )
                     self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
                     conn.execute("COMMIT")
                 else:
@@ -178,7 +209,7 @@ class HallStore:
             committed += self._append(decision, now)
             result = decision.result.to_dict()
             if idempotency_key is not None:
-                self._remember(idempotency_key, result, now)
+                self._remember(idempotency_key, fingerprint, result, now)
             self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
             self._reserve_numbers(committed)
             conn.execute("COMMIT")
@@ -209,10 +240,10 @@ class HallStore:
                 serials[t.prefix] = max(serials.get(t.prefix, 0), t.serial)
             self.head.reserve(issued[-1].day, serials)
 
-    def _remember(self, key: str, result: dict[str, Any], now: Reading) -> None:
+    def _remember(self, key: str, fingerprint: str, result: dict[str, Any], now: Reading) -> None:
         self.conn.execute(
-            "INSERT INTO idempotency (key, seq, result, ts) VALUES (?, ?, ?, ?)",
-            (key, self.state.last_seq, json.dumps(result, ensure_ascii=False), now.ts),
+            "INSERT INTO idempotency (key, seq, result, ts, cmd) VALUES (?, ?, ?, ?, ?)",
+            (key, self.state.last_seq, json.dumps(result, ensure_ascii=False), now.ts, fingerprint),
         )
 
     def _refresh(self) -> None:
@@ -264,6 +295,13 @@ class HallStore:
                 return
             yield from chunk
             after_seq = chunk[-1].seq
+
+
+def command_fingerprint(cmd: c.Command) -> str:
+    """What an idempotency key is bound to: the command's type and every argument."""
+    body = {"type": type(cmd).__name__, "args": dataclasses.asdict(cmd)}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def event_from_row(r: sqlite3.Row) -> ev.Event:

@@ -39,9 +39,9 @@ def test_the_units_as_screen_check_reads_them(role: str) -> None:
     assert unit.env["WLR_XWAYLAND"] == "/bin/false"  # cage 0.1.4 without Xwayland
     assert unit.env["XDG_RUNTIME_DIR"] == f"/run/hall-{role}"
     assert unit.runtime_dirs == [f"hall-{role}"] and unit.runtime_mode == 0o700
-    assert (unit.user, unit.group) == ("hall", "hall")
-    assert "video" in unit.groups and "render" in unit.groups
-    assert unit.umask == 0o027 and unit.no_new_privs
+    assert (unit.user, unit.group) == (f"hall-{role}", f"hall-{role}")  # a user per role
+    assert "video" in unit.groups and "render" in unit.groups and "hall" in unit.groups
+    assert unit.umask == 0o077 and unit.no_new_privs
     assert not any(k.startswith("WLR_") and k != "WLR_XWAYLAND" for k in unit.env)
 
 

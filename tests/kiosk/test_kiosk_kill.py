@@ -49,7 +49,8 @@ class MuteAfterCut(SimulatedPrinter):
 
 @pytest.fixture
 def mqtt_hall(tmp_path: Path, clock: FixedClock) -> Iterator[LocalHall]:
-    with LocalHall(tmp_path / "hub", transport="mqtt", clock=clock) as h:
+    # an open broker: the child process connects without a password
+    with LocalHall(tmp_path / "hub", transport="mqtt", clock=clock, secure=False) as h:
         h.devices.add(Device("kiosk-1", "kiosk"))  # the kiosk in the child process
         h.settle()
         yield h

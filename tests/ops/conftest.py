@@ -99,11 +99,12 @@ services = ["SB-001", "SB-002"]
 @pytest.fixture
 def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
     from appliance import config as hall_config
-    from appliance.devices import hub_trust
+    from appliance.devices import hub_trust, local_devices
+    from appliance.ops.hallbroker import HallMosquitto
     from counter_pad import frames_v1 as v1
     from counter_pad.simulator import PadSimulator, open_pty
     from drivers.printer import SimulatedPrinter, SimulatorServer
-    from hall.bus.broker import MosquittoBroker
+    from hall.devices import Device
     from hub.runner import run_hub
 
     scanner = tmp_path / "dev/input-scanner"
@@ -114,7 +115,11 @@ def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
         link, {1: v1.DeviceType.CALL_PAD, 2: v1.DeviceType.EVALUATOR}, baud=None
     ).start()
     printer = SimulatedPrinter()
-    with MosquittoBroker(tmp_path / "mq") as broker, SimulatorServer(printer, port=0) as server:
+    broker_dir = tmp_path / "mq"
+    with (
+        HallMosquitto(broker_dir, hall_id=HALL_ID) as broker,
+        SimulatorServer(printer, port=0) as server,
+    ):
         config = write_config(
             tmp_path / "etc",
             bus_port=broker.port,
@@ -124,8 +129,11 @@ def sim_hall(tmp_path: Path) -> Iterator[SimHall]:
             roles=["hub", "kiosk", "display", "pads", "sync"],
             state=tmp_path / "state",
         )
-        stop, ready = threading.Event(), threading.Event()
         cfg = hall_config.load(config)
+        # the hub box as `hall device setup` leaves it: every role with its own password
+        broker.enroll_all([Device("hub", "hub"), *local_devices(cfg)])
+        broker.write_keys(cfg.base / cfg.bus.credentials)
+        stop, ready = threading.Event(), threading.Event()
         hub = threading.Thread(
             target=run_hub,
             args=(cfg,),

@@ -24,12 +24,19 @@ def results(
     **kw: Any,
 ) -> dict[str, Result]:
     config = hall.config if isinstance(hall, SimHall) else hall
+    if isinstance(hall, SimHall):
+        kw.setdefault("mosquitto_conf", hall.broker.conf_path)
     options = Options(**{k: v for k, v in kw.items() if hasattr(Options, k)})
     seams = {k: v for k, v in kw.items() if k in ("run", "which", "booted", "wall")}
     ctx = Context(config, options, **seams)
     ctx.load()
     out = checks.run_checks(ctx, only)
     return {r.check: r for r in out}
+
+
+def mq(hall: SimHall) -> list[str]:
+    """The simulated hub box's Mosquitto settings, for the doctor to read."""
+    return ["--mosquitto-conf", str(hall.broker.conf_path)]
 
 
 def fake_run(answers: dict[str, Ran]) -> Any:
@@ -43,7 +50,9 @@ def fake_run(answers: dict[str, Ran]) -> Any:
 
 
 def test_healthy_hall_can_open(sim_hall: SimHall) -> None:
-    res = CliRunner().invoke(doctor, ["--config", str(sim_hall.config), "--json", "--scan-pads"])
+    res = CliRunner().invoke(
+        doctor, ["--config", str(sim_hall.config), "--json", "--scan-pads", *mq(sim_hall)]
+    )
     report = json.loads(res.output)
     by = {r["check"]: r for r in report["results"]}
     assert res.exit_code == 0, [r for r in report["results"] if r["status"] == "fail"]
@@ -62,7 +71,7 @@ def test_healthy_hall_can_open(sim_hall: SimHall) -> None:
 
 def test_text_output_says_what_to_do(sim_hall: SimHall) -> None:
     sim_hall.printer.faults.paper_out = True
-    res = CliRunner().invoke(doctor, ["--config", str(sim_hall.config)])
+    res = CliRunner().invoke(doctor, ["--config", str(sim_hall.config), *mq(sim_hall)])
     assert res.exit_code == 1
     assert "[FAIL] printer" in res.output
     assert "→ put in a new paper roll" in res.output
@@ -305,15 +314,17 @@ def test_roles_limit_the_checks(sim_hall: SimHall) -> None:
 
 
 def test_reported_devices(sim_hall: SimHall) -> None:
-    from hall.bus.mqtt import MqttBus
+    from appliance import config as hall_config
+    from hall.bus.mqtt import hall_bus
     from hall.hubapi.client import HallClient
 
+    cfg = hall_config.load(sim_hall.config)
     reports = [
         ("kiosk-1", {"device": "kiosk-1/printer", "kind": "printer", "ok": False}),
         ("pads-1", {"device": "pads-1/bus1/3", "kind": "pad", "ok": True}),
     ]
     for device, args in reports:  # each device reports its own
-        bus = MqttBus(device, port=sim_hall.broker.port)
+        bus = hall_bus(cfg, device)
         try:
             assert bus.wait_connected(10)
             state = "online" if args["ok"] else "paper_out"
@@ -374,6 +385,6 @@ def test_database_owned_by_another_user_than_the_service(sim_hall: SimHall) -> N
     ctx.service_user = "nobody"
     out = {r.check: r for r in checks.run_checks(ctx, ["database"])}["database"]
     assert out.status == "fail" and "not owned by nobody" in out.summary
-    assert f"({me})" in out.summary and "chown -R nobody:nobody" in out.fix
+    assert f"({me})" in out.summary and "chown nobody:hall-db" in out.fix
     ctx.service_user = "no-such-user-here"  # a developer's machine: nothing to compare
     assert {r.check: r for r in checks.run_checks(ctx, ["database"])}["database"].status == "ok"

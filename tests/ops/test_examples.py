@@ -43,3 +43,4 @@ def test_city_hall_boxes() -> None:
     for box in kiosks + displays:
         assert box.hall.id == hub.hall.id
         assert box.bus.host != "127.0.0.1"  # they reach the hub's Mosquitto over the LAN
+        assert box.bus.tls and box.bus.port == 8883  # over TLS only

@@ -39,15 +39,13 @@ def test_role_unit_settings(path: Path) -> None:
     assert int(s["WatchdogSec"].rstrip("s")) >= 30
     assert s["Restart"] == "always"
     assert int(u["Unit"]["StartLimitBurst"]) > 0 and u["Unit"]["StartLimitIntervalSec"]
-    assert s["User"] == "hall" and s["Group"] == "hall"
-    assert set(s.get("SupplementaryGroups", "").split()) <= {
-        "dialout",
-        "lp",
-        "input",
-        "audio",
-        "video",
-        "render",
-    }
+    role = path.stem.removeprefix("hall-")
+    assert s["User"] == f"hall-{role}"  # a user per role (deploy/install.sh makes them)
+    assert s["Group"] == ("hall-db" if role == "hub" else f"hall-{role}")
+    groups = set(s.get("SupplementaryGroups", "").split())
+    assert "hall" in groups  # reads the config
+    assert groups - {"hall"} <= {"dialout", "lp", "input", "audio", "video", "render", "hall-db"}
+    assert ("hall-db" in groups or s["Group"] == "hall-db") == (role in ("hub", "sync"))
     for key, value in {
         "NoNewPrivileges": "yes",
         "ProtectSystem": "strict",
@@ -65,6 +63,15 @@ def test_role_unit_settings(path: Path) -> None:
         assert "setterm --blank 0" in s["ExecStartPre"]
     else:
         assert s["NotifyAccess"] == "main"
+
+
+def test_only_the_hub_and_sync_may_read_the_database() -> None:
+    """The database's group is hall-db: the hub (its primary group) and sync (reads the
+    outbox); the kiosk, the display and the pads are not in it."""
+    for path in ROLE_UNITS:
+        s = unit(path)["Service"]
+        groups = {s["Group"], *s.get("SupplementaryGroups", "").split()}
+        assert ("hall-db" in groups) == (path.name in ("hall-hub.service", "hall-sync.service"))
 
 
 def test_only_sync_writes_the_config_folder() -> None:
@@ -133,6 +140,33 @@ def test_systemd_analyze_verify_mosquitto_drop_in(fake_root: Path) -> None:
     assert "hall.conf" not in done.stderr and done.stderr.strip() == "", done.stderr
 
 
+EXPOSURE_MAX = 3.0
+
+
+@needs_analyze
+@pytest.mark.parametrize("path", ROLE_UNITS, ids=lambda p: p.name)
+def test_systemd_analyze_security(tmp_path: Path, path: Path) -> None:
+    """`systemd-analyze security` rates every unit 3.0 or better (lower is better)."""
+    shutil.copy(path, tmp_path / path.name)
+    done = subprocess.run(
+        [
+            "systemd-analyze",
+            "security",
+            "--offline=true",
+            f"--threshold={int(EXPOSURE_MAX * 10)}",
+            str(tmp_path / path.name),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    m = re.search(r"Overall exposure level for \S+: (\d+\.\d)", done.stdout)
+    assert m, done.stdout + done.stderr
+    assert float(m.group(1)) <= EXPOSURE_MAX, done.stdout
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
 @needs_analyze
 def test_verify_catches_a_mistake(fake_root: Path, tmp_path: Path) -> None:
     bad = fake_root / "etc/systemd/system/hall-broken.service"
@@ -147,32 +181,47 @@ def test_verify_catches_a_mistake(fake_root: Path, tmp_path: Path) -> None:
 
 
 def test_mosquitto_takes_the_hall_conf(tmp_path: Path) -> None:
-    from hall.bus.broker import find_mosquitto, free_port
-
-    port = free_port()
-    text = (ROOT / "deploy/mosquitto/hall.conf").read_text()
-    assert "set_tcp_nodelay true" in text and "listener 1883 127.0.0.1" in text
-    conf = tmp_path / "m.conf"
+    """deploy/mosquitto/hall.conf as installed (its paths moved into a folder), with the LAN
+    listener `hall device setup --lan` writes: Mosquitto starts on them."""
     import os
     import pwd
+    import time
 
+    from appliance.ops import busfiles
+    from hall.bus.broker import find_mosquitto, free_port
+
+    text = (ROOT / "deploy/mosquitto/hall.conf").read_text()
+    assert "set_tcp_nodelay true" in text and "listener 1883 127.0.0.1" in text
+    assert "allow_anonymous false" in text
+    files = busfiles.BusFiles(tmp_path / "etc", tmp_path / "conf.d")
+    files.bus_dir.mkdir(parents=True)
+    files.ca_cert.parent.mkdir(parents=True)
+    files.passwd.write_text("")
+    files.acl.write_text("")
+    ca, ca_key = busfiles.make_ca("000000-TEST")
+    cert, key = busfiles.make_server_cert(ca, ca_key, ["localhost"])
+    files.ca_cert.write_bytes(ca)
+    files.server_cert.write_bytes(cert)
+    files.server_key.write_bytes(key)
+    port, lan = free_port(), free_port()
+    text = text.replace("/etc/hall/", f"{files.etc}/").replace("listener 1883", f"listener {port}")
+    conf = tmp_path / "m.conf"
     user = pwd.getpwuid(os.getuid()).pw_name
-    conf.write_text(f"user {user}\n" + text.replace("listener 1883", f"listener {port}"))
+    conf.write_text(f"user {user}\n" + text + busfiles.lan_conf_text(files, lan, "127.0.0.1"))
     proc = subprocess.Popen(
         [find_mosquitto(), "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        import time
-
         deadline = time.monotonic() + 10
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        for p in (port, lan):
+            while True:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=0.5).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
     finally:
         proc.terminate()
         proc.wait(10)

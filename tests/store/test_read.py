@@ -121,7 +121,7 @@ def test_typed_rows_of_a_hall_at_work(make_store: MakeStore, clock: FixedClock) 
         assert catalog is not None and catalog.names()["SB-001"]
         counts = r.row_counts()
         assert counts["events"] == head.last_seq and counts["tickets"] == 1
-        assert counts["idempotency"] == 0 and counts["meta"] == 1
+        assert counts["idempotency"] == 0 and counts["meta"] == 2  # hall_id, ticket_key
 
 
 def test_a_newer_schema_is_refused_in_one_clear_line(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """`hall doctor`'s checks, in the order they are shown (each module registers its own)."""
 
-from appliance.ops.checks import kiosk, media, network, pads, printer, store, system
+from appliance.ops.checks import bussec, kiosk, media, network, pads, printer, store, system
 from appliance.ops.checks.base import REGISTRY, Context, Options, Result, can_open, run_checks
 
 ORDER = (
@@ -9,6 +9,7 @@ ORDER = (
     "database",
     "clock",
     "hall-bus",
+    "bus-security",
     "city",
     "printer",
     "ticket-url",
@@ -27,6 +28,7 @@ __all__ = [
     "Context",
     "Options",
     "Result",
+    "bussec",
     "can_open",
     "kiosk",
     "media",

@@ -93,6 +93,7 @@ class Options:
     min_free_mb: float = 200
     warn_free_mb: float = 1024
     cert_warn_days: int = 30
+    mosquitto_conf: Path = Path("/etc/mosquitto/mosquitto.conf")  # the hub box's broker
 
 
 @dataclass
@@ -108,7 +109,7 @@ class Context:
     marker: dict[str, Any] | None = None
     roles: tuple[str, ...] = ROLES
     roles_source: str = "default"
-    service_user: str = "hall"  # the units' User=: the hub must be able to write its files
+    service_user: str = "hall-hub"  # the hub's unit's User=: it must be able to write its files
     extras: dict[str, Any] = field(default_factory=dict)
 
     def load(self) -> None:

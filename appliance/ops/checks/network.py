@@ -4,7 +4,6 @@ what the hall sent, a broker that refuses our events, another hall's certificate
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,16 @@ PRESENCE = "hall/v1/presence/+"
 
 def _presence(ctx: Context) -> tuple[bool, dict[str, dict[str, Any]]]:
     """(connected, retained presence by client id) from the hall's Mosquitto."""
-    from hall.bus.mqtt import MqttBus
+    from appliance.ops.checks.bussec import probe_login
+    from hall.bus.login import BusLogin
+    from hall.bus.mqtt import connect
 
     assert ctx.cfg is not None
-    bus = MqttBus(
-        f"doctor-{os.getpid()}",
-        host=ctx.cfg.bus.host,
-        port=ctx.cfg.bus.port,
-        reconnect_delay=(1, 1),
-    )
+    b = ctx.cfg.bus
+    login, client_id = probe_login(ctx)  # `<device>.doctor`: read-only, nobody's session
+    if login is None:
+        login = BusLogin(b.host, b.port, None, None, None)
+    bus = connect(login, client_id, reconnect_delay=(1, 1))
     seen: dict[str, dict[str, Any]] = {}
     quiet = threading.Event()
     try:

@@ -170,7 +170,8 @@ def database(ctx: Context) -> list[Result]:
                 "database",
                 "fail",
                 f"{', '.join(foreign)} not owned by {ctx.service_user}: the hub cannot write",
-                f"stop hall-hub; `chown -R {ctx.service_user}:{ctx.service_user} {path.parent}`",
+                f"stop hall-hub; `chown {ctx.service_user}:hall-db {path}*` "
+                "(deploy/install.sh lays the box out again)",
                 details,
             )
         ]

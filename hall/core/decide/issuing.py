@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
 
 from hall.core import commands as c
@@ -17,9 +18,12 @@ from hall.core.state import HallState
 from hall.core.timekeeping import Reading, local
 
 
-def ticket_id_for(hall_id: str, day: date, number: str) -> str:
-    """A ticket's id: stable, unique across halls and days, derived (so replays agree)."""
-    return hashlib.sha256(f"{hall_id}/{day.isoformat()}/{number}".encode()).hexdigest()[:24]
+def ticket_id_for(hall_id: str, day: date, number: str, *, key: bytes) -> str:
+    """A ticket's id: unique across halls and days, and unguessable: a keyed hash (HMAC-SHA256
+    with the hall's secret `key`, 96 bits) of hall, day and number, so seeing a number on the
+    board does not give the id. The id is in the event: replays never derive it again."""
+    msg = f"{hall_id}/{day.isoformat()}/{number}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:24]
 
 
 def can_issue(state: HallState, service_code: str, now: Reading) -> tuple[Service, date]:
@@ -92,7 +96,7 @@ def new_ticket(
 ) -> tuple[ev.TicketIssued, rs.TicketResult]:
     """The event of a new ticket and what the citizen is told about it."""
     serial, number = _number(state, svc.prefix, day)
-    tid = ticket_id_for(state.hall_id, day, number)
+    tid = ticket_id_for(state.hall_id, day, number, key=state.ticket_key)
     queue = state.waiting_index.queue(svc.code)
     ahead = queue.at_or_before(order_key) if queue is not None else 0
     est = estimate_minutes(state, svc.code, ahead)
