@@ -35,7 +35,8 @@ from hall.core import commands as c  # noqa: E402
 from hall.core import events as ev  # noqa: E402
 from hall.core.engine import MemoryHall  # noqa: E402
 from hall.core.estimate import estimate_minutes  # noqa: E402
-from hall.core.state import apply, new_state  # noqa: E402
+from hall.core.apply import apply  # noqa: E402
+from hall.core.state import new_state  # noqa: E402
 from hall.core.timekeeping import FixedClock, at_local  # noqa: E402
 
 DAY = date(2026, 11, 27)  # a Friday
