@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -52,6 +53,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.store.setup(CATALOG, COUNTERS)
         self.refusals = 0
         self.results: dict[str, dict[str, object] | None] = {}
+        self.requests: dict[str, c.IssueRemote] = {}
         self.sign_everyone_in()
 
     def sign_everyone_in(self) -> None:
@@ -88,8 +90,17 @@ class QueueMachine(RuleBasedStateMachine):
             phone_tail=f"{1000 + citizen}",
             expires=self.clock.t + 300,
         )
-        first = self.results.setdefault(f"RT{request}", self.run(cmd, key=f"remote/RT{request}"))
-        again = self.run(cmd, key=f"remote/RT{request}")
+        key = f"remote/RT{request}"
+        sent = self.requests.setdefault(key, cmd)
+        if sent != cmd:  # the same request id with another body: refused, nothing changes
+            before = self.store.state.last_seq
+            with pytest.raises(Refused) as refused:
+                self.store.execute(cmd, idempotency_key=key)
+            assert refused.value.code == "key_reused"
+            assert self.store.state.last_seq == before
+            cmd = sent  # and the city's resend of the first one
+        first = self.results.setdefault(key, self.run(cmd, key=key))
+        again = self.run(cmd, key=key)
         assert again == first  # one request, one result
 
     @rule(pick=st.integers(0, 50))
