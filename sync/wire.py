@@ -6,15 +6,12 @@ bytes and call `decode` / `problems` / `classify`.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Final
 
-import fastjsonschema
-from jsonschema import Draft202012Validator
+from hall.jsonschemas import SchemaDocument, where
 
 ROOT: Final = "cityq/v1/"
 HALLS: Final = ROOT + "halls/"
@@ -137,60 +134,28 @@ def encode(payload: dict[str, Any], max_bytes: int = MAX_PAYLOAD) -> bytes:
     return raw
 
 
-@functools.cache
+DOCUMENT = SchemaDocument("sync", "city-cloud.schema.json")
+
+
 def schema() -> dict[str, Any]:
-    text = (resources.files("sync") / "schema" / "city-cloud.schema.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return DOCUMENT.document
 
 
-@functools.cache
-def validator(name: str) -> Draft202012Validator:
-    defs = schema()["$defs"]
-    if name not in defs:
-        raise KeyError(f"no schema definition {name!r}")
-    return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs})
+def validator(name: str) -> Any:
+    return DOCUMENT.validator(name)
 
 
-@functools.cache
 def fast_check(name: str) -> Any:
-    """The definition compiled by fastjsonschema (draft-07 once its references are inlined):
-    a 500-event batch is accepted in about a millisecond, where the reference validator takes
-    a fifth of a second. Raises `fastjsonschema.JsonSchemaException` on a failure; only then
-    does jsonschema say what is wrong (`problems`)."""
-    defs = schema()["$defs"]
-    if name not in defs:
-        raise KeyError(f"no schema definition {name!r}")
-    return fastjsonschema.compile(
-        {"$schema": "http://json-schema.org/draft-07/schema#", **_inline(defs[name], defs)}
-    )
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            target = _inline(defs[ref.removeprefix("#/$defs/")], defs)
-            return {"allOf": [target, _inline(rest, defs)]} if rest else target
-        return {k: _inline(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
+    """The definition compiled by fastjsonschema (hall/jsonschemas.py); raises
+    `fastjsonschema.JsonSchemaException` on a failure."""
+    return DOCUMENT.fast_check(name)
 
 
 def problems(name: str, message: Any) -> list[str]:
     """What is wrong with `message` as `name`, paths and rule names only; [] when valid."""
-    try:
-        fast_check(name)(message)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass  # the reference validator decides, and says where
-    out = []
-    for err in validator(name).iter_errors(message):
-        where = "/".join(str(x) for x in err.absolute_path) or "(top)"
-        out.append(f"{where}: fails '{err.validator}'")
-    return sorted(out)
+    return sorted(
+        f"{where(err)}: fails '{err.validator}'" for err in DOCUMENT.errors(name, message)
+    )
 
 
 def check(name: str, message: Any) -> None:

@@ -18,15 +18,15 @@ setup --renew` makes a new one, which no box needs to be told about).
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hall import x509kit
 
 LOOPBACK_PORT = 1883
 LAN_PORT = 8883
@@ -154,50 +154,14 @@ def lan_port(files: BusFiles) -> int | None:
 # --- certificates -----------------------------------------------------------------------------
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 def make_ca(hall_id: str, *, days: int = CA_DAYS) -> tuple[bytes, bytes]:
     """(certificate PEM, key PEM) of a new hall CA."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"hall bus CA {hall_id}")])
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    key = x509kit.new_key()
+    now = dt.datetime.now(dt.UTC)
+    cert = x509kit.ca_certificate(
+        key, f"hall bus CA {hall_id}", now - dt.timedelta(minutes=5), now + dt.timedelta(days=days)
     )
-    return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
+    return x509kit.pem_cert(cert), x509kit.pem_key(key)
 
 
 def box_names() -> list[str]:
@@ -220,28 +184,19 @@ def make_server_cert(
     ca_key = serialization.load_pem_private_key(ca_key_pem, password=None)
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise ValueError("the hall CA's key is not an EC key")
-    key = ec.generate_private_key(ec.SECP256R1())
-    alt: list[x509.GeneralName] = []
-    for n in names:
-        try:
-            alt.append(x509.IPAddress(ipaddress.ip_address(n)))
-        except ValueError:
-            alt.append(x509.DNSName(n))
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hall bus broker")]))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(min(now + dt.timedelta(days=days), ca.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    key = x509kit.new_key()
+    now = dt.datetime.now(dt.UTC)
+    cert = x509kit.leaf_certificate(
+        ca_key,
+        ca,
+        key,
+        "hall bus broker",
+        now - dt.timedelta(minutes=5),
+        now + dt.timedelta(days=days),
+        server=True,
+        names=names,
     )
-    return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
+    return x509kit.pem_cert(cert), x509kit.pem_key(key)
 
 
 def not_after(pem: bytes) -> dt.datetime:

@@ -9,56 +9,27 @@ jsonschema decides (a test compares the two on generated messages).
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
-import fastjsonschema
-from jsonschema import Draft202012Validator
+from hall.jsonschemas import SchemaDocument, where
 
 SCHEMA_FILE = "hall-bus.schema.json"
+DOCUMENT = SchemaDocument("hall.hubapi", SCHEMA_FILE)
 
 
-@functools.cache
 def schema() -> dict[str, Any]:
-    text = (resources.files("hall.hubapi") / "schema" / SCHEMA_FILE).read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return DOCUMENT.document
 
 
-@functools.cache
-def validator(definition: str) -> Draft202012Validator:
-    defs = schema()["$defs"]
-    if definition not in defs:
-        raise KeyError(f"no schema definition {definition!r}")
-    # References resolved once here: a request is checked in tens of microseconds, not a ms.
-    return Draft202012Validator(_inline(defs[definition], defs))
+def validator(definition: str) -> Any:
+    return DOCUMENT.validator(definition)
 
 
-@functools.cache
 def fast_check(definition: str) -> Callable[[Any], Any]:
-    """The definition compiled by fastjsonschema (draft-07: the schema uses nothing newer
-    once its references are inlined); raises JsonSchemaException on a failure."""
-    defs = schema()["$defs"]
-    compiled: Callable[[Any], Any] = fastjsonschema.compile(
-        {"$schema": "http://json-schema.org/draft-07/schema#", **_inline(defs[definition], defs)}
-    )
-    return compiled
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            target = _inline(defs[ref.removeprefix("#/$defs/")], defs)
-            return {"allOf": [target, _inline(rest, defs)]} if rest else target
-        return {k: _inline(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
+    """The definition compiled by fastjsonschema; raises JsonSchemaException on a failure."""
+    return DOCUMENT.fast_check(definition)
 
 
 def problems(definition: str, message: Any) -> list[str]:
@@ -66,16 +37,7 @@ def problems(definition: str, message: Any) -> list[str]:
 
     Paths and reasons only: a value is never echoed (it may carry personal data).
     """
-    try:
-        fast_check(definition)(message)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass  # jsonschema decides, and says why
-    out = []
-    for err in sorted(validator(definition).iter_errors(message), key=lambda e: list(e.path)):
-        where = "/".join(str(x) for x in err.absolute_path) or "(top)"
-        out.append(f"{where}: {_reason(err)}")
-    return out
+    return [f"{where(err)}: {_reason(err)}" for err in DOCUMENT.errors(definition, message)]
 
 
 def _reason(err: Any) -> str:

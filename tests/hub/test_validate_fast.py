@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hall.hubapi.validate import _inline, fast_check, schema, validator
+from hall.hubapi.validate import fast_check, schema, validator
+from hall.jsonschemas import inline as _inline
 
 DEFS = sorted(schema()["$defs"])
 JSON_LEAF = st.one_of(
