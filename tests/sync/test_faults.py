@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from appliance.local import LocalHall
-from hall.devices import Device
 from sync.city_peer.broker import CityBroker
 from sync.city_peer.node import CityPeer
 from sync.city_peer.pki import Pki
@@ -143,7 +142,7 @@ def test_sync_killed_at_random_moments(
     tmp_path: Path, hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
 ) -> None:
     cfg_path = write_sync_config(hall, city_broker, pki, id="sync-proc", keepalive_s=2)
-    hall.devices.add(Device("sync-proc", "sync"))  # the process below is the hall's sync
+    hall.add_device("sync-proc", "sync")  # the process below, with its own password
     log = open(tmp_path / "sync.log", "ab")  # noqa: SIM115 - closed below
     stop = threading.Event()
     _, client = hall.connect("kiosk-k", "kiosk")

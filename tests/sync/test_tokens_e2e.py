@@ -80,12 +80,6 @@ def test_a_token_never_overrides_the_booking_the_hall_holds(
         sync.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub: check_in_args.token in hall-bus.schema.json is an object (the claims) while "
-    "hub.service wants the QR text, and `isinstance(verified, dict)` in _on_request is true "
-    "for the verified claims too: no token check-in through the hub works yet",
-)
 def test_the_kiosk_checks_in_with_the_qr_text_through_the_hub(
     hall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer
 ) -> None:
