@@ -19,7 +19,15 @@ from sync.state import SyncState
 
 log = logging.getLogger(__name__)
 
-INBOX_KINDS = ("appointments", "catalog", "config", "command")
+INBOX_KINDS = (
+    "appointments",
+    "catalog",
+    "config",
+    "command",
+    "ticket-request",
+    "ticket-arrived",
+    "watch",
+)
 
 
 class AckReceiver(Protocol):

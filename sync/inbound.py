@@ -10,6 +10,7 @@ keys (derived from the city message) make a replay act once.
 - catalog: the hub's `apply_catalog` (higher version, whole, or refused and kept as is).
 - config: `cityconfig.apply_city_config`, then `config-reported`.
 - command: `resend_events`; anything else is answered refused on `command-result`.
+- 云叫号's ticket-request, ticket-arrived and watch: `sync.phones.PhoneDesk` (`extra`).
 
 What the applier says back to the city goes through `CityReplies` (`sync.uplink.Uplink`);
 a resend asks the event sender (`Resender`) to rewind. `ApplierLoop` runs it on a thread.
@@ -22,6 +23,7 @@ import json
 import logging
 import subprocess
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,6 +32,8 @@ from sync import wire
 from sync.cityconfig import ConfigValidator, apply_city_config
 from sync.settings import InboundSettings
 from sync.state import InboxItem, SyncState
+
+Handler = Callable[[InboxItem], None]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,11 @@ class Resender(Protocol):
     def rewind_to(self, from_seq: int, why: str = ...) -> None: ...
 
 
+class NotSent(Exception):
+    """A reply the city link did not take (or acknowledge): the message stays stored and is
+    applied again (the hub's idempotency key gives the same answer)."""
+
+
 def digest(payload: Any) -> str:
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -86,8 +95,10 @@ class Applier:
         *,
         config_path: Path,
         validate_config: ConfigValidator,
+        extra: Mapping[str, Handler] | None = None,
     ) -> None:
         self.hall_id = hall_id
+        self.extra = dict(extra or {})
         self.state = state
         self.hub = hub
         self.out = out
@@ -112,6 +123,7 @@ class Applier:
                 "catalog": self._catalog,
                 "config": self._config,
                 "command": self._command,
+                **self.extra,
             }[item.kind]
         except KeyError:
             self.state.finish_inbox(item.id, "refused", f"unknown kind {item.kind}")
@@ -121,6 +133,8 @@ class Applier:
         except HubUnreachable as exc:
             log.warning("the hub did not answer (%s); the city message waits", exc)
             return False
+        except NotSent:
+            return False  # the link is down or slow: applied again shortly
         return True
 
     # --- appointments -----------------------------------------------------------------

@@ -7,8 +7,11 @@ the parts; each flow lives in its own module with its own thread where it needs 
 - city messages applied (`sync.inbound`): `ApplierLoop` turns stored messages into hub
   commands; it replies through `sync.uplink`;
 - telemetry (`sync.ticker`): load and health to the city, `hall/v1/state/nearby` on the
-  hall bus (`sync.cityview`), housekeeping.
-The hall bus carries the commands to the hub and the retained nearby topic.
+  hall bus (`sync.cityview`), housekeeping;
+- 云叫号: the phones' ticket requests, arrivals and watches applied like the other city
+  messages (`sync.phones`); the hub's live `hall/v1/event/progress` relayed as the city's
+  `ticket-progress`, rate-limited per ticket (`sync.progress`, its thread flushes).
+The hall bus carries the commands to the hub, the retained nearby topic and the progress.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from hall.bus.interface import Bus
+from hall.bus.interface import Bus, Subscription
 from hall.core.timekeeping import rfc3339
+from hall.hubapi import protocol as p
 from hall.hubapi.client import HallClient, StateCache, presence
 from hall.mqttvalues import ConnectOptions, Reconnect, TlsFiles, Will
 from sync import telemetry, wire
@@ -32,6 +36,8 @@ from sync.faults import ACK_AHEAD, CERTIFICATE_CN, NOT_AUTHORIZED, FaultReporter
 from sync.inbound import CONFIG_REPORT, Applier, ApplierLoop
 from sync.link import STABLE_AFTER_S, CityLink, city_options
 from sync.outbox import Outbox
+from sync.phones import PhoneDesk
+from sync.progress import ProgressLoop, ProgressRelay
 from sync.sender import EventSender
 from sync.sendloop import SenderLoop
 from sync.settings import CityLinkSettings, SyncConfig
@@ -84,7 +90,10 @@ class SyncService:
         validate_config: ConfigValidator,
         bus: Bus | None = None,
         wall: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`wall`: the hall's time (RFC 3339 `at`s, faults); `clock`: what the ticket
+        progress's rate limit counts in (tests and the simulated demo day move it)."""
         s = cfg.sync
         self.cfg = cfg
         self.hall_id = hall_id = cfg.hall.id
@@ -98,6 +107,7 @@ class SyncService:
         self.faults = Faults(self.state, wall=wall)
         self.outbox = Outbox(cfg.database_path)
         self._stop = threading.Event()
+        self._progress_sub: Subscription | None = None
 
         offline = Will(wire.up(hall_id, "status"), wire.encode(telemetry.STATUS_OFFLINE))
         # room for every event batch in flight, and for status, load, health and replies
@@ -118,6 +128,17 @@ class SyncService:
             on_accepted=lambda: self.faults.clear(NOT_AUTHORIZED),
         )
         self._check_certificate(cn)
+        self.progress = ProgressRelay(
+            lambda msg: self.uplink.publish("ticket-progress", msg), clock=clock
+        )
+        self.phones = PhoneDesk(
+            hall_id,
+            self.state,
+            self.hub,
+            self.link.send,
+            hub_timeout_s=s.hub_timeout_s,
+            watched=self.progress,
+        )
         self.applier = Applier(
             hall_id,
             self.state,
@@ -127,6 +148,7 @@ class SyncService:
             s,
             config_path=cfg.source,
             validate_config=validate_config,
+            extra=self.phones.handlers(),
         )
         self.view = CityView(hall_id, self.state, s, wall=wall, tz=cfg.tz)
         self.sender.on_cloud_status(self.view.cloud_online())
@@ -151,6 +173,7 @@ class SyncService:
             SenderLoop(self.sender, s, self._stop),
             applier_loop,
             self.telemetry,
+            ProgressLoop(self.progress, self._stop),
         ]
         self._wakes = [self.sender.wake, applier_loop.wake]
         self._threads = [
@@ -163,11 +186,14 @@ class SyncService:
         log.info("sync for %s: city broker %s", self.hall_id, self.cfg.sync.broker_url)
         for t in self._threads:
             t.start()
+        self._progress_sub = self.bus.subscribe(p.PROGRESS_EVENT, self.progress.on_message)
         self.link.start(self.city.on_message, on_up=self._link_up, on_down=self._link_down)
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        if self._progress_sub is not None:
+            self._progress_sub.unsubscribe()
         for wake in self._wakes:
             wake.set()
         self.link.stop(final=[self.uplink.offline()])
@@ -233,6 +259,7 @@ class SyncService:
             "link": dict(self.link.stats),
             "sender": self.sender.snapshot(),
             "cursor": self.applier.cursor,
+            "progress": self.progress.snapshot(),
             "counters": self.state.counters(),
             "faults": self.faults.summary(),
         }

@@ -31,6 +31,8 @@ UP: Final = {
     "load": ("load", 1, True),
     "health": ("health", 0, False),
     "command-result": ("commandResult", 1, False),
+    "ticket-result": ("ticketResult", 1, False),
+    "ticket-progress": ("ticketProgress", 1, False),
 }
 DOWN: Final = {
     "events-ack": ("eventsAck", 1, False),
@@ -38,6 +40,9 @@ DOWN: Final = {
     "catalog": ("catalog", 1, True),
     "config": ("config", 1, True),
     "command": ("command", 1, False),
+    "ticket-request": ("ticketRequest", 1, False),
+    "ticket-arrived": ("ticketArrived", 1, False),
+    "watch": ("watch", 1, False),
 }
 
 

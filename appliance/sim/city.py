@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 import tomllib
+from collections.abc import Callable
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -101,10 +102,12 @@ def run_with_city_peer(
     tls: bool = True,
     appointments: int = 20,
     day: date | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CityDemo:
     """Start a city around `hall`: broker (TLS with a test CA and ACLs unless `tls=False`),
     the city peer (directory, cloud online, the hall's catalog), the hall's sync; book
-    `appointments` for `day` (today if None). Stop it with `.stop()` or a `with` block."""
+    `appointments` for `day` (today if None). `clock`: what sync's ticket-progress rate limit
+    counts in (the demo's simulated time). Stop it with `.stop()` or a `with` block."""
     folder.mkdir(parents=True, exist_ok=True)
     hid = hall.cfg.hall.id
     pki = make_pki(folder / "pki", clients=(PLATFORM_CN, hid)) if tls else None
@@ -140,7 +143,10 @@ def run_with_city_peer(
     cfg_path = hall.config_path.parent / "city-demo.toml"
     cfg_path.write_text(tomlwrite.dumps(raw), encoding="utf-8")
     sync = SyncService(
-        hall_config.load(cfg_path), validate_config=hall_config.parse, bus=hall.bus("sync", "sync")
+        hall_config.load(cfg_path),
+        validate_config=hall_config.parse,
+        bus=hall.bus("sync", "sync"),
+        clock=clock,
     ).start()
     demo = CityDemo(hall, broker, peer, sync)
     services = [s["code"] for s in catalog["services"] if s.get("appointable")]

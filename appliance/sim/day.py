@@ -30,6 +30,19 @@ class HallPort(Protocol):
     def execute(self, cmd: c.Command) -> dict[str, Any]: ...
 
 
+class PhonePort(Protocol):
+    """Citizens who take their number from a phone (`appliance.sim.phones`): `share` of the
+    day's citizens; `book` gives the ok result or None (refused: the citizen walks in)."""
+
+    share: float
+
+    def book(self, service: str, priority: str) -> dict[str, Any] | None: ...
+
+    def arrival_delay(self) -> float | None: ...
+
+    def arrive(self, ticket_id: str) -> None: ...
+
+
 @dataclass
 class DayPlan:
     day: date
@@ -164,8 +177,10 @@ class DaySimulation:
         catalog: Catalog,
         plan: DayPlan,
         on_step: Callable[[str, dict[str, Any]], None] | None = None,
+        phones: PhonePort | None = None,
     ) -> None:
         self.port = port
+        self.phones = phones
         self.clock = clock
         self.catalog = catalog
         self.plan = plan
@@ -268,13 +283,41 @@ class DaySimulation:
         self._schedule(self.clock.t + 1, "idle", counter=counter)
 
     def _on_arrive(self, service: str, priority: Priority) -> None:
+        if self.phones is not None and self.rng.random() < self.phones.share:
+            remote = self.phones.book(service, priority.value)
+            if remote is not None:
+                self._booked(remote)
+                return
         r = self._run(c.IssueTicket(service=service, priority=priority))
         if r is None:
             return
         self.out.issued += 1
         self.on_step("issued", r)
+        self._issued(r)
+        self._wake(service)
+
+    def _issued(self, r: dict[str, Any]) -> None:
         if r.get("est_wait_min") is not None:
             self._estimates[r["number"]] = (self.clock.t, float(r["est_wait_min"]))
+
+    def _booked(self, r: dict[str, Any]) -> None:
+        """A number taken from a phone: its citizen reaches the hall later, or never."""
+        assert self.phones is not None
+        self.out.issued += 1
+        self.on_step("remote", r)
+        self._issued(r)
+        delay = self.phones.arrival_delay()
+        if delay is not None:
+            self._schedule(
+                self.clock.t + delay, "geofence", ticket_id=r["ticket_id"], service=r["service"]
+            )
+
+    def _on_geofence(self, ticket_id: str, service: str) -> None:
+        assert self.phones is not None
+        self.phones.arrive(ticket_id)
+        self._wake(service)
+
+    def _wake(self, service: str) -> None:
         for cid, busy in self._busy.items():
             if not busy and service in self.plan.counters[cid]:
                 self._schedule(self.clock.t + self.rng.uniform(5, 30), "idle", counter=cid)

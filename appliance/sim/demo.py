@@ -28,6 +28,7 @@ from appliance.sim.day import (
     estimate_errors,
     staffed_counters,
 )
+from appliance.sim.phones import PhoneCitizens
 from hall.core import commands as c
 from hall.core.catalog import parse_catalog
 from hall.core.errors import Refused
@@ -92,6 +93,7 @@ class Roles:
         self._rng = random.Random(0)
         self._arrived: set[str] = set()
         self._checked_in = 0
+        self.phones: PhoneCitizens | None = None
 
     def on_step(self, kind: str, data: dict[str, Any]) -> None:
         """Called by the simulation after each step; the kiosk runs once the hall is busy."""
@@ -101,6 +103,8 @@ class Roles:
             self.run_pads()
         if self._city is not None:
             self._check_in_arrivals()
+        if self.phones is not None:
+            self.phones.tick()
 
     def run_pads(self) -> None:
         """Staff at counters 91–93 on real pads: the pad simulator on a pty, the bus master
@@ -125,7 +129,11 @@ class Roles:
         self.echo("starting the city peer and the hall's city link (TLS)…")
         self._client = client
         self._rng = random.Random(seed)
-        self._city = run_with_city_peer(self.hall, self.out / "city", appointments=30, day=day)
+        self._city = run_with_city_peer(
+            self.hall, self.out / "city", appointments=30, day=day, clock=self.clock.wall
+        )
+        self._city.peer.phones.wall = self.clock.wall  # the phones live in the hall's day
+        self.phones = PhoneCitizens(self._city.peer.phones, self.hall, self.clock, seed=seed)
         booked = len(self._city.booked)
         end = time.monotonic() + 30
         while time.monotonic() < end and self._appointments_known() < booked:
@@ -167,6 +175,10 @@ class Roles:
             "checked_in_at_kiosk": self._checked_in,
             "all_events_acked": synced,
         }
+        if self.phones is not None:
+            self.summary["city"]["phones"] = self.phones.summary(self.hall.events())
+            self.summary["city"]["phones"]["sync_progress"] = self._city.sync.progress.snapshot()
+            self.phones = None
         self._city.stop()
         self._city = None
 
@@ -269,7 +281,9 @@ def run_demo(
         roles = Roles(out, hall, clock, echo, kiosk_at=at_local(the_day, "10:00", cfg.tz))
         if city:
             roles.start_city(client, the_day, seed)
-        sim = DaySimulation(BusPort(client), clock, catalog, plan, on_step=roles.on_step)
+        sim = DaySimulation(
+            BusPort(client), clock, catalog, plan, on_step=roles.on_step, phones=roles.phones
+        )
         echo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "
             f"({arrivals} citizens expected, hall bus: {bus}"

@@ -6,7 +6,8 @@ Each device logs in with its id as username and client id (pinned by the broker)
   only on `hall/v1/presence/<its id>`;
 - read only its own replies (`hall/v1/reply/<its id>`) and the state its role needs.
 Only the hub reads requests and presence, and publishes replies, the hall's state and the
-calls; only sync publishes `state/nearby`. A device not listed (never enrolled, or revoked)
+calls and the tracked tickets' progress (read by sync only); only sync publishes
+`state/nearby`. A device not listed (never enrolled, or revoked)
 has no line here and no password: the broker refuses it.
 
 Every device also has a read-only probe identity, `<id>.doctor`, with the same password:
@@ -47,6 +48,7 @@ def hub_rules() -> list[Rule]:
         ("write", REPLY_PREFIX + "+"),
         *(("write", topic) for topic in HUB_STATE),
         ("write", p.CALL_EVENT),
+        ("write", p.PROGRESS_EVENT),
         ("read", PRESENCE_ALL),
         ("write", p.presence_topic(HUB_ID)),
     ]
@@ -69,7 +71,7 @@ def device_rules(device: Device) -> list[Rule]:
         counters = [("read", p.counter_topic(c)) for c in sorted(device.counters)]
         return [*own, ("read", p.CATALOG), ("read", p.BOARD), *counters]
     if device.role == "sync":
-        return [*own, ("read", STATE_ALL), ("write", p.NEARBY)]
+        return [*own, ("read", STATE_ALL), ("write", p.NEARBY), ("read", p.PROGRESS_EVENT)]
     if device.role == "tool":
         return [*own, ("read", STATE_ALL), ("read", PRESENCE_ALL), ("read", p.CALL_EVENT)]
     raise ValueError(f"device {device.id}: unknown role {device.role!r}")

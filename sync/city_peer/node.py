@@ -25,6 +25,7 @@ from typing import Any
 from hall.mqttvalues import Reconnect, TlsFiles, Will
 from sync import wire
 from sync.city_peer.core import CityCore
+from sync.city_peer.phones import CityPhones
 from sync.city_peer.pki import PLATFORM_CN
 from sync.city_peer.store import CityStore
 from sync.link import CityLink, city_options
@@ -51,6 +52,7 @@ class CityPeer:
         self.online = online
         self.directory = directory
         self.core = CityCore(self.store, self._publish, seed=seed)
+        self.phones = CityPhones(self.store, self._publish)  # 云叫号's topics
         self._up = threading.Event()
         self._inbox: queue.SimpleQueue[tuple[str, bytes, bool] | None] = queue.SimpleQueue()
         self._worker = threading.Thread(target=self._work, name="city-peer", daemon=True)
@@ -80,7 +82,8 @@ class CityPeer:
     def _work(self) -> None:
         while (item := self._inbox.get()) is not None:
             try:
-                self.core.handle(*item)
+                handle = self.phones.handle if self.phones.owns(item[0]) else self.core.handle
+                handle(*item)
             except Exception:  # the city goes on with the next message
                 log.exception("city peer: a message could not be handled")
 
