@@ -27,12 +27,12 @@ from hall.core.errors import Refused
 from hall.core.state import HallState
 from hall.core.timekeeping import rfc3339
 from hall.core.views import (
+    ProgressEstimates,
     board_view,
     catalog_view,
     counter_view,
     devices_view,
     masked_name,
-    tracked_progress,
 )
 from hall.devices import DeviceRegistry, RegistryError
 from hall.hubapi import protocol as p
@@ -77,6 +77,7 @@ class Hub:
         self._denials: dict[tuple[str, str, str], tuple[float, int]] = {}
         self._progress: dict[str, dict[str, Any]] = {}  # tracked tickets as last published
         self.progress_cpu_s = 0.0
+        self._estimates = ProgressEstimates()  # tracked tickets' estimates, kept while valid
         self.state_interval = state_interval  # bursts of commands: one publication per interval
         self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
         self._dirty = threading.Event()
@@ -344,8 +345,9 @@ class Hub:
             st = self.store.state
             if not any(t.tracked for t in st.tickets.values()):
                 self._progress.clear()
+                self._estimates = ProgressEstimates()
                 return
-            now = tracked_progress(st)
+            now = self._estimates.views(st)
             at = rfc3339(st.last_ts, st.tz)
         changed = [v for tid, v in now.items() if self._progress.get(tid) != v]
         self.progress_cpu_s += time.perf_counter() - started

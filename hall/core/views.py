@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hall.core.decide import state_zh
@@ -168,7 +169,16 @@ _PROGRESS_STATUS = {
 }
 
 
-def progress_view(state: HallState, t: Ticket) -> dict[str, Any]:
+Estimator = Callable[[HallState, Ticket, int], int | None]
+
+
+def _estimate_now(state: HallState, t: Ticket, ahead: int) -> int | None:
+    return estimate_minutes(state, t.service, ahead)
+
+
+def progress_view(
+    state: HallState, t: Ticket, estimate: Estimator = _estimate_now
+) -> dict[str, Any]:
     """A tracked ticket's place, estimate and state, as the city's `ticket-progress` carries
     it (contract v1.1): no personal data, not even the masked name. `approaching`: within
     the hall's reminder threshold (即将到号)."""
@@ -179,7 +189,7 @@ def progress_view(state: HallState, t: Ticket) -> dict[str, Any]:
     est: int | None = None
     if status == "waiting":
         ahead = ahead_of(state, t)
-        est = estimate_minutes(state, t.service, ahead)
+        est = estimate(state, t, ahead)
     r = state.rules
     approaching = status == "waiting" and (
         (ahead is not None and ahead <= r.reminder_ahead)
@@ -197,10 +207,41 @@ def progress_view(state: HallState, t: Ticket) -> dict[str, Any]:
     }
 
 
-def tracked_progress(state: HallState) -> dict[str, dict[str, Any]]:
+class ProgressEstimates:
+    """The tracked tickets' estimates, worked out again only when a ticket's place changes
+    or `refresh_s` of hall time (the last event's) have passed. The hub publishes progress
+    after every command and an estimate is the costly part of a view, while the city hears
+    of an estimate only with a change of place or state (sync's rate limit) or at the
+    reminder threshold, which a refresh every `refresh_s` still finds in time. Pure."""
+
+    def __init__(self, refresh_s: float = 30.0) -> None:
+        self.refresh_s = refresh_s
+        self._known: dict[str, tuple[int, int | None, float]] = {}  # id: ahead, est, at
+        self.computed = 0
+
+    def __call__(self, state: HallState, t: Ticket, ahead: int) -> int | None:
+        known = self._known.get(t.id)
+        if known is not None and known[0] == ahead and state.last_ts - known[2] < self.refresh_s:
+            return known[1]
+        est = estimate_minutes(state, t.service, ahead)
+        self._known[t.id] = (ahead, est, state.last_ts)
+        self.computed += 1
+        return est
+
+    def views(self, state: HallState) -> dict[str, dict[str, Any]]:
+        """`tracked_progress` with these estimates (and those of tickets gone forgotten)."""
+        out = tracked_progress(state, self)
+        for tid in [x for x in self._known if out.get(x, {}).get("status") != "waiting"]:
+            del self._known[tid]
+        return out
+
+
+def tracked_progress(
+    state: HallState, estimate: Estimator = _estimate_now
+) -> dict[str, dict[str, Any]]:
     """Every tracked ticket of the open day (remote or watched), by ticket id."""
     return {
-        t.id: progress_view(state, t)
+        t.id: progress_view(state, t, estimate)
         for t in state.tickets.values()
         if t.tracked and t.day == state.open_day
     }

@@ -11,7 +11,7 @@ from hall.core.engine import MemoryHall
 from hall.core.errors import Refused
 from hall.core.rules import Rules
 from hall.core.timekeeping import FixedClock
-from hall.core.views import board_view, progress_view
+from hall.core.views import ProgressEstimates, board_view, progress_view, tracked_progress
 from tests.conftest import CATALOG, at, memory_hall
 
 
@@ -131,3 +131,32 @@ def test_a_paper_ticket_can_be_watched(hall: MemoryHall) -> None:
     assert [e.type for e in hall.log].count(ev.TICKET_WATCHED) == 1
     assert hall.state.tickets[r["ticket_id"]].tracked  # type: ignore[index]
     assert refused(hall, c.Watch("nope")).code == "unknown_ticket"
+
+
+def test_kept_estimates_are_the_fresh_ones_while_nothing_moved(
+    hall: MemoryHall, clock: FixedClock
+) -> None:
+    """The hub's estimates kept between publications: the same views as computed afresh
+    whenever a ticket's place changed or 30 s of hall time passed; recomputed only then."""
+    hall.execute(c.SignIn("1", "1024"))
+    ids = []
+    for i in range(6):
+        clock.advance(20)
+        ids.append(hall.execute(remote(f"RT{i}", citizen=i))["ticket_id"])
+        hall.execute(c.MarkArrived("geofence", ticket_id=ids[-1]))
+    kept = ProgressEstimates()
+    assert kept.views(hall.state) == tracked_progress(hall.state)
+    first = kept.computed
+    assert first == 6
+    hall.execute(c.IssueTicket("SB-002"))  # nobody's place changed: nothing recomputed
+    assert kept.views(hall.state) == tracked_progress(hall.state)
+    assert kept.computed == first
+    clock.advance(10)
+    hall.execute(c.CallNext("1"))  # every place moved up: each estimate again
+    views = kept.views(hall.state)
+    assert views == tracked_progress(hall.state)
+    assert kept.computed == first + 5
+    clock.advance(31)
+    hall.execute(c.IssueTicket("SB-002"))  # the next event, 31 s of hall time later
+    assert kept.views(hall.state) == tracked_progress(hall.state)  # refreshed by time
+    assert kept.computed == first + 10
