@@ -34,6 +34,7 @@ from collections.abc import Iterable
 
 from hall.core.flow import Rates
 from hall.core.model import Counter, CounterState, ServiceCode, Ticket, TicketId
+from hall.core.sharing import MAX_STEPS, other_work
 from hall.core.state import HallState
 
 SIGMA = 0.5  # log-normal spread of one ticket's counter time (cv ≈ 0.53)
@@ -248,6 +249,45 @@ class _Hall:
         return tuple(out)
 
 
+def _walk(
+    hall: _Hall, service: str, lanes: list[Counter], ahead: int, key: float
+) -> list[float] | None:
+    """Per lane, its other services' work before the ticket (hall/core/sharing.py); None
+    when every lane serves this service only, or the queues are too long to walk."""
+    state, now = hall.state, hall.now
+    step = state.rules.preference_step_minutes
+    specs = []
+    codes: set[str] = set()
+    for c in lanes:
+        ranked = tuple((code, r * step) for r, code in enumerate(dict.fromkeys(c.spec.services)))
+        codes.update(code for code, _o in ranked)
+        specs.append((ranked, hall.look(c)[1]))
+    if len(codes) < 2:
+        return None
+    codes.discard(service)
+    queues: dict[str, list[float]] = {}
+    budget = MAX_STEPS - ahead
+    for code in codes:  # at most this many can rank before the ticket anywhere
+        queue = state.waiting_index.queue(code)
+        n = queue.at_or_before(key + step * 60 * len(codes)) if queue is not None else 0
+        budget -= n
+        if budget < 0:
+            return None
+        ordered = queue.ordered[:n] if queue is not None else []
+        queues[code] = [(k - now) / 60 for k, _s, _i in ordered]
+    mine = state.waiting_index.queue(service)
+    before = [(k - now) / 60 for k, _s, _i in mine.ordered[:ahead]] if mine is not None else []
+    return other_work(
+        specs,
+        service,
+        before,
+        (key - now) / 60,
+        queues,
+        {code: hall.mean(code) for code in (*codes, service)},
+        {code: hall.rates(code) for code in (*codes, service)},
+    )
+
+
 def estimate_wait(
     state: HallState,
     service: str,
@@ -280,7 +320,11 @@ def estimate_wait(
     credit = max(0.0, (now - order_key) / 60)
     firsts: dict[tuple[str, ...], tuple[First, ...]] = {}
     lanes: list[tuple[float, float, tuple[First, ...]]] = []
-    for c in mine:
+    walked = _walk(hall, service, mine, ahead, order_key)
+    for j, c in enumerate(mine):
+        if walked is not None:
+            lanes.append((walked[j], hall.look(c)[1], ()))
+            continue
         first = firsts.get(c.spec.services)
         if first is None:
             first = firsts[c.spec.services] = (
