@@ -41,7 +41,7 @@ from hall.core.state import HallState
 from hall.core.timekeeping import local
 
 SIGMA = 0.5  # log-normal spread of one ticket's counter time (cv ≈ 0.53)
-PRIOR_TICKETS = 20  # the learned service time weighs as much as this many of today's
+PRIOR_TICKETS = 30  # the catalog's time weighs as much as this many of today's tickets
 RENEWAL_LAG = (2 - math.exp(SIGMA**2)) / 2  # (1 − cv²) / 2 of the counter time
 MEDIAN_RANK = 0.3
 IDLE_MINUTES = 3.0  # an open, free counter that lets a ticket wait this long is not working
@@ -75,10 +75,18 @@ def waiting_count(state: HallState, service: str) -> int:
 
 def counter_minutes(state: HallState, service: str) -> float:
     """Expected minutes a counter is taken by one ticket of the service (no-shows included):
-    the learned service time as PRIOR_TICKETS tickets, and today's tickets."""
-    return _blend(
-        state.service_stats(service).ewma_minutes, *state.flow.counter_time(state.open_day, service)
-    )
+    the catalog's time as PRIOR_TICKETS tickets, and today's tickets."""
+    return _blend(prior_minutes(state, service), *state.flow.counter_time(state.open_day, service))
+
+
+def prior_minutes(state: HallState, service: str) -> float:
+    """What one ticket takes before today says otherwise: the catalog's `avg_minutes` (the
+    hall's long-run figure); for a service no longer in it, the learned time."""
+    svc = state.catalog.get(service)
+    if svc is not None:
+        return svc.avg_minutes
+    learned = state.stats.get(ServiceCode(service))
+    return learned.ewma_minutes if learned is not None else 10.0
 
 
 def _blend(prior: float, total: float, n: int) -> float:
@@ -176,12 +184,7 @@ class _Hall:
     def mean(self, service: str) -> float:
         m = self._means.get(service)
         if m is None:
-            learned = self.state.stats.get(ServiceCode(service))
-            if learned is not None:
-                prior = learned.ewma_minutes
-            else:  # nothing learned yet: where state.service_stats starts from
-                svc = self.state.catalog.get(service)
-                prior = svc.avg_minutes if svc is not None else 10.0
+            prior = prior_minutes(self.state, service)
             today = self.today.counter_time(service) if self.today else (0.0, 0)
             m = self._means[service] = _blend(prior, *today)
         return m
