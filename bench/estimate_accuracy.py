@@ -33,9 +33,9 @@ from appliance.sim.day import DayPlan, DaySimulation, error_figures, estimate_er
 from appliance.sim.demo import PAD_COUNTERS, prepare  # noqa: E402
 from hall.core import commands as c  # noqa: E402
 from hall.core import events as ev  # noqa: E402
+from hall.core.apply import apply  # noqa: E402
 from hall.core.engine import MemoryHall  # noqa: E402
 from hall.core.estimate import estimate_minutes  # noqa: E402
-from hall.core.apply import apply  # noqa: E402
 from hall.core.state import new_state  # noqa: E402
 from hall.core.timekeeping import FixedClock, at_local  # noqa: E402
 

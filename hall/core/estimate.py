@@ -283,11 +283,13 @@ def _walk(
         queues[code] = [(k - now) / 60 for k, _s, _i in ordered]
     mine = state.waiting_index.queue(service)
     before = [(k - now) / 60 for k, _s, _i in mine.ordered[:ahead]] if mine is not None else []
+    own = (key - now) / 60
+    before += [own] * (ahead - len(before))  # those ahead not (yet) in the queue
     return other_work(
         specs,
         service,
         before,
-        (key - now) / 60,
+        own,
         queues,
         {code: hall.mean(code) for code in (*codes, service)},
         {code: hall.rates(code) for code in (*codes, service)},
