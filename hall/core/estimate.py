@@ -260,16 +260,19 @@ def _walk(
 ) -> list[float] | None:
     """Per lane, its other services' work before the ticket (hall/core/sharing.py); None
     when every lane serves this service only, or the queues are too long to walk."""
+    if ahead >= MAX_STEPS or all(len(c.spec.services) < 2 for c in lanes):
+        return None
     state, now = hall.state, hall.now
     step = state.rules.preference_step_minutes
+    ranks: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
     specs = []
-    codes: set[str] = set()
     for c in lanes:
-        ranked = tuple((code, r * step) for r, code in enumerate(dict.fromkeys(c.spec.services)))
-        codes.update(code for code, _o in ranked)
+        ranked = ranks.get(c.spec.services)
+        if ranked is None:
+            order = dict.fromkeys(c.spec.services)
+            ranked = ranks[c.spec.services] = tuple((x, r * step) for r, x in enumerate(order))
         specs.append((ranked, hall.look(c)[1]))
-    if len(codes) < 2:
-        return None
+    codes = {code for ranked in ranks.values() for code, _o in ranked}
     codes.discard(service)
     queues: dict[str, list[float]] = {}
     budget = MAX_STEPS - ahead

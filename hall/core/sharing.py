@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from hall.core.flow import Rates
 
-MAX_STEPS = 160  # calls played forward before giving up (a long queue: the closed form)
+MAX_STEPS = 60  # calls played forward before giving up (a long queue: the closed form)
 
 
 class _Queue:
