@@ -2,25 +2,26 @@
 
 Method (docs/QUEUE_RULES.md, "Estimated wait"), pure and cheap (it runs on every issue):
 
-1. Counter time per ticket of a service, m: the hall's learned service time (the EWMA of
-   `state.stats`, `ewma_alpha`, which starts from the catalog's `avg_minutes` and carries
-   over from day to day) counted as `PRIOR_TICKETS` tickets, then every ticket of the day
-   that left a counter (served: call to finish; no-show: call to skip), from `state.flow`.
+1. Counter time per ticket of a service, m: the catalog's `avg_minutes` counted as
+   `PRIOR_TICKETS` tickets, then every ticket of the day that left a counter (served: call
+   to finish; no-show: call to skip), from `state.flow`.
 2. Each open counter serving the service is a lane, unless nobody is working there: free
    while a ticket it could call has waited more than `IDLE_MINUTES`, or holding a ticket
    for more than `STALLED` times its counter time (a forgotten FINISH). A lane's ticket in
    hand leaves after the expected remaining time of a log-normal counter time (spread
-   `SIGMA`) that has already run since the call. Before it takes a ticket of this service
-   it serves the other services' tickets it ranks first (order key +
-   `preference_step_minutes` per place in its list): those waiting now, and those that
-   will arrive and still rank first (from the day's arrival rates), shared with the other
-   counters working at them.
-3. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
+   `SIGMA`) that has already run since the call.
+3. A lane that serves other services too first spends the minutes it takes their tickets
+   before this one: the queue rule played forward (hall/core/sharing.py); past its bound,
+   the closed form `_Hall.firsts` (those ranking first at the lane, waiting and to come,
+   shared with the other counters working at them).
+4. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
    the ticket in hand leaving (its remaining time spread evenly up to twice the expected
    one), then one more every m (renewal: after a lag of (1 − cv²)/2 × m); the estimate is
    where the count reaches ahead + 1 − 0.3 (the median rank of an order statistic).
-4. Later arrivals that will pass the ticket are added to those ahead: 绿色通道 and
+5. Later arrivals that will pass the ticket are added to those ahead: 绿色通道 and
    appointment tickets, whose order key is earlier than their arrival, at the day's rates.
+6. A call that would come after the current span of the service's hours waits out the
+   gap to the next span (the lunch break).
 
 The result is rounded to the nearest minute. While no counter serving the service is open
 (before opening, all paused), the estimate is ahead × m / the configured counters serving
