@@ -8,12 +8,12 @@ import math
 import pytest
 
 from hall.core import commands as c
+from hall.core.breaks import break_minutes
 from hall.core.engine import MemoryHall
 from hall.core.estimate import (
     IDLE_MINUTES,
     PRIOR_TICKETS,
     STALLED,
-    break_minutes,
     counter_minutes,
     estimate_minutes,
     estimate_wait,
