@@ -2,25 +2,26 @@
 
 Method (docs/QUEUE_RULES.md, "Estimated wait"), pure and cheap (it runs on every issue):
 
-1. Counter time per ticket of a service, m: the hall's learned service time (the EWMA of
-   `state.stats`, `ewma_alpha`, which starts from the catalog's `avg_minutes` and carries
-   over from day to day) counted as `PRIOR_TICKETS` tickets, then every ticket of the day
-   that left a counter (served: call to finish; no-show: call to skip), from `state.flow`.
+1. Counter time per ticket of a service, m: the catalog's `avg_minutes` counted as
+   `PRIOR_TICKETS` tickets, then every ticket of the day that left a counter (served: call
+   to finish; no-show: call to skip), from `state.flow`.
 2. Each open counter serving the service is a lane, unless nobody is working there: free
    while a ticket it could call has waited more than `IDLE_MINUTES`, or holding a ticket
    for more than `STALLED` times its counter time (a forgotten FINISH). A lane's ticket in
    hand leaves after the expected remaining time of a log-normal counter time (spread
-   `SIGMA`) that has already run since the call. Before it takes a ticket of this service
-   it serves the other services' tickets it ranks first (order key +
-   `preference_step_minutes` per place in its list): those waiting now, and those that
-   will arrive and still rank first (from the day's arrival rates), shared with the other
-   counters working at them.
-3. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
+   `SIGMA`) that has already run since the call.
+3. A lane that serves other services too first spends the minutes it takes their tickets
+   before this one: the queue rule played forward (hall/core/sharing.py); past its bound,
+   the closed form `_Hall.firsts` (those ranking first at the lane, waiting and to come,
+   shared with the other counters working at them).
+4. The new ticket is called at the (ahead + 1)-th free counter moment: counting, per lane,
    the ticket in hand leaving (its remaining time spread evenly up to twice the expected
    one), then one more every m (renewal: after a lag of (1 − cv²)/2 × m); the estimate is
    where the count reaches ahead + 1 − 0.3 (the median rank of an order statistic).
-4. Later arrivals that will pass the ticket are added to those ahead: 绿色通道 and
+5. Later arrivals that will pass the ticket are added to those ahead: 绿色通道 and
    appointment tickets, whose order key is earlier than their arrival, at the day's rates.
+6. A call that would come after the current span of the service's hours waits out the
+   gap to the next span (the lunch break).
 
 The result is rounded to the nearest minute. While no counter serving the service is open
 (before opening, all paused), the estimate is ahead × m / the configured counters serving
@@ -32,12 +33,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from hall.core.breaks import break_minutes
 from hall.core.flow import Rates
 from hall.core.model import Counter, CounterState, ServiceCode, Ticket, TicketId
+from hall.core.sharing import MAX_STEPS, other_work
 from hall.core.state import HallState
 
 SIGMA = 0.5  # log-normal spread of one ticket's counter time (cv ≈ 0.53)
-PRIOR_TICKETS = 20  # the learned service time weighs as much as this many of today's
+PRIOR_TICKETS = 30  # the catalog's time weighs as much as this many of today's tickets
 RENEWAL_LAG = (2 - math.exp(SIGMA**2)) / 2  # (1 − cv²) / 2 of the counter time
 MEDIAN_RANK = 0.3
 IDLE_MINUTES = 3.0  # an open, free counter that lets a ticket wait this long is not working
@@ -71,10 +74,18 @@ def waiting_count(state: HallState, service: str) -> int:
 
 def counter_minutes(state: HallState, service: str) -> float:
     """Expected minutes a counter is taken by one ticket of the service (no-shows included):
-    the learned service time as PRIOR_TICKETS tickets, and today's tickets."""
-    return _blend(
-        state.service_stats(service).ewma_minutes, *state.flow.counter_time(state.open_day, service)
-    )
+    the catalog's time as PRIOR_TICKETS tickets, and today's tickets."""
+    return _blend(prior_minutes(state, service), *state.flow.counter_time(state.open_day, service))
+
+
+def prior_minutes(state: HallState, service: str) -> float:
+    """What one ticket takes before today says otherwise: the catalog's `avg_minutes` (the
+    hall's long-run figure); for a service no longer in it, the learned time."""
+    svc = state.catalog.get(service)
+    if svc is not None:
+        return svc.avg_minutes
+    learned = state.stats.get(ServiceCode(service))
+    return learned.ewma_minutes if learned is not None else 10.0
 
 
 def _blend(prior: float, total: float, n: int) -> float:
@@ -172,12 +183,7 @@ class _Hall:
     def mean(self, service: str) -> float:
         m = self._means.get(service)
         if m is None:
-            learned = self.state.stats.get(ServiceCode(service))
-            if learned is not None:
-                prior = learned.ewma_minutes
-            else:  # nothing learned yet: where state.service_stats starts from
-                svc = self.state.catalog.get(service)
-                prior = svc.avg_minutes if svc is not None else 10.0
+            prior = prior_minutes(self.state, service)
             today = self.today.counter_time(service) if self.today else (0.0, 0)
             m = self._means[service] = _blend(prior, *today)
         return m
@@ -248,6 +254,50 @@ class _Hall:
         return tuple(out)
 
 
+def _walk(
+    hall: _Hall, service: str, lanes: list[Counter], ahead: int, key: float
+) -> list[float] | None:
+    """Per lane, its other services' work before the ticket (hall/core/sharing.py); None
+    when every lane serves this service only, or the queues are too long to walk."""
+    if ahead >= MAX_STEPS or all(len(c.spec.services) < 2 for c in lanes):
+        return None
+    state, now = hall.state, hall.now
+    step = state.rules.preference_step_minutes
+    ranks: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
+    specs = []
+    for c in lanes:
+        ranked = ranks.get(c.spec.services)
+        if ranked is None:
+            order = dict.fromkeys(c.spec.services)
+            ranked = ranks[c.spec.services] = tuple((x, r * step) for r, x in enumerate(order))
+        specs.append((ranked, hall.look(c)[1]))
+    codes = {code for ranked in ranks.values() for code, _o in ranked}
+    codes.discard(service)
+    queues: dict[str, list[float]] = {}
+    budget = MAX_STEPS - ahead
+    for code in codes:  # at most this many can rank before the ticket anywhere
+        queue = state.waiting_index.queue(code)
+        n = queue.at_or_before(key + step * 60 * len(codes)) if queue is not None else 0
+        budget -= n
+        if budget < 0:
+            return None
+        ordered = queue.ordered[:n] if queue is not None else []
+        queues[code] = [(k - now) / 60 for k, _s, _i in ordered]
+    mine = state.waiting_index.queue(service)
+    before = [(k - now) / 60 for k, _s, _i in mine.ordered[:ahead]] if mine is not None else []
+    own = (key - now) / 60
+    before += [own] * (ahead - len(before))  # those ahead not (yet) in the queue
+    return other_work(
+        specs,
+        service,
+        before,
+        own,
+        queues,
+        {code: hall.mean(code) for code in (*codes, service)},
+        {code: hall.rates(code) for code in (*codes, service)},
+    )
+
+
 def estimate_wait(
     state: HallState,
     service: str,
@@ -280,7 +330,11 @@ def estimate_wait(
     credit = max(0.0, (now - order_key) / 60)
     firsts: dict[tuple[str, ...], tuple[First, ...]] = {}
     lanes: list[tuple[float, float, tuple[First, ...]]] = []
-    for c in mine:
+    walked = _walk(hall, service, mine, ahead, order_key)
+    for j, c in enumerate(mine):
+        if walked is not None:
+            lanes.append((walked[j], hall.look(c)[1], ()))
+            continue
         first = firsts.get(c.spec.services)
         if first is None:
             first = firsts[c.spec.services] = (
@@ -322,7 +376,7 @@ def estimate_wait(
         wait = _reach(points, _target(n, ahead + passing(own, 0.0, credit, wait)))
         if past:
             break
-    return wait
+    return wait + break_minutes(state, service, now, wait)
 
 
 def estimate_minutes(

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from hall.core import commands as c
+from hall.core.breaks import break_minutes
 from hall.core.engine import MemoryHall
 from hall.core.estimate import (
     IDLE_MINUTES,
@@ -22,9 +23,10 @@ from hall.core.estimate import (
 )
 from hall.core.flow import Rates
 from hall.core.model import Priority
+from hall.core.sharing import other_work
 from hall.core.state import new_state
 from hall.core.timekeeping import FixedClock
-from tests.conftest import HALL_ID, TZ, memory_hall
+from tests.conftest import HALL_ID, TZ, at, memory_hall
 
 MIN = 60.0
 
@@ -71,15 +73,15 @@ def test_one_busy_counter_waits_out_its_ticket_then_one_per_ticket(
 
 
 def test_more_counters_share_those_ahead(hall: MemoryHall) -> None:
-    """SB-001 at counters 1, 2 and 10: three times the pace of one."""
+    """SB-001 at counters 1, 2 and 10: three times the pace of one (all before noon)."""
     hall.execute(c.SignIn("1", "2001"))
-    one = wait(hall, "SB-001", 30) - wait(hall, "SB-001", 15)
+    one = wait(hall, "SB-001", 20) - wait(hall, "SB-001", 10)
     hall.execute(c.SignIn("2", "2002"))
     hall.execute(c.SignIn("10", "2003"))
-    three = wait(hall, "SB-001", 30) - wait(hall, "SB-001", 15)
+    three = wait(hall, "SB-001", 20) - wait(hall, "SB-001", 10)
     m = counter_minutes(hall.state, "SB-001")
-    assert one == pytest.approx(15 * m)
-    assert three == pytest.approx(15 * m / 3)
+    assert one == pytest.approx(10 * m)
+    assert three == pytest.approx(10 * m / 3)
 
 
 def test_counter_time_learns_from_today_no_shows_included(
@@ -99,8 +101,8 @@ def test_counter_time_learns_from_today_no_shows_included(
     hall.execute(c.Skip("9"))
     st = hall.state
     assert st.flow.counter_time(st.open_day, "HY-001") == (pytest.approx(6 + 9 + 2), 3)
-    prior = st.service_stats("HY-001").ewma_minutes  # the learned start-to-finish time
-    assert prior < 20
+    assert st.service_stats("HY-001").ewma_minutes < 20  # learned, but not the prior:
+    prior = 20  # the catalog's avg_minutes
     expected = (PRIOR_TICKETS * prior + 17) / (PRIOR_TICKETS + 3)
     assert counter_minutes(st, "HY-001") == pytest.approx(expected)
 
@@ -137,8 +139,8 @@ def test_later_arrivals_with_a_credit_pass_a_walk_in(clock: FixedClock) -> None:
 
 
 def pace(hall: MemoryHall, now: float) -> float:
-    """Minutes ten more tickets ahead add (m / lanes per ticket)."""
-    return wait(hall, "SB-001", 20, now=now) - wait(hall, "SB-001", 10, now=now)
+    """Minutes five more tickets ahead add (m / lanes per ticket; all before noon)."""
+    return wait(hall, "SB-001", 10, now=now) - wait(hall, "SB-001", 5, now=now)
 
 
 def test_a_free_counter_that_lets_tickets_wait_is_no_lane(
@@ -150,8 +152,8 @@ def test_a_free_counter_that_lets_tickets_wait_is_no_lane(
         hall.execute(c.IssueTicket("SB-001"))
     hall.execute(c.CallNext("1"))  # counter 2 stays free while A002 and A003 wait
     t0, m = clock.t, counter_minutes(hall.state, "SB-001")
-    assert pace(hall, t0 + 1 * MIN) == pytest.approx(10 * m / 2)
-    assert pace(hall, t0 + (IDLE_MINUTES + 1) * MIN) == pytest.approx(10 * m)
+    assert pace(hall, t0 + 1 * MIN) == pytest.approx(5 * m / 2)
+    assert pace(hall, t0 + (IDLE_MINUTES + 1) * MIN) == pytest.approx(5 * m)
 
 
 def test_a_ticket_in_hand_far_too_long_is_a_forgotten_finish(
@@ -165,8 +167,8 @@ def test_a_ticket_in_hand_far_too_long_is_a_forgotten_finish(
     t0, m = clock.t, counter_minutes(hall.state, "SB-001")
     clock.advance(2 * m * MIN)
     hall.execute(c.CallNext("2"))
-    assert pace(hall, t0 + 2.5 * m * MIN) == pytest.approx(10 * m / 2)
-    assert pace(hall, t0 + (STALLED + 0.5) * m * MIN) == pytest.approx(10 * m)
+    assert pace(hall, t0 + 2.5 * m * MIN) == pytest.approx(5 * m / 2)
+    assert pace(hall, t0 + (STALLED + 0.5) * m * MIN) == pytest.approx(5 * m)
 
 
 def test_passing() -> None:
@@ -213,3 +215,72 @@ def test_the_flow_is_a_function_of_the_tickets(hall: MemoryHall, clock: FixedClo
     assert loaded.flow == live.flow
     assert live.flow.counter_time(live.open_day, "HY-001") == (pytest.approx(21), 3)
     assert live.flow.rates(live.open_day, "HY-001", clock.t).credited > 0
+
+
+# --- counters serving several services (hall/core/sharing.py) ----------------------------
+
+A_FIRST = (("A", 0.0), ("B", 10.0))  # 10 minutes: the preference step
+B_FIRST = (("B", 0.0), ("A", 10.0))
+TENS = {"A": 10.0, "B": 10.0}
+
+
+def test_two_groups_of_counters_work_through_their_own_first_service() -> None:
+    """Two counters rank A first, two rank B first; both queues' heads waited alike. The A
+    counters take no B ticket before the new A ticket (its key: now), the B ones keep to B."""
+    lanes = [(A_FIRST, 0.0), (A_FIRST, 0.0), (B_FIRST, 0.0), (B_FIRST, 0.0)]
+    work = other_work(lanes, "A", [-5.0, -4.0], 0.0, {"B": [-5.0, -4.0, -3.0]}, TENS, {})
+    assert work == [0.0, 0.0, 10.0, 10.0]
+
+
+def test_a_counter_helps_the_queue_left_a_step_behind() -> None:
+    lanes = [(A_FIRST, 0.0)]
+    assert other_work(lanes, "A", [], 0.0, {"B": [-30.0]}, TENS, {}) == [10.0]
+    assert other_work(lanes, "A", [], 0.0, {"B": [-5.0]}, TENS, {}) == [0.0]
+
+
+def test_later_arrivals_of_the_first_service_go_before() -> None:
+    """A counter ranking B first, free in 6 minutes; a B walk-in every 10 minutes (the first
+    at 5): it takes that one (key 5 < 0 + 10), not the next (key 15), then the A ticket."""
+    rates = {"B": Rates(walk_in=0.1)}
+    assert other_work([(B_FIRST, 6.0)], "A", [], 0.0, {}, TENS, rates) == [10.0]
+    assert other_work([(B_FIRST, 0.0)], "A", [], 0.0, {}, TENS, rates) == [0.0]
+
+
+def test_the_walk_gives_up_on_long_queues() -> None:
+    lanes = [(A_FIRST, 0.0)]
+    assert other_work(lanes, "A", [-3.0, -2.0, -1.0], 0.0, {}, TENS, {}, max_steps=3) is None
+    assert other_work(lanes, "A", [-3.0, -2.0, -1.0], 0.0, {}, TENS, {}, max_steps=4) == [0.0]
+
+
+def test_counters_that_rank_the_services_the_other_way_keep_to_their_own(
+    hall: MemoryHall,
+) -> None:
+    """Counter 1 ranks SB-001 first, counter 2 SB-002. With SB-002 tickets waiting as long
+    as the SB-001 ones, counter 2 serves one more SB-002 before it could turn to SB-001,
+    and counter 1 none: not all the SB-002 tickets go first."""
+    hall.execute(c.SignIn("1", "2001"))
+    hall.execute(c.SignIn("2", "2002"))
+    for _ in range(4):
+        hall.execute(c.IssueTicket("SB-002"))
+    for _ in range(2):
+        hall.execute(c.IssueTicket("SB-001"))
+    hall.execute(c.CallNext("1"))  # an SB-001 ticket
+    hall.execute(c.CallNext("2"))  # an SB-002 ticket
+    m1, m2 = counter_minutes(hall.state, "SB-001"), counter_minutes(hall.state, "SB-002")
+    lanes = [(0.0, remaining_minutes(0, m1)), (m2, remaining_minutes(0, m2))]
+    assert wait(hall, "SB-001", 1) == pytest.approx(slot_time(lanes, m1, 1))
+    assert wait(hall, "SB-001", 1) < 2 * m1
+
+
+# --- the break between two spans of the service's hours -----------------------------------
+
+
+def test_a_call_after_the_lunch_break_waits_it_out(hall: MemoryHall) -> None:
+    """The catalog's hours: 09:00–12:00 and 13:30–17:00."""
+    st = hall.state
+    assert break_minutes(st, "HY-001", at("11:50"), 5) == 0
+    assert break_minutes(st, "HY-001", at("11:50"), 15) == pytest.approx(90)
+    assert break_minutes(st, "HY-001", at("13:40"), 300) == 0  # no later span today
+    hall.execute(c.SignIn("9", "2001"))
+    before_noon = wait(hall, "HY-001", 2, now=at("10:00"))
+    assert wait(hall, "HY-001", 2, now=at("11:30")) == pytest.approx(before_noon + 90)

@@ -10,6 +10,7 @@ from hall.core import commands as c
 from hall.core import events as ev
 from hall.core.engine import MemoryHall
 from hall.core.errors import Refused
+from hall.core.estimate import PRIOR_TICKETS, counter_minutes
 from hall.core.model import Priority, TicketState
 from hall.core.rules import AfterMax, Rules, TransferPosition
 from hall.core.timekeeping import FixedClock
@@ -570,8 +571,11 @@ def test_estimate_learns_from_service_times(hall: MemoryHall, clock: FixedClock)
         hall.execute(c.Finish("9"))
     after = hall.state.service_stats("HY-001").ewma_minutes
     assert before == 20 and 5 < after < before
+    # the estimate's counter time: the catalog's 20 minutes as PRIOR_TICKETS, and today's
+    m = counter_minutes(hall.state, "HY-001")
+    assert m == pytest.approx((PRIOR_TICKETS * 20 + 5 * 5) / (PRIOR_TICKETS + 5))
     est = hall.execute(c.IssueTicket("HY-001"))["est_wait_min"]
-    assert est is not None and est <= round(1 * after) + 1
+    assert est is not None and est < 20 and est <= round(1 * m) + 1
 
 
 def test_device_reports_only_changes(hall: MemoryHall) -> None:
