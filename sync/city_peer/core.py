@@ -62,16 +62,16 @@ class CityCore:
         except wire.Invalid as exc:
             self.store.bump(f"refused_{exc.reason}")
             log.warning("city: refused a message on %s: %s", topic[-40:], exc.reason)
-            return
+            return True
         if r.direction != "up" or not r.hall_id:
             self.store.bump("refused_unexpected")
-            return
+            return True
         hall = r.hall_id
         if r.kind == "events":
             if payload["hall_id"] != hall:
                 self.store.bump("refused_foreign_hall")
                 log.warning("city: a batch for %s arrived on %s's topic", payload["hall_id"], hall)
-                return
+                return True
             return self._events(hall, payload, park)
         elif r.kind == "appointments-sync":
             self.serve_sync(hall, int(payload["after"]))
