@@ -51,6 +51,8 @@ class SimHall:
         self.latencies = latencies
         self.live: deque[tuple[int, float]] = deque()  # (seq, written at) of live events
         self.connects = 0
+        self.up_at = 0.0  # monotonic time of the last connect
+        self.since_up: list[float] = []  # latency counted from max(commit, reconnect)
         self.state = SyncState(folder / f"{hid}.sync.db")
         self.outbox = Outbox(log.path)
         offline = wire.encode(telemetry.STATUS_OFFLINE)
@@ -90,6 +92,7 @@ class SimHall:
 
     def _up(self, session_present: bool) -> None:
         self.connects += 1
+        self.up_at = time.monotonic()
         self.sender.on_connected()
         self.uplink.on_link_up(0, None)
 
@@ -98,6 +101,7 @@ class SimHall:
         while self.live and self.live[0][0] <= a:
             _, at = self.live.popleft()
             self.latencies.append(now - at)
+            self.since_up.append(now - max(at, self.up_at))
 
     def write_live(self, n: int) -> None:
         """The hub commits `n` events now (a live event: its latency is measured)."""
