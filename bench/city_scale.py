@@ -48,13 +48,13 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     v = sorted(values)
-    return v[min(len(v) - 1, int(math.ceil(p / 100 * len(v))) - 1)]
+    return v[min(len(v) - 1, math.ceil(p / 100 * len(v)) - 1)]
 
 
 class Sim:
     def __init__(self, a: argparse.Namespace) -> None:
         self.a = a
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, 65536), max(hard, 65536)))
         self.tmp = Path(tempfile.mkdtemp(prefix="cityscale-", dir=a.city_dir))
@@ -118,8 +118,13 @@ class Sim:
     def drained(self) -> int:
         return sum(1 for h in self.halls if not h.busy())
 
-    def wait(self, cond: Callable[[], bool], timeout: float, every: float = 1.0,
-             tick: Callable[[float], None] | None = None) -> float:
+    def wait(
+        self,
+        cond: Callable[[], bool],
+        timeout: float,
+        every: float = 1.0,
+        tick: Callable[[float], None] | None = None,
+    ) -> float:
         t0 = time.monotonic()
         while not cond():
             now = time.monotonic()
@@ -141,8 +146,10 @@ class Sim:
     def figures(self, title: str) -> None:
         print(f"--- {title}")
         for m in self.meters:
-            print(f"  {m.name:10s} CPU mean {m.mean():5.1f} %  peak {m.peak_cpu:5.1f} %  "
-                  f"RSS peak {m.peak_rss:7.1f} MB")
+            print(
+                f"  {m.name:10s} CPU mean {m.mean():5.1f} %  peak {m.peak_cpu:5.1f} %  "
+                f"RSS peak {m.peak_rss:7.1f} MB"
+            )
 
     def finish(self) -> int:
         self.live_on = False
@@ -152,11 +159,15 @@ class Sim:
         c = count(store, heads)
         counters = store.counters()
         store.close()
-        stats = {k: sum(h.sender.stats[k] for h in self.halls)
-                 for k in ("batches", "events", "go_back", "timeouts", "city_behind")}
-        print(f"count: {c.halls} halls, {sum(heads.values())} events in the halls' logs, "
-              f"{c.events} stored; lost {c.lost} ({len(c.halls_lost)} halls), stored twice "
-              f"{c.twice} ({len(c.halls_twice)} halls)")
+        stats = {
+            k: sum(h.sender.stats[k] for h in self.halls)
+            for k in ("batches", "events", "go_back", "timeouts", "city_behind")
+        }
+        print(
+            f"count: {c.halls} halls, {sum(heads.values())} events in the halls' logs, "
+            f"{c.events} stored; lost {c.lost} ({len(c.halls_lost)} halls), stored twice "
+            f"{c.twice} ({len(c.halls_twice)} halls)"
+        )
         print(f"halls sent: {stats}")
         keep = ("events_stored", "events_duplicate", "gap_batches", "chain_breaks")
         print(f"city counters: { {k: counters.get(k, 0) for k in keep} }", flush=True)
@@ -193,9 +204,11 @@ def steady(sim: Sim, flap: float = 0.0) -> None:
     sim.live_on = False
     sim.wait(lambda: sim.drained() == len(sim.halls), 300)
     lat = sim.latencies
-    print(f"live: {len(lat)} events in {took:.0f} s = {len(lat) / took:.1f} events/s city-wide "
-          f"(mix rate × {a.speed:g}); latency commit → events-ack p50 {pct(lat, 50) * 1000:.0f} "
-          f"ms, p99 {pct(lat, 99) * 1000:.0f} ms, max {max(lat, default=0) * 1000:.0f} ms")
+    print(
+        f"live: {len(lat)} events in {took:.0f} s = {len(lat) / took:.1f} events/s city-wide "
+        f"(mix rate × {a.speed:g}); latency commit → events-ack p50 {pct(lat, 50) * 1000:.0f} "
+        f"ms, p99 {pct(lat, 99) * 1000:.0f} ms, max {max(lat, default=0) * 1000:.0f} ms"
+    )
     if flap:
         print(f"flaps: {sum(h.connects for h in sim.halls) - len(sim.halls)} reconnects")
     sim.figures("steady" if not flap else "flap")
@@ -220,11 +233,18 @@ def storm(sim: Sim, kill: bool = False) -> None:
         n = max(1, int(sim.rng.gauss(lam, math.sqrt(lam))))
         h.log.append(n, at=time.time() - a.hours * 3600)
         total += n
-    print(f"outage: broker stopped; {total} events ({a.hours:g} h) written into "
-          f"{len(sim.halls)} logs in {time.monotonic() - t:.1f} s", flush=True)
+    print(
+        f"outage: broker stopped; {total} events ({a.hours:g} h) written into "
+        f"{len(sim.halls)} logs in {time.monotonic() - t:.1f} s",
+        flush=True,
+    )
     # the halls' backoff after hours of failed attempts: at its cap
-    sim.wait(lambda: all(h.m.core._attempts and h.m.core.backoff.attempt >= 7
-                         for h in sim.halls) or True, 1)
+    sim.wait(
+        lambda: (
+            all(h.m.core._attempts and h.m.core.backoff.attempt >= 7 for h in sim.halls) or True
+        ),
+        1,
+    )
     for h in sim.halls:
         h.m.core.backoff.attempt = max(h.m.core.backoff.attempt, 10)
     for m in sim.meters:
@@ -259,13 +279,15 @@ def storm(sim: Sim, kill: bool = False) -> None:
     took = sim.wait(lambda: sim.drained() == len(sim.halls), a.timeout, tick=tick)
     lat = sim.latencies
     up = [x for h in sim.halls for x in h.since_up]
-    print(f"drain: every backlog acked {took:.1f} s after the broker's restart "
-          f"(goal 900 s); peak {max(rates, default=0)} connections/s; live events during the "
-          f"drain {len(lat)}: latency from the commit p50 {pct(lat, 50):.2f} s, p99 "
-          f"{pct(lat, 99):.2f} s, max {max(lat, default=0):.2f} s (includes waiting for the "
-          f"hall's own reconnect); from the commit or the hall's reconnect, whichever is "
-          f"later: p50 {pct(up, 50):.2f} s, p99 {pct(up, 99):.2f} s (goal < 5 s), max "
-          f"{max(up, default=0):.2f} s")
+    print(
+        f"drain: every backlog acked {took:.1f} s after the broker's restart "
+        f"(goal 900 s); peak {max(rates, default=0)} connections/s; live events during the "
+        f"drain {len(lat)}: latency from the commit p50 {pct(lat, 50):.2f} s, p99 "
+        f"{pct(lat, 99):.2f} s, max {max(lat, default=0):.2f} s (includes waiting for the "
+        f"hall's own reconnect); from the commit or the hall's reconnect, whichever is "
+        f"later: p50 {pct(up, 50):.2f} s, p99 {pct(up, 99):.2f} s (goal < 5 s), max "
+        f"{max(up, default=0):.2f} s"
+    )
     sim.figures("kill" if kill else "storm")
 
 

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,8 +74,18 @@ class Consumer:
     def __init__(self, i: int, db: Path, port: int, pki: Pki, share: str | None) -> None:
         self.i = i
         self.args = [
-            sys.executable, "-m", "sync.city_peer.node", "--db", str(db), "--port", str(port),
-            "--host", "localhost", "--pki", str(pki.folder), "--client-id",
+            sys.executable,
+            "-m",
+            "sync.city_peer.node",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--host",
+            "localhost",
+            "--pki",
+            str(pki.folder),
+            "--client-id",
             f"{PLATFORM_CN}-{i}",
         ]
         if share:

@@ -105,11 +105,17 @@ class EventLog:
             seq = self.head + 1 + i
             eid = uuid.uuid4().hex
             kind = _TYPES[seq % 4]
-            data = {"ticket_id": f"t{seq // 4}", "number": f"A{seq // 4 % 1000:03d}",
-                    "service": "SB-001", "counter": "1"}
+            data = {
+                "ticket_id": f"t{seq // 4}",
+                "number": f"A{seq // 4 % 1000:03d}",
+                "service": "SB-001",
+                "counter": "1",
+            }
             dtext = _CANON.encode(data)
-            body = (f'{{"at":{_STR(stamp)},"data":{dtext},"id":{_STR(eid)},'
-                    f'"seq":{seq},"type":{_STR(kind)}}}')
+            body = (
+                f'{{"at":{_STR(stamp)},"data":{dtext},"id":{_STR(eid)},'
+                f'"seq":{seq},"type":{_STR(kind)}}}'
+            )
             h = hashlib.sha256((h + body).encode()).hexdigest()
             rows.append((seq, eid, kind, stamp, ts, dtext, h))
         conn = self._open()

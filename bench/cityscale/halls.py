@@ -17,10 +17,12 @@ from collections import deque
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.cityscale.eventlog import EventLog, HallSpec
+from bench.cityscale.mux import Mux, Muxed, Wake
 from hall.core.timekeeping import rfc3339
 from sync import telemetry, wire
-from sync.cityview import CityView
 from sync.citymessages import CityMessages
+from sync.cityview import CityView
 from sync.link import CityLink
 from sync.outbox import Outbox
 from sync.sender import EventSender
@@ -28,9 +30,6 @@ from sync.service import link_options
 from sync.settings import SyncSection
 from sync.state import SyncState
 from sync.uplink import Uplink
-
-from bench.cityscale.eventlog import EventLog, HallSpec
-from bench.cityscale.mux import Mux, Muxed, Wake
 
 TZ = ZoneInfo("Asia/Shanghai")
 

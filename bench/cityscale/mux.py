@@ -14,6 +14,7 @@ code; see docs/CITY_SCALE.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import selectors
 import threading
@@ -164,17 +165,13 @@ class Mux:
         if sock is None:
             return
         m.sock = sock
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self.sel.register(sock, selectors.EVENT_READ, m)
-        except (KeyError, ValueError):
-            pass
 
     def _unregister(self, m: Muxed) -> None:
         if m.sock is not None:
-            try:
+            with contextlib.suppress(KeyError, ValueError):
                 self.sel.unregister(m.sock)
-            except (KeyError, ValueError):
-                pass
             m.sock = None
 
     def _read(self, m: Muxed) -> None:

@@ -21,8 +21,13 @@ def _store_all(store: CityStore, log: EventLog) -> None:
         {"seq": r[0], "id": r[1], "type": r[2], "at": r[3], "data": json.loads(r[4]), "h": r[5]}
         for r in rows
     ]
-    batch = {"v": 1, "hall_id": log.spec.hall_id, "first_seq": 1, "last_seq": len(evs),
-             "events": evs}
+    batch = {
+        "v": 1,
+        "hall_id": log.spec.hall_id,
+        "first_seq": 1,
+        "last_seq": len(evs),
+        "events": evs,
+    }
     with store.tx() as c:
         answer = events.store_batch(c, log.spec.hall_id, batch)
     assert answer.acked_through == len(evs)
