@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.02
 MISC_EVERY_S = 1.0
+POLL_S = 0.25  # a sender with work left is pumped this often (its rate bucket, its timeouts)
 
 
 class Wake(threading.Event):
@@ -46,10 +47,13 @@ class Wake(threading.Event):
 class Muxed:
     """One link under the mux, and what its hall does when the mux pumps it."""
 
-    def __init__(self, mux: Mux, link: CityLink, pump: Callable[[], Any]) -> None:
+    def __init__(
+        self, mux: Mux, link: CityLink, pump: Callable[[], Any], busy: Callable[[], bool]
+    ) -> None:
         self.mux = mux
         self.link = link
         self.pump = pump
+        self.busy_fn = busy
         self.core = link._client  # the MqttLink (private: see the module's text)
         self.retry_at: float | None = None
         self.busy = False  # a connector thread is on it
@@ -85,8 +89,10 @@ class Mux:
         self.paused = False
         self.ticks = 0
 
-    def add(self, link: CityLink, pump: Callable[[], Any]) -> Muxed:
-        m = Muxed(self, link, pump)
+    def add(
+        self, link: CityLink, pump: Callable[[], Any], busy: Callable[[], bool] = lambda: False
+    ) -> Muxed:
+        m = Muxed(self, link, pump, busy)
         self.links.append(m)
         return m
 
@@ -110,7 +116,7 @@ class Mux:
     # --- the loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        last_misc = 0.0
+        last_misc = last_poll = 0.0
         while not self._stop.is_set():
             self.ticks += 1
             now = self.clock()
@@ -125,6 +131,11 @@ class Mux:
                 self._read(key.data)
             for fn in self.extra:
                 fn(now)
+            if now - last_poll >= POLL_S:
+                last_poll = now
+                self.want_pump.update(
+                    m for m in self.links if m.core.state == m.core.UP and m.busy_fn()
+                )
             self._pumps()
             self._writes()
             if now - last_misc >= MISC_EVERY_S:
