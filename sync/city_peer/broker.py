@@ -3,6 +3,19 @@ username (`use_identity_as_username`), and the contract's ACLs as patterns.
 
 It is `hall.bus.broker.MosquittoBroker` (start/stop/kill/restart on a free loopback port)
 with its configuration extended; without a `Pki` it is a plain loopback broker (benchmarks).
+
+The city settings (`CITY_SETTINGS`, measured by bench/city_scale.py, docs/CITY_SCALE.md):
+- `max_queued_messages 100000`: per client, what waits while its in-flight window is full or
+  it is away. Mosquitto's default (1000) drops the city consumer's messages in a storm (the
+  first measurement of issue 19 lost 872 of 2,000 batches); a hall's own queue (its acks,
+  appointment pages) stays small whatever the limit. The bytes bound below is the guard;
+- `max_queued_bytes 512 MB`: per client, so a consumer that stops reading cannot take the
+  broker's memory (the halls send again what was dropped: the events-ack rule);
+- `max_inflight_messages 100`: QoS 1 messages out to one client and not yet PUBACKed: a
+  consumer's throughput is window / round trip; a hall never has more than a few acks out;
+- `persistent_client_expiration 7d`: the contract's session expiry, for 3.1.1 clients too;
+- persistence (`persistence=True`): sessions and retained messages (cloud/status, catalogs,
+  directory) survive a broker restart.
 """
 
 from __future__ import annotations
@@ -30,6 +43,13 @@ def acl_text() -> str:
     return ACL_TEXT
 
 
+CITY_SETTINGS = (
+    "max_inflight_messages 100",
+    "max_queued_bytes 536870912",
+    "persistent_client_expiration 7d",
+)
+
+
 class CityBroker(MosquittoBroker):
     def __init__(
         self,
@@ -52,7 +72,7 @@ class CityBroker(MosquittoBroker):
         return self.directory / "acl"
 
     def config(self) -> MosquittoConfig:
-        base = replace(super().config(), max_queued_messages=10000)
+        base = replace(super().config(), max_queued_messages=100000)
         if self.pki is None:
             return base
         return replace(
@@ -61,6 +81,9 @@ class CityBroker(MosquittoBroker):
             tls=BrokerTls(self.pki.ca, self.pki.server.cert, self.pki.server.key),
             acl_file=self.acl_path if self.acl else None,
         )
+
+    def config_text(self) -> str:
+        return super().config_text() + "\n".join(CITY_SETTINGS) + "\n"
 
     def prepare(self) -> None:
         if self.acl:

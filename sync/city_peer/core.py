@@ -49,24 +49,30 @@ class CityCore:
 
     # --- inbound ----------------------------------------------------------------------
 
-    def handle(self, topic: str, data: bytes, retained: bool = False) -> None:
-        """One message from a hall; invalid ones are counted and dropped (never raise)."""
+    def handle(
+        self, topic: str, data: bytes, retained: bool = False, *, park: bool = False
+    ) -> bool:
+        """One message from a hall; invalid ones are counted and dropped (never raise).
+        With `park`, an event batch that starts past the hall's `acked_through + 1` is left
+        alone (False: nothing stored, nothing answered): the caller holds it a moment and
+        offers it again, since with shared subscriptions the batch before it may be in
+        another consumer's hands right now. True: handled."""
         try:
             r, payload = wire.parse(topic, data)
         except wire.Invalid as exc:
             self.store.bump(f"refused_{exc.reason}")
             log.warning("city: refused a message on %s: %s", topic[-40:], exc.reason)
-            return
+            return True
         if r.direction != "up" or not r.hall_id:
             self.store.bump("refused_unexpected")
-            return
+            return True
         hall = r.hall_id
         if r.kind == "events":
             if payload["hall_id"] != hall:
                 self.store.bump("refused_foreign_hall")
                 log.warning("city: a batch for %s arrived on %s's topic", payload["hall_id"], hall)
-                return
-            self._events(hall, payload)
+                return True
+            return self._events(hall, payload, park)
         elif r.kind == "appointments-sync":
             self.serve_sync(hall, int(payload["after"]))
         elif r.kind == "command-result":
@@ -83,19 +89,27 @@ class CityCore:
                 "health": "health",
             }[r.kind]
             self.store.set_report(hall, column, payload)
+        return True
 
-    def _events(self, hall: str, batch: dict[str, Any]) -> None:
+    def _events(self, hall: str, batch: dict[str, Any], park: bool) -> bool:
+        """Store in order, answer. The hall's stored `acked_through`, read and moved inside
+        one `BEGIN IMMEDIATE` transaction, is the single truth: consumers in several
+        processes on the same database (shared subscriptions) take turns on it, so two of
+        them can never both store a batch, nor store one past a gap."""
         if self.lose_batches > 0:  # a fault for tests: lost between the broker and the city
             self.lose_batches -= 1
             self.store.bump("batches_lost")
-            return
+            return True
         if not events.in_order(batch):
             self.store.bump("refused_bad_batch")
             log.warning("city: a batch from %s is not in seq order", hall)
-            return
+            return True
         with self._lock, self.store.tx() as c:
+            if park and batch["first_seq"] > self.store.acked_in(c, hall) + 1:
+                return False
             answer = events.store_batch(c, hall, batch)
         self.publish(wire.down(hall, "events-ack"), answer.payload(), False)
+        return True
 
     # --- appointments -----------------------------------------------------------------
 

@@ -109,6 +109,25 @@ class CityStore:
     def ensure_hall(c: sqlite3.Connection, hall_id: str) -> None:
         c.execute("INSERT OR IGNORE INTO halls (hall_id) VALUES (?)", (hall_id,))
 
+    @staticmethod
+    def acked_in(c: sqlite3.Connection, hall_id: str) -> int:
+        """The hall's `acked_through`, inside the caller's transaction."""
+        row = c.execute("SELECT acked_through FROM halls WHERE hall_id = ?", (hall_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def acked_all(self) -> dict[str, int]:
+        """Every hall's `acked_through` (the simulator's count)."""
+        return {str(h): int(a) for h, a in self.query("SELECT hall_id, acked_through FROM halls")}
+
+    def event_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Per hall: (events stored, lowest seq, highest seq): with `acked_through`, what
+        tells lost (a seq missing) from stored twice (more rows than seqs; the primary key
+        forbids it, the count proves it)."""
+        rows = self.query(
+            "SELECT hall_id, COUNT(*), MIN(seq), MAX(seq) FROM events GROUP BY hall_id"
+        )
+        return {str(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
     def hall(self, hall_id: str) -> dict[str, Any]:
         """What the city holds of a hall: its acked_through and appointment cursor, its
         reports, and how its events arrived (chain breaks, batches past a gap)."""
