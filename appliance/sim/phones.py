@@ -222,7 +222,7 @@ class PhoneCitizens:
                 "note": "minutes from the approaching (即将到号) message to the first call",
             },
             "behaviour": {k: self.kinds[k] for k, _ in self.plan.kinds},
-            "estimate_error_min": _error_split(events, remote),
+            "estimate_error_min": estimate_error_split(events, remote),
         }
 
 
@@ -301,7 +301,7 @@ def _arrived_by_estimate(events: Iterable[Mapping[str, Any]], tickets: set[str])
     return out
 
 
-def _error_split(events: list[dict[str, Any]], remote: set[str]) -> dict[str, Any]:
+def estimate_error_split(events: list[dict[str, Any]], remote: set[str]) -> dict[str, Any]:
     errors = _estimate_errors(events, remote)
     late = passed_over(events, remote)
     by_estimate = _arrived_by_estimate(events, remote)
