@@ -87,16 +87,33 @@ def publish_acked(peer: CityPeer, kind: str, data: bytes) -> None:
     assert ack is not None and ack.wait(10) and ack.ok, "the city broker did not take it"
 
 
+def _sync_counter(cfg: Path, name: str) -> int:
+    """One of sync's counters, from its state file (as `hall sync status` reads it)."""
+    path = cfg.parent / "sync.db"
+    if not path.exists():
+        return 0
+    state = SyncState(path, readonly=True)
+    try:
+        return state.counters().get(name, 0)
+    finally:
+        state.close()
+
+
+def _connected(peer: CityPeer, hall: LocalHall) -> bool:
+    """The sync process is subscribed on the city broker: the city acked the hall's log."""
+    return peer.wait_acked(HALL_ID, len(hall.events()), 30)
+
+
 # --- duplicates and reordering -------------------------------------------------------------
 
 
 def test_duplicated_and_reordered_requests_give_one_ticket_each_and_the_same_results(
-    phall: LocalHall, city_broker: CityBroker, pki: Pki, phones: CityPhones
+    phall: LocalHall, city_broker: CityBroker, pki: Pki, peer: CityPeer, phones: CityPhones
 ) -> None:
     sync = start_phone_sync(phall, write_sync_config(phall, city_broker, pki), Tick())
     try:
-        assert wait_until(lambda: sync.link.connected, 15)
         paper(phall, 2)
+        assert _connected(peer, phall)  # subscribed: nothing the city sends is lost
         # RT…03 three times, interleaved with RT…01 and RT…02 (twice each), the ids in
         # another order than they are sent: the mini-program retried, the city redelivered.
         sent = ["RT0000000003", "RT0000000001", "RT0000000003", "RT0000000002"]
@@ -139,7 +156,8 @@ def test_requests_that_waited_out_an_outage_are_refused_expired_the_others_issue
     cfg = write_sync_config(phall, city_broker, pki)
     sync = start_phone_sync(phall, cfg, Tick())
     try:
-        assert wait_until(lambda: sync.link.connected, 15)  # the session and its subscriptions
+        paper(phall, 1)
+        assert _connected(peer, phall)  # the session and its subscriptions are on the broker
     finally:
         sync.stop()
     assert not sync.link.connected
@@ -174,23 +192,6 @@ def _sync_process(cfg: Path, log: Any) -> subprocess.Popen[bytes]:
         stdout=log,
         stderr=log,
     )
-
-
-def _sync_counter(cfg: Path, name: str) -> int:
-    """One of sync's counters, from its state file (as `hall sync status` reads it)."""
-    path = cfg.parent / "sync.db"
-    if not path.exists():
-        return 0
-    state = SyncState(path, readonly=True)
-    try:
-        return state.counters().get(name, 0)
-    finally:
-        state.close()
-
-
-def _connected(peer: CityPeer, hall: LocalHall) -> bool:
-    """The sync process is subscribed on the city broker: the city acked the hall's log."""
-    return peer.wait_acked(HALL_ID, len(hall.events()), 30)
 
 
 def _set_acl(broker: CityBroker, text: str) -> None:
