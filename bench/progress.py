@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,11 @@ class Phones:
         except CommandRefused:
             return None
 
-    def arrival_delay(self) -> float | None:
+    def arrival_delay(self, booked: Mapping[str, Any]) -> float | None:
         return None if self.rng.random() < 0.05 else self.rng.uniform(8, 45) * 60
+
+    def due(self) -> list[tuple[float, str, str]]:
+        return []
 
     def arrive(self, ticket_id: str) -> None:
         with contextlib.suppress(CommandRefused):  # a no-show already

@@ -32,13 +32,18 @@ class HallPort(Protocol):
 
 class PhonePort(Protocol):
     """Citizens who take their number from a phone (`appliance.sim.phones`): `share` of the
-    day's citizens; `book` gives the ok result or None (refused: the citizen walks in)."""
+    day's citizens; `book` gives the ok result or None (refused: the citizen walks in);
+    `arrival_delay` the seconds from booking to the hall (None: not known yet, or never);
+    `due` the arrivals that became known since (hall time, ticket id, service), e.g. of
+    citizens who set out at the 即将到号 reminder."""
 
     share: float
 
     def book(self, service: str, priority: str) -> dict[str, Any] | None: ...
 
-    def arrival_delay(self) -> float | None: ...
+    def arrival_delay(self, booked: Mapping[str, Any]) -> float | None: ...
+
+    def due(self) -> list[tuple[float, str, str]]: ...
 
     def arrive(self, ticket_id: str) -> None: ...
 
@@ -264,6 +269,11 @@ class DaySimulation:
             if ts > self.clock.t:
                 self.clock.advance(ts - self.clock.t)
             getattr(self, f"_on_{kind}")(**data)
+            if self.phones is not None:
+                for when, tid, service in self.phones.due():
+                    self._schedule(
+                        max(when, self.clock.t), "geofence", ticket_id=tid, service=service
+                    )
         return self.out
 
     def _on_signin(self, counter: str, staff: str) -> None:
@@ -306,7 +316,7 @@ class DaySimulation:
         self.out.issued += 1
         self.on_step("remote", r)
         self._issued(r)
-        delay = self.phones.arrival_delay()
+        delay = self.phones.arrival_delay(r)
         if delay is not None:
             self._schedule(
                 self.clock.t + delay, "geofence", ticket_id=r["ticket_id"], service=r["service"]
