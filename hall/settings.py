@@ -130,6 +130,13 @@ class QueueSection(_Strict):
     reminder_minutes: int = Field(
         10, ge=0, le=120, description="… or its estimated wait is at most this many minutes"
     )
+    remote_ahead_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="云叫号: in the wait estimate, a remote ticket ahead whose citizen has not "
+        "arrived counts as this share of a place (most are passed over at their turn)",
+    )
 
     @model_validator(mode="after")
     def _checkin_window(self) -> QueueSection:
@@ -252,6 +259,7 @@ class HallBase(_Strict):
             remote_limit_per_service=q.remote_limit_per_service,
             reminder_ahead=q.reminder_ahead,
             reminder_minutes=q.reminder_minutes,
+            remote_ahead_weight=q.remote_ahead_weight,
         )
 
     def counters_wire(self) -> list[dict[str, Any]]:

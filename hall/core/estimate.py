@@ -321,7 +321,7 @@ def estimate_wait(
         return None
     hall = _Hall(state, now)
     if not opened:  # none open (yet): those ahead shared by the counters that will open
-        return ahead * hall.mean(service) / serving
+        return _places(state, service, ahead) * hall.mean(service) / serving
     mine = [c for c in opened if not hall.look(c)[0]] or opened
     if order_key is None:
         queue = state.waiting_index.queue(service)
@@ -344,7 +344,8 @@ def estimate_wait(
     mean = hall.mean(service)
     n = len(lanes)
     points = _breakpoints([(s, r) for s, r, _f in lanes], mean)
-    wait = _reach(points, _target(n, ahead))
+    places = _places(state, service, ahead)
+    wait = _reach(points, _target(n, places))
     own = hall.rates(service)
     # Later arrivals rank first only within a window after this ticket's issue (their
     # credit, their service's rank): once the wait is past every window, their number no
@@ -373,10 +374,24 @@ def estimate_wait(
                 ],
                 mean,
             )
-        wait = _reach(points, _target(n, ahead + passing(own, 0.0, credit, wait)))
+        wait = _reach(points, _target(n, places + passing(own, 0.0, credit, wait)))
         if past:
             break
     return wait + break_minutes(state, service, now, wait)
+
+
+def _places(state: HallState, service: str, ahead: int) -> float:
+    """The places the `ahead` first waiting tickets of the service take: a remote ticket whose
+    citizen has not arrived counts as `remote_ahead_weight` of one (passed over, mostly)."""
+    queue = state.waiting_index.queue(service)
+    if queue is None or not ahead:
+        return float(ahead)
+    away = 0
+    for i, t in enumerate(queue.in_order()):
+        if i >= ahead:
+            break
+        away += not t.arrived
+    return ahead - (1.0 - state.rules.remote_ahead_weight) * away
 
 
 def estimate_minutes(

@@ -63,3 +63,6 @@ class Rules:
     remote_limit_per_service: int = 30
     reminder_ahead: int = 3
     reminder_minutes: int = 10
+    # A remote ticket ahead whose citizen has not arrived counts as this share of a place in
+    # the wait estimate: most such citizens are not there at their turn and are passed over.
+    remote_ahead_weight: float = 0.3

@@ -284,3 +284,34 @@ def test_a_call_after_the_lunch_break_waits_it_out(hall: MemoryHall) -> None:
     hall.execute(c.SignIn("9", "2001"))
     before_noon = wait(hall, "HY-001", 2, now=at("10:00"))
     assert wait(hall, "HY-001", 2, now=at("11:30")) == pytest.approx(before_noon + 90)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_a_phone_ticket_not_yet_arrived_counts_as_a_share_of_a_place(
+    clock: FixedClock, weight: float
+) -> None:
+    """Three tickets ahead, one of them a phone's whose citizen is not in the hall: the new
+    ticket's estimate is that of 2 + weight tickets ahead (most such citizens are passed
+    over); once the citizen has arrived, it is a whole place again."""
+    from hall.core.rules import Rules
+
+    hall = memory_hall(clock, Rules(remote_ahead_weight=weight))
+    hall.execute(c.SignIn("1", "1024"))
+    hall.execute(c.IssueTicket("SB-001"))
+    clock.advance(30)
+    far = hall.execute(
+        c.IssueRemote(request_id="RT1", service="SB-001", id_hash="a" * 64, phone_tail="5678")
+    )
+    clock.advance(30)
+    hall.execute(c.IssueTicket("SB-001"))
+    clock.advance(30)
+    with_away = wait(hall, "SB-001", 3)
+    hall.execute(c.MarkArrived("geofence", ticket_id=far["ticket_id"]))
+    two, three = wait(hall, "SB-001", 2), wait(hall, "SB-001", 3)  # all three in the hall
+    assert two < three
+    if weight == 0.0:
+        assert with_away == pytest.approx(two)
+    elif weight == 1.0:
+        assert with_away == pytest.approx(three)
+    else:
+        assert two < with_away < three
