@@ -93,6 +93,8 @@ class Sim:
             backlog_rate=a.backlog_rate,
             backlog_inflight_batches=a.backlog_inflight,
             reconnect_max_s=a.reconnect_max,
+            ack_timeout_s=a.ack_timeout,
+            batch_max_events=a.batch_events,
         )
         log = EventLog(spec, self.hall_dir, tmpl)
         return SimHall(spec, log, self.hall_dir, s, self.mux, self.latencies)
@@ -169,6 +171,12 @@ class Sim:
             f"{c.twice} ({len(c.halls_twice)} halls)"
         )
         print(f"halls sent: {stats}")
+        print(f"links dropped: {dict(self.mux.reasons.most_common())}")
+        lags = self.mux.lags
+        print(
+            f"the halls' loop: {len(lags)} turns, p99 {pct(lags, 99) * 1000:.0f} ms, "
+            f"max {self.mux.lag_max:.2f} s, turns over 1 s: {sum(1 for x in lags if x > 1)}"
+        )
         keep = ("events_stored", "events_duplicate", "gap_batches", "chain_breaks")
         print(f"city counters: { {k: counters.get(k, 0) for k in keep} }", flush=True)
         return 0 if c.lost == 0 and c.twice == 0 else 1
@@ -303,6 +311,8 @@ def main() -> int:
     p.add_argument("--backlog-rate", type=int, default=1000)
     p.add_argument("--backlog-inflight", type=int, default=4)
     p.add_argument("--reconnect-max", type=float, default=60.0)
+    p.add_argument("--ack-timeout", type=float, default=SyncSection().ack_timeout_s)
+    p.add_argument("--batch-events", type=int, default=SyncSection().batch_max_events)
     p.add_argument("--connectors", type=int, default=4)
     p.add_argument("--timeout", type=float, default=1800.0)
     p.add_argument("--city-dir", default=None, help="city db and broker (default: /tmp)")

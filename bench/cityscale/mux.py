@@ -19,6 +19,7 @@ import logging
 import selectors
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -48,12 +49,12 @@ class Muxed:
     """One link under the mux, and what its hall does when the mux pumps it."""
 
     def __init__(
-        self, mux: Mux, link: CityLink, pump: Callable[[], Any], busy: Callable[[], bool]
+        self, mux: Mux, link: CityLink, pump: Callable[[], Any], due: Callable[[float], bool]
     ) -> None:
         self.mux = mux
         self.link = link
         self.pump = pump
-        self.busy_fn = busy
+        self.due = due
         self.core = link._client  # the MqttLink (private: see the module's text)
         self.retry_at: float | None = None
         self.busy = False  # a connector thread is on it
@@ -67,6 +68,14 @@ class Muxed:
 
         self.core._make = hooked
         self.core._live = (hooked(self.core), self.core._live[1])
+        lost = self.core._lost
+
+        def counted(why: str) -> None:
+            if self.core.state != self.core.DOWN:
+                mux.reasons[why.split(" (")[0].split(": ")[-1][:60]] += 1
+            lost(why)
+
+        self.core._lost = counted  # type: ignore[method-assign]
 
     @property
     def paho(self) -> Any:
@@ -88,11 +97,18 @@ class Mux:
         self.extra: list[Callable[[float], None]] = []  # called every tick on the loop
         self.paused = False
         self.ticks = 0
+        self.reasons: Counter[str] = Counter()  # why links were dropped
+        self.lag_max = 0.0
+        self.stale_keys = 0  # sockets registered over a closed socket's leftover key
+        self.lags: list[float] = []
 
     def add(
-        self, link: CityLink, pump: Callable[[], Any], busy: Callable[[], bool] = lambda: False
+        self,
+        link: CityLink,
+        pump: Callable[[], Any],
+        due: Callable[[float], bool] = lambda now: False,
     ) -> Muxed:
-        m = Muxed(self, link, pump, busy)
+        m = Muxed(self, link, pump, due)
         self.links.append(m)
         return m
 
@@ -117,9 +133,13 @@ class Mux:
 
     def _run(self) -> None:
         last_misc = last_poll = 0.0
+        prev = self.clock()
         while not self._stop.is_set():
             self.ticks += 1
             now = self.clock()
+            self.lag_max = max(self.lag_max, now - prev)  # one turn of the loop
+            self.lags.append(now - prev)
+            prev = now
             self._take_handed()
             self._attempts(now)
             if self.sel.get_map():
@@ -134,7 +154,7 @@ class Mux:
             if now - last_poll >= POLL_S:
                 last_poll = now
                 self.want_pump.update(
-                    m for m in self.links if m.core.state == m.core.UP and m.busy_fn()
+                    m for m in self.links if m.core.state == m.core.UP and m.due(now)
                 )
             self._pumps()
             self._writes()
@@ -176,7 +196,14 @@ class Mux:
         if sock is None:
             return
         m.sock = sock
-        with contextlib.suppress(KeyError, ValueError):
+        try:
+            self.sel.register(sock, selectors.EVENT_READ, m)
+        except KeyError:  # a closed socket's key still holds this descriptor number
+            stale = self.sel.get_map().get(sock.fileno())
+            if stale is not None:
+                self.sel.unregister(stale.fileobj)
+                stale.data.sock = None
+            self.stale_keys += 1
             self.sel.register(sock, selectors.EVENT_READ, m)
 
     def _unregister(self, m: Muxed) -> None:
@@ -198,12 +225,14 @@ class Mux:
         if rc:
             self._unregister(m)
             core._lost(f"connection lost (rc {rc})")
+        elif core.state == core.DOWN:  # a callback dropped it (refused, a handler failed)
+            self._unregister(m)
         elif m.paho.want_write():
             self.dirty.add(m)
 
     def _writes(self) -> None:
         dirty, self.dirty = self.dirty, set()
-        for m in dirty:
+        for m in list(dirty):  # a connector thread may still add to the old set
             if m.busy or m.core.state == m.core.DOWN:
                 continue
             try:
@@ -228,10 +257,14 @@ class Mux:
             if m.busy or core.state == core.DOWN:
                 continue
             try:
-                m.paho.loop_misc()
+                rc = m.paho.loop_misc()
             except Exception:
                 log.exception("loop_misc failed")
-            core._watch(now)
+                rc = 1
+            if rc:  # paho closed the socket itself (no PINGRESP within its keepalive)
+                core._lost(f"paho keepalive (rc {rc})")
+            else:
+                core._watch(now)
             if core.state == core.DOWN:
                 self._unregister(m)
             elif m.paho.want_write():
