@@ -94,6 +94,7 @@ class Sim:
             backlog_inflight_batches=a.backlog_inflight,
             reconnect_max_s=a.reconnect_max,
             ack_timeout_s=a.ack_timeout,
+            connect_timeout_s=a.connect_timeout,
             batch_max_events=a.batch_events,
         )
         log = EventLog(spec, self.hall_dir, tmpl)
@@ -312,6 +313,12 @@ def main() -> int:
     p.add_argument("--backlog-inflight", type=int, default=4)
     p.add_argument("--reconnect-max", type=float, default=60.0)
     p.add_argument("--ack-timeout", type=float, default=SyncSection().ack_timeout_s)
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=SyncSection().connect_timeout_s,
+        help="TCP + TLS + CONNACK; the product's 10 s by default",
+    )
     p.add_argument("--batch-events", type=int, default=SyncSection().batch_max_events)
     p.add_argument("--connectors", type=int, default=4)
     p.add_argument("--timeout", type=float, default=1800.0)

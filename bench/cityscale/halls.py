@@ -80,7 +80,7 @@ class SimHall:
         self.sender.on_cloud_status(self.view.cloud_online())
         self.city = CityMessages(hid, self.state, self.sender, self.view, Wake(lambda: None))
         self.m: Muxed = mux.add(self.link, self.sender.pump, self.due)
-        self.sender.wake = Wake(lambda: mux.want_pump.add(self.m))
+        self.sender.wake = Wake(lambda: mux.want(self.m))
         core = self.m.core
         core._handler = lambda msg: self.city.on_message(msg.topic, msg.payload, msg.retain)
         core._on_up = self._up
