@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import logging
 import math
+import os
 import random
 import resource
 import shutil
@@ -147,7 +148,8 @@ class Sim:
         print(f"connected: {len(self.halls)} halls in {took:.1f} s", flush=True)
 
     def figures(self, title: str) -> None:
-        print(f"--- {title}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"--- {title} (machine load average {load}; 2 cores, shared)")
         for m in self.meters:
             print(
                 f"  {m.name:10s} CPU mean {m.mean():5.1f} %  peak {m.peak_cpu:5.1f} %  "
