@@ -258,6 +258,8 @@ def storm(sim: Sim, kill: bool = False) -> None:
     )
     for h in sim.halls:
         h.m.core.backoff.attempt = max(h.m.core.backoff.attempt, 10)
+    sim.mux.redraw_retries()  # each hall's next attempt: full jitter over the cap
+    time.sleep(0.5)
     for m in sim.meters:
         m.reset()
     sim.latencies.clear()

@@ -151,7 +151,7 @@ class Mux:
                 ready = []
             for key, _ in ready:
                 self._read(key.data)
-            for fn in self.extra:
+            for fn in list(self.extra):  # a callback may remove itself
                 fn(now)
             if now - last_poll >= POLL_S:
                 last_poll = now
@@ -246,6 +246,18 @@ class Mux:
                 m.core._lost(f"write failed (rc {rc})")
             elif m.paho.want_write():
                 self.dirty.add(m)
+
+    def redraw_retries(self) -> None:
+        """Every hall that is down draws its next attempt afresh from its backoff (on the
+        loop's thread): after an outage of hours the halls wait at their cap, not at the
+        short delays of the bench's minute-long outage."""
+
+        def redraw(now: float) -> None:
+            for m in self.links:
+                m.retry_at = None
+            self.extra.remove(redraw)
+
+        self.extra.append(redraw)
 
     def want(self, m: Muxed) -> None:
         """`m`'s hall wants a pump (any thread: its sender's wake)."""
