@@ -110,8 +110,7 @@ class SenderSettings(StrictSection):
         15.0,
         gt=0,
         le=600,
-        description="No events-ack for the oldest batch out and nothing after it: send again "
-        "(the least wait: it grows with the city's measured round trip and after timeouts)",
+        description="No events-ack for the oldest batch out and nothing after it: send again",
     )
     refused_retry_s: float = Field(
         60.0,
