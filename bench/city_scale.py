@@ -269,14 +269,16 @@ def storm(sim: Sim, kill: bool = False) -> None:
     sim.city.broker.start()
     sim.meters[0] = Meter("broker", sim.city.broker.pid or 0)
     sim.live_on = True
-    rates: list[int] = []
+    rates: list[float] = []
     last = [before]
+    last_t = [0.0]
     killed: list[float] = []
 
     def tick(t: float) -> None:
         c = sum(h.connects for h in sim.halls)
-        rates.append(c - last[0])
-        last[0] = c
+        if t > last_t[0]:  # per second, however late the sampling thread was
+            rates.append((c - last[0]) / max(1.0, t - last_t[0]))
+        last[0], last_t[0] = c, t
         done = sim.drained()
         if int(t) % 10 == 0:
             print(f"  t={t:5.0f} s connected {sim.connected():5d} drained {done:5d}", flush=True)
@@ -294,7 +296,7 @@ def storm(sim: Sim, kill: bool = False) -> None:
     up = [x for h in sim.halls for x in h.since_up]
     print(
         f"drain: every backlog acked {took:.1f} s after the broker's restart "
-        f"(goal 900 s); peak {max(rates, default=0)} connections/s; live events during the "
+        f"(goal 900 s); peak {max(rates, default=0):.0f} connections/s; live events during the "
         f"drain {len(lat)}: latency from the commit p50 {pct(lat, 50):.2f} s, p99 "
         f"{pct(lat, 99):.2f} s, max {max(lat, default=0):.2f} s (includes waiting for the "
         f"hall's own reconnect); from the commit or the hall's reconnect, whichever is "
