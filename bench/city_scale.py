@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import logging
 import math
+import os
 import random
 import resource
 import shutil
@@ -93,6 +94,9 @@ class Sim:
             backlog_rate=a.backlog_rate,
             backlog_inflight_batches=a.backlog_inflight,
             reconnect_max_s=a.reconnect_max,
+            ack_timeout_s=a.ack_timeout,
+            connect_timeout_s=a.connect_timeout,
+            batch_max_events=a.batch_events,
         )
         log = EventLog(spec, self.hall_dir, tmpl)
         return SimHall(spec, log, self.hall_dir, s, self.mux, self.latencies)
@@ -144,7 +148,8 @@ class Sim:
         print(f"connected: {len(self.halls)} halls in {took:.1f} s", flush=True)
 
     def figures(self, title: str) -> None:
-        print(f"--- {title}")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"--- {title} (machine load average {load}; 2 cores, shared)")
         for m in self.meters:
             print(
                 f"  {m.name:10s} CPU mean {m.mean():5.1f} %  peak {m.peak_cpu:5.1f} %  "
@@ -169,6 +174,12 @@ class Sim:
             f"{c.twice} ({len(c.halls_twice)} halls)"
         )
         print(f"halls sent: {stats}")
+        print(f"links dropped: {dict(self.mux.reasons.most_common())}")
+        lags = self.mux.lags
+        print(
+            f"the halls' loop: {len(lags)} turns, p99 {pct(lags, 99) * 1000:.0f} ms, "
+            f"max {self.mux.lag_max:.2f} s, turns over 1 s: {sum(1 for x in lags if x > 1)}"
+        )
         keep = ("events_stored", "events_duplicate", "gap_batches", "chain_breaks")
         print(f"city counters: { {k: counters.get(k, 0) for k in keep} }", flush=True)
         return 0 if c.lost == 0 and c.twice == 0 else 1
@@ -247,6 +258,8 @@ def storm(sim: Sim, kill: bool = False) -> None:
     )
     for h in sim.halls:
         h.m.core.backoff.attempt = max(h.m.core.backoff.attempt, 10)
+    sim.mux.redraw_retries()  # each hall's next attempt: full jitter over the cap
+    time.sleep(0.5)
     for m in sim.meters:
         m.reset()
     sim.latencies.clear()
@@ -256,14 +269,16 @@ def storm(sim: Sim, kill: bool = False) -> None:
     sim.city.broker.start()
     sim.meters[0] = Meter("broker", sim.city.broker.pid or 0)
     sim.live_on = True
-    rates: list[int] = []
+    rates: list[float] = []
     last = [before]
+    last_t = [0.0]
     killed: list[float] = []
 
     def tick(t: float) -> None:
         c = sum(h.connects for h in sim.halls)
-        rates.append(c - last[0])
-        last[0] = c
+        if t > last_t[0]:  # per second, however late the sampling thread was
+            rates.append((c - last[0]) / max(1.0, t - last_t[0]))
+        last[0], last_t[0] = c, t
         done = sim.drained()
         if int(t) % 10 == 0:
             print(f"  t={t:5.0f} s connected {sim.connected():5d} drained {done:5d}", flush=True)
@@ -281,7 +296,7 @@ def storm(sim: Sim, kill: bool = False) -> None:
     up = [x for h in sim.halls for x in h.since_up]
     print(
         f"drain: every backlog acked {took:.1f} s after the broker's restart "
-        f"(goal 900 s); peak {max(rates, default=0)} connections/s; live events during the "
+        f"(goal 900 s); peak {max(rates, default=0):.0f} connections/s; live events during the "
         f"drain {len(lat)}: latency from the commit p50 {pct(lat, 50):.2f} s, p99 "
         f"{pct(lat, 99):.2f} s, max {max(lat, default=0):.2f} s (includes waiting for the "
         f"hall's own reconnect); from the commit or the hall's reconnect, whichever is "
@@ -303,6 +318,14 @@ def main() -> int:
     p.add_argument("--backlog-rate", type=int, default=1000)
     p.add_argument("--backlog-inflight", type=int, default=4)
     p.add_argument("--reconnect-max", type=float, default=60.0)
+    p.add_argument("--ack-timeout", type=float, default=SyncSection().ack_timeout_s)
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=SyncSection().connect_timeout_s,
+        help="TCP + TLS + CONNACK; the product's 10 s by default",
+    )
+    p.add_argument("--batch-events", type=int, default=SyncSection().batch_max_events)
     p.add_argument("--connectors", type=int, default=4)
     p.add_argument("--timeout", type=float, default=1800.0)
     p.add_argument("--city-dir", default=None, help="city db and broker (default: /tmp)")

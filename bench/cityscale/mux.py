@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import selectors
 import threading
 import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 TICK_S = 0.02
 MISC_EVERY_S = 1.0
 POLL_S = 0.25  # a sender with work left is pumped this often (its rate bucket, its timeouts)
+PUMP_BUDGET_S = 0.05  # pumping (reading and encoding batches) per turn; the rest waits a turn
 
 
 class Wake(threading.Event):
@@ -48,12 +51,12 @@ class Muxed:
     """One link under the mux, and what its hall does when the mux pumps it."""
 
     def __init__(
-        self, mux: Mux, link: CityLink, pump: Callable[[], Any], busy: Callable[[], bool]
+        self, mux: Mux, link: CityLink, pump: Callable[[], Any], due: Callable[[float], bool]
     ) -> None:
         self.mux = mux
         self.link = link
         self.pump = pump
-        self.busy_fn = busy
+        self.due = due
         self.core = link._client  # the MqttLink (private: see the module's text)
         self.retry_at: float | None = None
         self.busy = False  # a connector thread is on it
@@ -67,6 +70,14 @@ class Muxed:
 
         self.core._make = hooked
         self.core._live = (hooked(self.core), self.core._live[1])
+        lost = self.core._lost
+
+        def counted(why: str) -> None:
+            if self.core.state != self.core.DOWN:
+                mux.reasons[re.sub(r"[0-9.]+ s", "N s", why.split(" (")[0].split(": ")[-1])] += 1
+            lost(why)
+
+        self.core._lost = counted  # type: ignore[method-assign]
 
     @property
     def paho(self) -> Any:
@@ -78,7 +89,7 @@ class Mux:
         self.sel = selectors.DefaultSelector()
         self.links: list[Muxed] = []
         self.dirty: set[Muxed] = set()  # wants a write
-        self.want_pump: set[Muxed] = set()
+        self.want_pump: OrderedDict[Muxed, None] = OrderedDict()  # first come, first pumped
         self.pool = ThreadPoolExecutor(connectors, thread_name_prefix="connect")
         self.clock = clock
         self._handed: list[Muxed] = []  # attempts done by a connector, for the loop
@@ -88,11 +99,18 @@ class Mux:
         self.extra: list[Callable[[float], None]] = []  # called every tick on the loop
         self.paused = False
         self.ticks = 0
+        self.reasons: Counter[str] = Counter()  # why links were dropped
+        self.lag_max = 0.0
+        self.stale_keys = 0  # sockets registered over a closed socket's leftover key
+        self.lags: list[float] = []
 
     def add(
-        self, link: CityLink, pump: Callable[[], Any], busy: Callable[[], bool] = lambda: False
+        self,
+        link: CityLink,
+        pump: Callable[[], Any],
+        due: Callable[[float], bool] = lambda now: False,
     ) -> Muxed:
-        m = Muxed(self, link, pump, busy)
+        m = Muxed(self, link, pump, due)
         self.links.append(m)
         return m
 
@@ -117,9 +135,13 @@ class Mux:
 
     def _run(self) -> None:
         last_misc = last_poll = 0.0
+        prev = self.clock()
         while not self._stop.is_set():
             self.ticks += 1
             now = self.clock()
+            self.lag_max = max(self.lag_max, now - prev)  # one turn of the loop
+            self.lags.append(now - prev)
+            prev = now
             self._take_handed()
             self._attempts(now)
             if self.sel.get_map():
@@ -129,13 +151,13 @@ class Mux:
                 ready = []
             for key, _ in ready:
                 self._read(key.data)
-            for fn in self.extra:
+            for fn in list(self.extra):  # a callback may remove itself
                 fn(now)
             if now - last_poll >= POLL_S:
                 last_poll = now
-                self.want_pump.update(
-                    m for m in self.links if m.core.state == m.core.UP and m.busy_fn()
-                )
+                for m in self.links:
+                    if m.core.state == m.core.UP and m.due(now):
+                        self.want(m)
             self._pumps()
             self._writes()
             if now - last_misc >= MISC_EVERY_S:
@@ -176,7 +198,14 @@ class Mux:
         if sock is None:
             return
         m.sock = sock
-        with contextlib.suppress(KeyError, ValueError):
+        try:
+            self.sel.register(sock, selectors.EVENT_READ, m)
+        except KeyError:  # a closed socket's key still holds this descriptor number
+            stale = self.sel.get_map().get(sock.fileno())
+            if stale is not None:
+                self.sel.unregister(stale.fileobj)
+                stale.data.sock = None
+            self.stale_keys += 1
             self.sel.register(sock, selectors.EVENT_READ, m)
 
     def _unregister(self, m: Muxed) -> None:
@@ -198,12 +227,14 @@ class Mux:
         if rc:
             self._unregister(m)
             core._lost(f"connection lost (rc {rc})")
+        elif core.state == core.DOWN:  # a callback dropped it (refused, a handler failed)
+            self._unregister(m)
         elif m.paho.want_write():
             self.dirty.add(m)
 
     def _writes(self) -> None:
         dirty, self.dirty = self.dirty, set()
-        for m in dirty:
+        for m in list(dirty):  # a connector thread may still add to the old set
             if m.busy or m.core.state == m.core.DOWN:
                 continue
             try:
@@ -216,11 +247,31 @@ class Mux:
             elif m.paho.want_write():
                 self.dirty.add(m)
 
+    def redraw_retries(self) -> None:
+        """Every hall that is down draws its next attempt afresh from its backoff (on the
+        loop's thread): after an outage of hours the halls wait at their cap, not at the
+        short delays of the bench's minute-long outage."""
+
+        def redraw(now: float) -> None:
+            for m in self.links:
+                m.retry_at = None
+            self.extra.remove(redraw)
+
+        self.extra.append(redraw)
+
+    def want(self, m: Muxed) -> None:
+        """`m`'s hall wants a pump (any thread: its sender's wake)."""
+        self.want_pump[m] = None
+
     def _pumps(self) -> None:
-        want, self.want_pump = self.want_pump, set()
-        for m in want:
-            if not self.paused:
-                m.pump()
+        """Pump the halls that want it, for at most `PUMP_BUDGET_S`: a turn of the loop stays
+        short, so that CONNACKs and acks are read in time however many halls have backlog
+        (one process plays 3,000 halls here; a real hall has its own CPU)."""
+        if self.paused:
+            return
+        end = time.monotonic() + PUMP_BUDGET_S
+        while self.want_pump and time.monotonic() < end:
+            self.want_pump.popitem(last=False)[0].pump()
 
     def _misc(self, now: float) -> None:
         for m in self.links:
@@ -228,10 +279,14 @@ class Mux:
             if m.busy or core.state == core.DOWN:
                 continue
             try:
-                m.paho.loop_misc()
+                rc = m.paho.loop_misc()
             except Exception:
                 log.exception("loop_misc failed")
-            core._watch(now)
+                rc = 1
+            if rc:  # paho closed the socket itself (no PINGRESP within its keepalive)
+                core._lost(f"paho keepalive (rc {rc})")
+            else:
+                core._watch(now)
             if core.state == core.DOWN:
                 self._unregister(m)
             elif m.paho.want_write():
