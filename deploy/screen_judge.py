@@ -43,12 +43,15 @@ def analyse(png: Path) -> dict[str, Any]:
     edges = [px(x, 0) for x in range(w)] + [px(x, h - 1) for x in range(w)]
     edges += [px(0, y) for y in range(h)] + [px(w - 1, y) for y in range(h)]
     edge_black = sum(1 for p in edges if p == 0) / len(edges)
-    # A title bar is a band across the top with the window's title and its buttons: rows that
-    # are not one colour. The roles keep their top margin (>= 16 px) one colour.
-    band = 16
+    # A title bar is a band across the top (Qt's Wayland decoration: 30 px) with the window's
+    # title and its buttons, in its own colour: rows that are not one colour, a close button
+    # in the top right corner, and a top left pixel unlike the window's own edge below the
+    # band. The roles keep at least their top 8 px one colour (the kiosk's header buttons
+    # start lower; its margin shrinks with the screen).
+    band = 8
     mixed_rows = [y for y in range(band) if len({px(x, y) for x in range(0, w, 2)}) > 1]
-    # Qt's close button sits in the top right corner: anything drawn there?
     corner = {px(x, y) for x in range(w - 48, w) for y in range(band)}
+    below = px(0, min(40, h - 1))
     return {
         "size": [w, h],
         "black_fraction": round(black, 4),
@@ -57,6 +60,7 @@ def analyse(png: Path) -> dict[str, Any]:
         "top_rows_not_one_colour": mixed_rows,
         "top_right_colours": len(corner),
         "top_left": f"#{px(0, 0):06x}",
+        "left_edge_below_band": f"#{below:06x}",
     }
 
 
@@ -75,7 +79,10 @@ def judge(role: str, f: dict[str, Any], report: Report) -> None:
         f"{role}: not blank ({f['black_fraction']:.1%} black, {f['colours']} colours)",
     )
     report.check(
-        not f["top_rows_not_one_colour"] and f["top_right_colours"] == 1,
-        f"{role}: no title bar or close button "
-        f"(top 16 rows one colour each, top right corner {f['top_right_colours']} colour)",
+        not f["top_rows_not_one_colour"]
+        and f["top_right_colours"] == 1
+        and f["top_left"] == f.get("left_edge_below_band", f["top_left"]),
+        f"{role}: no title bar or close button (top 8 rows one colour each, top right corner "
+        f"{f['top_right_colours']} colour, top left {f['top_left']} as the left edge at 40 px "
+        f"{f.get('left_edge_below_band')})",
     )
