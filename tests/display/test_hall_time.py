@@ -63,7 +63,9 @@ def spying_make_app(*args, **kwargs):
     return made[-1]
 
 display_app.make_app = spying_make_app
-code = desktop.run_desktop(sys.argv[1], seconds=3, speed=600, echo=lambda _line: None)
+code = desktop.run_desktop(
+    sys.argv[1], seconds=120, until_tickets=1, speed=600, echo=lambda _line: None
+)
 print(json.dumps({"code": code, "texts": [app.window.texts() for app in made]}))
 """
 
@@ -84,4 +86,4 @@ def test_the_desktop_demo_display_shows_the_simulated_time(tmp_path: Path) -> No
     (texts,) = result["texts"]
     assert texts["date"] == "2031年3月3日 星期一"  # the simulated day, not today
     hh, mm = map(int, str(texts["time"]).split(":"))
-    assert (8, 50) <= (hh, mm) <= (10, 0)  # from 08:50, a minute of the hall per 0.1 s
+    assert (8, 50) <= (hh, mm) <= (10, 0)  # from 08:50 to the first ticket, after 09:00
