@@ -107,7 +107,7 @@ class Driver:
         if self.m.screen is not screen:
             raise CaptureFailed(
                 f"kiosk demo: the {screen.value} screen expected, the kiosk shows "
-                f"{self.m.screen.value}"
+                f"{self.m.screen.value} ({self.m.results.outcome!r})"
             )
 
     def shot(self, name: str) -> None:
