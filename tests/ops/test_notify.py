@@ -134,7 +134,8 @@ def test_role_under_notify_socket_stops_feeding_when_wedged(listener: NotifyList
         assert "STATUS=stub: serving 测试" in listener.lines()
         assert listener.wait_for("WATCHDOG=1", count=4, timeout=10)
         proc.send_signal(signal.SIGUSR1)  # wedge the role's loop
-        time.sleep(1.0)  # the heartbeat is 0.5 s old at most before the pings stop
+        # the heartbeat is 0.5 s old at most before the pings stop: then they stay away
+        assert listener.wait_quiet("WATCHDOG=1", quiet=2.0, timeout=10)
         n = len(listener.times("WATCHDOG=1"))
         time.sleep(1.0)
         assert len(listener.times("WATCHDOG=1")) == n, "a wedged role must not feed the watchdog"
