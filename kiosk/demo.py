@@ -112,7 +112,8 @@ def capture(
     `city`: the key the simulated city signs appointment tokens with; the hub must know its
     public half (LocalHall's `city`) to accept the check-in by QR. Raises `CaptureFailed`
     when a step does not happen (within a generous bound), so a returned list always holds
-    every screen of `SCREENS`, in both modes."""
+    every screen of `SCREENS`, in both modes (``nearby-empty`` only when the city's nearby
+    halls have not come before)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -160,7 +161,7 @@ def capture(
         finally:
             sim.hold.set()
             kiosk.close()
-    missing = [name for name in SCREENS if name not in d.shots]
+    missing = [name for name in SCREENS if name not in d.shots | d.no_occasion]
     if missing:
         raise CaptureFailed(f"kiosk demo: no picture of {', '.join(missing)}")
     return d.paths + sorted(tickets.glob("*.png")) + sorted(tickets.glob("*.bin"))
@@ -266,7 +267,9 @@ def _paper_out_while_idle(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now:
 
 def _nearby(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """智能导航, without the city's data and with it (the city-sync role's, or a sample)."""
-    if d.m.hall.nearby is None:
+    if d.m.hall.nearby is not None:  # the city's data came first: no empty screen to show
+        d.no_occasion.add("nearby-empty")
+    else:
         d.click("open-nearby")
         d.both("nearby-empty")
         d.click("back")

@@ -57,6 +57,7 @@ class Driver:
         self.screens = screens
         self.paths: list[Path] = []
         self.shots: set[str] = set()
+        self.no_occasion: set[str] = set()  # screens this run cannot show (said why, in flows)
 
     def pump(self, seconds: float = 0.05) -> None:
         end = time.monotonic() + seconds
