@@ -7,7 +7,10 @@ citizen and a technician see (a ticket taken on a phone checked in too: ``arrive
 ``arrival``, ``arrival-not-yours``, ``arrived-typed``: kiosk.demo_arrival), in the standard
 and the elder mode (长辈模式), at 1920×1080; and ``out/tickets/NNN-<number>.png`` with the
 raw ESC/POS bytes beside each as ``.bin`` (what the simulated printer printed; the
-technician's test page is ``NNN-page``), and returns their paths. It takes about half a minute.
+technician's test page is ``NNN-page``), and returns their paths. It takes about half a minute
+on an idle box and longer on a busy one: every step waits for what it asked for (up to a
+generous bound, kiosk.demo_driver), and one that does not happen raises ``CaptureFailed``, so
+a capture that returns has every screen of ``SCREENS``.
 
 The hub's clock decides what is open: pass ``clock`` (the hub's ``FixedClock.wall``) so the
 kiosk's own opening-hours check agrees with it; without one the kiosk leaves that check to
@@ -20,7 +23,6 @@ the home screen until a new roll is in).
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import tempfile
 import time
@@ -34,13 +36,35 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hall import tokens
 from hall.bus.interface import Bus
 from kiosk.demo_arrival import phone_tickets
+from kiosk.demo_driver import CaptureFailed, Driver, HeldPrinter
 from kiosk.flow.router import Screen
 from kiosk.settings import KioskConfig
 
-log = logging.getLogger(__name__)
-
-BUDGET_S = 75.0
-PRINT_DEADLINE_S = 2.5  # the stalled printer's write deadline: the busy screen's time
+PRINT_DEADLINE_S = 2.5  # the stalled printer's write deadline, once its job is taken
+SCREENS = (
+    "home",
+    "priority",
+    "ticket",
+    "search",
+    "home-english",
+    "checkin",
+    "checkin-refused",
+    "checked-in-qr",
+    "arrived-qr",
+    "arrival",
+    "arrival-not-yours",
+    "arrived-typed",
+    "busy",
+    "print-failed",
+    "home-paused",
+    "nearby-empty",
+    "nearby",
+    "closed",
+    "offline",
+    "pin",
+    "technician",
+)
+"""Every screen a capture saves, each also in the elder mode (``<screen>-elder``)."""
 SAMPLE_NEARBY: dict[str, Any] = {
     "online": True,
     "halls": [
@@ -75,80 +99,6 @@ SAMPLE_NEARBY: dict[str, Any] = {
 }
 
 
-class _Driver:
-    """Presses buttons of a running kiosk and waits, with the whole run's time budget."""
-
-    def __init__(
-        self, app: Any, kiosk: Any, screens: Path, bus_factory: Callable[[str, str], Bus]
-    ) -> None:
-        self.app = app
-        self.bus_factory = bus_factory
-        self.k = kiosk
-        self.m = kiosk.model
-        self.screens = screens
-        self.started = time.monotonic()
-        self.paths: list[Path] = []
-
-    def out_of_time(self) -> bool:
-        return time.monotonic() - self.started > BUDGET_S
-
-    def pump(self, seconds: float = 0.05) -> None:
-        end = time.monotonic() + seconds
-        while True:
-            self.app.processEvents()
-            if time.monotonic() >= end:
-                return
-            time.sleep(0.005)
-
-    def wait(self, cond: Callable[[], bool], timeout: float = 4.0) -> bool:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                log.warning("demo: kiosk did not reach the expected state (%s)", self.m.screen)
-                return False
-            self.pump(0.01)
-        self.pump(0.03)
-        return True
-
-    def click(self, name: str) -> bool:
-        from PySide6.QtCore import Qt
-        from PySide6.QtTest import QTest
-        from PySide6.QtWidgets import QPushButton
-
-        def visible() -> list[Any]:
-            for root in (self.k.window.view(), self.k.window):
-                found = [
-                    b
-                    for b in root.findChildren(QPushButton, name)
-                    if b.isVisible() and b.isEnabled()
-                ]
-                if found:
-                    return found
-            return []
-
-        if not self.wait(lambda: bool(visible()), 2.0):
-            return False
-        QTest.mouseClick(visible()[0], Qt.MouseButton.LeftButton)
-        self.pump(0.02)
-        return True
-
-    def screen(self, screen: Any) -> bool:
-        return self.wait(lambda: self.m.screen is screen)
-
-    def shot(self, name: str) -> None:
-        path = self.screens / f"kiosk-{name}.png"
-        self.pump(0.02)
-        self.k.window.grab().save(str(path))
-        self.paths.append(path)
-
-    def both(self, name: str) -> None:
-        """The screen shown in the standard mode, then in the elder mode (长辈模式)."""
-        self.shot(name)
-        if self.click("elder"):
-            self.shot(f"{name}-elder")
-            self.click("elder")
-
-
 def capture(
     out: Path,
     bus_factory: Callable[[str, str], Bus],
@@ -160,11 +110,14 @@ def capture(
     """Drive the kiosk through its flows offscreen; return the screenshots and tickets.
 
     `city`: the key the simulated city signs appointment tokens with; the hub must know its
-    public half (LocalHall's `city`) to accept the check-in by QR."""
+    public half (LocalHall's `city`) to accept the check-in by QR. Raises `CaptureFailed`
+    when a step does not happen (within a generous bound), so a returned list always holds
+    every screen of `SCREENS`, in both modes (``nearby-empty`` only when the city's nearby
+    halls have not come before)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from drivers.printer import SimulatedPrinter, get_profile
+    from drivers.printer import get_profile
     from kiosk.checkin import Keys
     from kiosk.settings import KioskSection
     from kiosk.ui.app import start_kiosk
@@ -177,10 +130,13 @@ def capture(
     raw["technician_pin"] = cfg.kiosk.technician_pin or "2468"
     raw["printer"] = {**raw["printer"], "write_s": PRINT_DEADLINE_S}
     cfg = cfg.model_copy(update={"kiosk": KioskSection.model_validate(raw)})
-    sim = SimulatedPrinter(get_profile(cfg.kiosk.printer.profile), archive=tickets)
+    sim = HeldPrinter(get_profile(cfg.kiosk.printer.profile), archive=tickets)
     city = city or Ed25519PrivateKey.generate()
     keys = Keys(city.public_key(), os.urandom(32))
-    now = clock or time.time
+    # Without the hub's clock, the kiosk's stands still too: no idle timer sends a screen
+    # home before its picture is taken, however slow the box.
+    still = time.time()
+    now = clock or (lambda: still)
     bus = bus_factory(cfg.kiosk.id, "kiosk")
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as state:
         kiosk = start_kiosk(
@@ -194,69 +150,73 @@ def capture(
             state_dir=Path(state),
             tick_ms=200,
         )
-        d = _Driver(app, kiosk, screens, bus_factory)
+        d = Driver(app, kiosk, screens, bus_factory)
         try:
             kiosk.window.resize(1920, 1080)
             kiosk.window.show()
-            d.wait(lambda: kiosk.model.hall.link_up and bool(kiosk.model.hall.entries), 5.0)
+            d.wait(lambda: kiosk.model.hall.link_up and bool(kiosk.model.hall.entries), "hub")
             for flow in FLOWS:
-                if d.out_of_time():
-                    log.warning("demo: kiosk out of time before %s", flow.__name__)
-                    break
                 flow(d, sim, city, cfg, now)
                 d.m.home()
         finally:
+            sim.hold.set()
             kiosk.close()
+    missing = [name for name in SCREENS if name not in d.shots | d.no_occasion]
+    if missing:
+        raise CaptureFailed(f"kiosk demo: no picture of {', '.join(missing)}")
     return d.paths + sorted(tickets.glob("*.png")) + sorted(tickets.glob("*.bin"))
 
 
 # --- the flows, in the order a day might see them ------------------------------------------
 
-Flow = Callable[[_Driver, Any, Any, KioskConfig, Callable[[], float]], None]
+Flow = Callable[[Driver, Any, Any, KioskConfig, Callable[[], float]], None]
 
 
-def _take_a_ticket(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _take_a_ticket(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """取号: home, the 绿色通道 question, 请取走您的号票."""
     d.both("home")
-    if d.click("service-SB-001") and d.screen(Screen.PRIORITY):
-        d.both("priority")
-        d.click("priority-normal")
-        if d.wait(lambda: d.m.screen is not Screen.BUSY):
-            d.both("ticket" if d.m.screen is Screen.TICKET else "refused")
+    d.click("service-SB-001")
+    d.screen(Screen.PRIORITY)
+    d.both("priority")
+    d.click("priority-normal")
+    d.outcome(Screen.TICKET)
+    d.both("ticket")
 
 
-def _search(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _search(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """Search by the pinyin initials of an everyday word: GJJ (公积金)."""
-    if d.click("open-search"):
-        for letter in "GJJ":
-            d.click(f"letter-{letter}")
-        d.both("search")
+    d.click("open-search")
+    for letter in "GJJ":
+        d.click(f"letter-{letter}")
+    d.both("search")
 
 
-def _elder_ticket(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _elder_ticket(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """A ticket taken in elder mode, 70 岁以上老人 (its print is in the tickets folder)."""
-    if d.click("elder") and d.click("service-YB-001") and d.screen(Screen.PRIORITY):
-        d.click("priority-elderly")
-        d.wait(lambda: d.m.screen is not Screen.BUSY)
-        d.click("elder")
+    d.click("elder")
+    d.click("service-YB-001")
+    d.screen(Screen.PRIORITY)
+    d.click("priority-elderly")
+    d.outcome(Screen.TICKET)
+    d.click("elder")
 
 
-def _english(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
-    if d.click("lang"):
-        d.both("home-english")
-        d.click("lang")
+def _english(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+    d.click("lang")
+    d.both("home-english")
+    d.click("lang")
 
 
-def _check_in(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _check_in(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """预约签到: the keypad and a code nobody booked, then the QR code of a booking."""
-    if d.click("open-checkin"):
-        for digit in "482913":
-            d.click(f"code-{digit}")
-        d.both("checkin")
-        d.click("code-submit")
-        d.wait(lambda: d.m.screen is not Screen.BUSY)
-        d.both("checkin-refused")
-        d.click("home")
+    d.click("open-checkin")
+    for digit in "482913":
+        d.click(f"code-{digit}")
+    d.both("checkin")
+    d.click("code-submit")
+    d.wait(lambda: d.m.screen is not Screen.BUSY, "end of the busy screen")
+    d.both("checkin-refused")
+    d.click("home")
     local = datetime.fromtimestamp(now(), cfg.tz)
     slot = local.replace(second=0, microsecond=0)
     claims = {
@@ -269,73 +229,79 @@ def _check_in(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> No
         "exp": (local + timedelta(hours=12)).isoformat(),
     }
     d.m.scanned(tokens.sign_token(claims, city))  # as the scanner delivers it
-    d.wait(lambda: d.m.screen is not Screen.BUSY)
-    d.both("checked-in-qr" if d.m.screen is Screen.TICKET else "checkin-qr-refused")
+    d.outcome(Screen.TICKET)
+    d.both("checked-in-qr")
 
 
-def _printer_stalls(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _printer_stalls(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """The printer hangs mid-ticket: 正在出票 while the write deadline runs, then 此号已作废
     (voided in the hub, the printer's fault reported), and 暂停取号 at home until the
-    printer answers again."""
+    printer answers again. The job waits for the busy screen's pictures (``HeldPrinter``)."""
     sim.faults.stall_after = len(sim.received) + 300
-    if not (d.click("service-GJJ-001") and d.screen(Screen.PRIORITY)):
-        return
-    d.click("priority-normal")
-    if d.screen(Screen.BUSY):
+    d.click("service-GJJ-001")
+    d.screen(Screen.PRIORITY)
+    sim.hold.clear()
+    try:
+        d.click("priority-normal")
+        d.screen(Screen.BUSY)
         d.both("busy")
-    d.wait(lambda: d.m.screen is not Screen.BUSY, PRINT_DEADLINE_S + 4)
+    finally:
+        sim.hold.set()
+    d.wait(lambda: d.m.screen is not Screen.BUSY, "end of the busy screen")
     d.both("print-failed")
     sim.faults.stall_after = None
 
 
-def _paper_out_while_idle(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _paper_out_while_idle(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """The paper runs out while nobody is at the kiosk: the idle status check (every
     kiosk.printer.poll_seconds) finds it, home says 暂停取号 before anyone taps."""
     sim.faults.paper_out = True
     d.m.home()
     d.m.printer.poll()  # as the timer does after poll_seconds
-    if d.wait(lambda: d.m.printer.paused == "paper_out"):
-        d.both("home-paused")
+    d.wait(lambda: d.m.printer.paused == "paper_out", "paper-out pause")
+    d.both("home-paused")
     sim.faults.paper_out = False
     d.m.printer.poll()
-    d.wait(lambda: d.m.printer.paused is None)
+    d.wait(lambda: d.m.printer.paused is None, "end of the paper-out pause")
 
 
-def _nearby(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _nearby(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """智能导航, without the city's data and with it (the city-sync role's, or a sample)."""
-    if d.m.hall.nearby is None and d.click("open-nearby"):
+    if d.m.hall.nearby is not None:  # the city's data came first: no empty screen to show
+        d.no_occasion.add("nearby-empty")
+    else:
+        d.click("open-nearby")
         d.both("nearby-empty")
         d.click("back")
         at = datetime.fromtimestamp(now(), cfg.tz).isoformat(timespec="seconds")
         d.m.hall.set_nearby({**SAMPLE_NEARBY, "at": at})
-    if d.click("open-nearby"):
-        d.both("nearby")
+    d.click("open-nearby")
+    d.both("nearby")
 
 
-def _closed_and_offline(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _closed_and_offline(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """The closed screen in the evening, the hub out of reach (told as the bus would)."""
     r = d.m.router
     evening = datetime.fromtimestamp(now(), cfg.tz).replace(hour=20, minute=0).timestamp()
     options, clock = r.opt, r.clock
     r.opt, r.clock = dataclasses.replace(options, hours_check=True), lambda: evening
     d.m.tick()
-    if d.screen(Screen.CLOSED):
-        d.both("closed")
+    d.screen(Screen.CLOSED)
+    d.both("closed")
     r.opt, r.clock = options, clock
     d.m.tick()
     d.m.hall.set_link(False)
-    if d.screen(Screen.OFFLINE):
-        d.both("offline")
+    d.screen(Screen.OFFLINE)
+    d.both("offline")
     d.m.hall.set_link(True)
     d.screen(Screen.HOME)
 
 
-def _technician(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
+def _technician(d: Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> None:
     """Five taps on the hall's name, the PIN, status, the voided number, a test page."""
     for _ in range(5):
         d.click("title")
-    if not d.screen(Screen.PIN):
-        return
+    d.screen(Screen.PIN)
     for digit in "13":
         d.click(f"pin-{digit}")
     d.both("pin")
@@ -343,10 +309,10 @@ def _technician(d: _Driver, sim: Any, city: Any, cfg: KioskConfig, now: Any) -> 
     for digit in cfg.kiosk.technician_pin or "":
         d.click(f"pin-{digit}")
     d.click("pin-ok")
-    if d.screen(Screen.TECH):
-        d.click("tech-test-print")
-        d.wait(lambda: bool(d.m.tech.message))
-        d.both("technician")
+    d.screen(Screen.TECH)
+    d.click("tech-test-print")
+    d.wait(lambda: bool(d.m.tech.message), "test page's result")
+    d.both("technician")
     d.click("tech-exit")
 
 

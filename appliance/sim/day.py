@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from appliance.sim.pacing import Pacer
 from hall.core import commands as c
 from hall.core.errors import Refused
 from hall.core.model import Catalog, Priority
@@ -258,14 +259,13 @@ class DaySimulation:
         if p.minutes is not None:
             end = min(end, self._at("08:50") + p.minutes * 60)
         self._schedule(end, "close")
+        pacer = Pacer(self.clock, pace, stop) if pace else None
         while self._queue:
             ts, _n, kind, data = heapq.heappop(self._queue)
             if ts > end and kind != "close":
                 continue
-            while pace and self.clock.t < ts:
-                if stop is not None and stop.wait(0.1):
-                    return self.out
-                self.clock.advance(min(ts - self.clock.t, pace * 0.1))
+            if pacer is not None and not pacer.until(ts):
+                return self.out
             if ts > self.clock.t:
                 self.clock.advance(ts - self.clock.t)
             getattr(self, f"_on_{kind}")(**data)

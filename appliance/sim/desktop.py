@@ -40,9 +40,11 @@ def run_desktop(
     arrivals: int = 1500,
     speed: float = 60.0,
     seconds: float | None = None,
+    until_tickets: int | None = None,
     echo: Callable[[str], None] = print,
 ) -> int:
-    """Open the windows and run until they are closed (or `seconds` pass: for tests)."""
+    """Open the windows and run until they are closed. For tests: until the simulated
+    citizens have taken `until_tickets` tickets, or `seconds` pass (whichever comes first)."""
     if not has_desktop():
         raise NoDesktop(
             "no desktop here (neither DISPLAY nor WAYLAND_DISPLAY is set): "
@@ -108,7 +110,10 @@ def run_desktop(
         QApplication.setQuitOnLastWindowClosed(True)
         signal.signal(signal.SIGINT, lambda *_: app.quit())
         wake = QTimer()  # lets Python run its signal handlers while Qt waits
-        wake.timeout.connect(lambda: None)
+        if until_tickets is not None:
+            wake.timeout.connect(lambda: sim.out.issued >= until_tickets and app.quit())
+        else:
+            wake.timeout.connect(lambda: None)
         wake.start(200)
         if seconds is not None:
             QTimer.singleShot(int(seconds * 1000), app.quit)

@@ -28,7 +28,7 @@ from hall.mqttvalues import ConnectOptions
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 3.0) -> None:
+def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

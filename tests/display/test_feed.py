@@ -48,7 +48,7 @@ class Recorder:
         return feed
 
 
-def wait_until(check: Any, timeout: float = 5.0) -> None:
+def wait_until(check: Any, timeout: float = 20.0) -> None:
     end = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < end, "timed out"

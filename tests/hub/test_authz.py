@@ -26,7 +26,7 @@ def hall(tmp_path: Path) -> LocalHall:
         yield h  # type: ignore[misc]
 
 
-def wait_until(ok: Callable[[], bool], timeout: float = 5.0) -> bool:
+def wait_until(ok: Callable[[], bool], timeout: float = 20.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if ok():

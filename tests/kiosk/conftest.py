@@ -181,7 +181,7 @@ def make_kiosk(
         k.window.show()
         qtbot.addWidget(k.window)
         screen = Screen_(qtbot, k, tmp_path)
-        qtbot.waitUntil(lambda: bool(k.model.hall.entries) and k.model.hall.link_up, timeout=5000)
+        qtbot.waitUntil(lambda: bool(k.model.hall.entries) and k.model.hall.link_up, timeout=20_000)
         QTest.qWait(50)
         return screen
 

@@ -50,7 +50,7 @@ class Screen_:
         QTest.touchEvent(window, self.touch_device).release(0, pos).commit()
         QTest.qWait(30)
 
-    def wait_for(self, screen: Screen, timeout: int = 8000) -> None:
+    def wait_for(self, screen: Screen, timeout: int = 20_000) -> None:
         self.qtbot.waitUntil(lambda: self.m.screen is screen, timeout=timeout)
         QTest.qWait(20)
 

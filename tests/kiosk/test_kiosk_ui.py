@@ -146,6 +146,9 @@ def test_paper_out_while_idle_pauses_ticketing(
     sim = SimulatedPrinter()
     s = make_kiosk(sim=sim)
     s.qtbot.waitUntil(lambda: device_states(hall).get("kiosk-1/printer") == (1, "ok"))
+    # The hub has the first status before the kiosk's screen thread has its answer, which
+    # sets the next check poll_seconds from then: wait for it, or the clock's step is lost.
+    s.qtbot.waitUntil(lambda: not s.m.printer._asking)
     sim.faults.paper_out = True
     clock.advance(30)  # kiosk.printer.poll_seconds
     s.qtbot.waitUntil(lambda: device_states(hall)["kiosk-1/printer"] == (0, "paper_out"))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -181,6 +184,30 @@ def test_printer_offline(sim_hall: SimHall) -> None:
     sim_hall.set_config(f"port = {sim_hall.printer_port}", f"port = {free_port()}")
     r = results(sim_hall, ["printer"])["printer"]
     assert r.status == "fail" and r.details["state"] in ("offline", "unknown")
+
+
+def test_a_printer_slower_than_the_kiosks_deadline_is_ready(sim_hall: SimHall) -> None:
+    """The status answers come after the kiosk's deadline (status_s 0.5 in this hall), as a
+    well printer's may on a busy box: the doctor waits for them (STATUS_S) and says ready."""
+    from appliance.ops.checks.printer import STATUS_S
+
+    delay = 0.2  # per DLE EOT query: four of them, 0.8 s in all
+    assert 0.5 < 4 * delay < STATUS_S / 2
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        answering = threading.Thread(target=_answer_slowly, args=(server, delay), daemon=True)
+        answering.start()
+        sim_hall.set_config(f"port = {sim_hall.printer_port}", f"port = {server.getsockname()[1]}")
+        r = results(sim_hall, ["printer"])["printer"]
+    assert r.status == "ok" and r.details["state"] == "ok", r
+
+
+def _answer_slowly(server: socket.socket, delay: float) -> None:
+    """A printer that answers every DLE EOT request (3 bytes) with "all well", late."""
+    conn, _ = server.accept()
+    with conn:
+        while len(conn.recv(3)) == 3:
+            time.sleep(delay)
+            conn.sendall(b"\x12")
 
 
 def test_test_page_is_printed_on_request(sim_hall: SimHall) -> None:
