@@ -132,6 +132,7 @@ class PadSimulator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.heard: Counter[int] = Counter()  # requests each device heard
+        self.addressed: Counter[int] = Counter()  # requests to each device, silent ones too
 
     # ------------------------------------------------------------ commands (any thread)
 
@@ -269,6 +270,8 @@ class PadSimulator:
         if frame.is_reply:
             return
         targets = list(self.v1.values()) if frame.addr == 0 else [self.v1.get(frame.addr)]
+        if frame.addr != 0:
+            self.addressed[frame.addr] += 1
         live = [d for d in targets if d is not None and not d.faults.silent]
         if not live:
             return
