@@ -26,7 +26,33 @@ def _escpos_cache() -> None:
             continue
         if _os.access(folder, _os.W_OK):
             _os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+            _escpos_pickle(folder)
             return
+
+
+def _escpos_pickle(folder: _Path) -> None:
+    """Write python-escpos's pickle ourselves, whole or not at all (a temporary file renamed):
+    escpos writes it in place, so a second process importing it meanwhile (the kiosk and the
+    doctor at boot, two test workers) read half a file and failed with EOFError."""
+    import pickle
+    import platform
+    from importlib import resources
+
+    target = folder / f"{platform.python_version()}.capabilities.pickle"
+    try:
+        source = resources.files("escpos") / "capabilities.json"
+        with resources.as_file(source) as path:
+            if target.exists() and target.stat().st_mtime >= path.stat().st_mtime:
+                return
+            import yaml  # type: ignore[import-untyped]
+
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        fd, tmp = _tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with _os.fdopen(fd, "wb") as out:
+            pickle.dump(data, out)
+        _os.replace(tmp, target)
+    except Exception:  # any failure: escpos reads the YAML itself, as before
+        return
 
 
 _escpos_cache()
