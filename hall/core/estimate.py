@@ -384,11 +384,11 @@ def _places(state: HallState, service: str, ahead: int) -> float:
     """The places the `ahead` first waiting tickets of the service take: a remote ticket whose
     citizen has not arrived counts as `remote_ahead_weight` of one (passed over, mostly)."""
     queue = state.waiting_index.queue(service)
-    if queue is None or not ahead:
+    if queue is None or not ahead or not queue.away:
         return float(ahead)
     away = 0
     for i, t in enumerate(queue.in_order()):
-        if i >= ahead:
+        if i >= ahead or away == queue.away:
             break
         away += not t.arrived
     return ahead - (1.0 - state.rules.remote_ahead_weight) * away

@@ -29,15 +29,19 @@ class ServiceQueue:
     tickets: dict[TicketId, Ticket] = field(default_factory=dict)
     ordered: list[Key] = field(default_factory=list)
     per_day: dict[date, int] = field(default_factory=dict)
+    away: int = 0  # remote tickets whose citizen has not arrived (云叫号)
 
     def add(self, t: Ticket) -> None:
         self.tickets[t.id] = t
         insort(self.ordered, key_of(t))
         self.per_day[t.day] = self.per_day.get(t.day, 0) + 1
+        self.away += not t.arrived
 
     def remove(self, t: Ticket) -> None:
-        if self.tickets.pop(t.id, None) is None:
+        held = self.tickets.pop(t.id, None)
+        if held is None:
             return
+        self.away -= not held.arrived
         k = key_of(t)
         i = bisect_left(self.ordered, k)
         if i < len(self.ordered) and self.ordered[i] == k:

@@ -253,6 +253,8 @@ class QueueMachine(RuleBasedStateMachine):
         state = self.store.state
         waiting = [t for t in state.tickets.values() if t.state is TicketState.WAITING]
         assert sorted(t.id for t in state.waiting()) == sorted(t.id for t in waiting)
+        for code, queue in state.waiting_index.by_service.items():  # phones not yet arrived
+            assert queue.away == sum(1 for t in waiting if t.service == code and not t.arrived)
         step = RULES.preference_step_minutes * 60.0
         for cnt in state.counters.values():
             brute = []
