@@ -80,6 +80,7 @@ class DemoDisplay:
         self._shots = 0
         self._jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._saved: list[Path] = []
+        self.renderer_killed = False
         section = cfg.display.speech
         self.announcer = Announcer(
             engine_for(section, cfg.base),
@@ -173,8 +174,10 @@ class DemoDisplay:
 
     # -- the end ------------------------------------------------------------------------------
 
-    def close(self, timeout: float = 10.0) -> list[Path]:
-        """Take the last screenshots, finish the sample's announcements; the files written."""
+    def close(self, timeout: float = 30.0) -> list[Path]:
+        """Take the last screenshots, finish the sample's announcements; the files written.
+        A renderer that has not finished within `timeout` is killed (`renderer_killed`, a
+        warning): its last screenshots are then missing."""
         self.feed.close()
         if self._board is not None:
             self._shoot(None)  # the day's end: the recent calls, nothing flashing
@@ -187,6 +190,7 @@ class DemoDisplay:
             except subprocess.TimeoutExpired:
                 self._renderer.kill()
                 stdout, _ = self._renderer.communicate()
+                self.renderer_killed = True
                 _log.warning("display renderer killed after %.0f s", timeout)
             for line in stdout.splitlines():
                 if line.startswith("{") and '"saved"' in line:

@@ -182,19 +182,20 @@ def test_a_hanging_engine_does_not_block_the_screen(
 ) -> None:
     hung = CommandEngine("hung", [sys.executable, "-c", "import time; time.sleep(60)"])
     issue(hall, "YB-001", "YB-001", "HY-001")
-    d = Display(hall, qtbot, hung, deadline_s=1.5)
+    d = Display(hall, qtbot, hung, deadline_s=3.0)
     displays.append(d)
-    started = time.monotonic()
     pad.execute("call_next", {"counter": "3"})
     qtbot.waitUntil(lambda: d.texts()["banner"] == "请 B001 号 到 3 号窗口", timeout=WAIT_MS)
     pad.execute("call_next", {"counter": "9"})
     qtbot.waitUntil(lambda: d.texts()["banner"] == "请 J001 号 到 婚姻登记处", timeout=WAIT_MS)
-    assert time.monotonic() - started < 1.4  # shown while the engine still hangs
+    # both shown while the engine still hangs on the first: nothing played yet (a screen that
+    # waited for the engine would show B001 only after its deadline gave up on it)
+    assert d.player.played == []
     ticks: list[float] = []
     d.app._timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     qtbot.waitUntil(lambda: len(d.player.played) == 2, timeout=WAIT_MS)
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert gaps and max(gaps) < 0.5  # the GUI thread kept ticking at 100 ms
+    assert gaps and max(gaps) < 2.0  # ticking (100 ms), never held for the 3 s deadline
     assert [p.text.startswith(CHIME_ONLY) for p in d.player.played] == [True, True]
     assert d.reporter.wait_sent(5)
     device = hall.store.state.devices["display-1/speech"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +42,8 @@ def test_a_simulated_day_gives_screens_and_announcements(tmp_path: Path) -> None
         plan = DayPlan(day=DAY, tz=TZ, arrivals=160, seed=3, counters=counters)
         handle = attach(out, hall.bus("display-1", "display"), hall.cfg, clock=clock)
         outcome = DaySimulation(BusPort(client), clock, catalog, plan).run()
-        started = time.monotonic()
         files = handle.close()
-        assert time.monotonic() - started < 8.0
+        assert not handle.renderer_killed  # it finished its screenshots and quit by itself
     assert outcome.called > 20
     screens = sorted(p.name for p in files if p.suffix == ".png")
     assert {"display-landscape-1.png", "display-portrait-1.png"} <= set(screens)

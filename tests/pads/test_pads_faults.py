@@ -78,8 +78,8 @@ def test_a_silent_pad_is_reported_and_the_others_keep_their_pace(tmp_path: Path)
         for a in (1, 3, 4, 5, 6, 7, 8):
             t0 = time.monotonic()
             rig.press(a, Key.CALL_NEXT)
-            assert wait_for(lambda a=a: len(rig.called(str(a))) == 1, 2)  # type: ignore[misc]
-            assert time.monotonic() - t0 < 0.5
+            assert wait_for(lambda a=a: len(rig.called(str(a))) == 1, 5)  # type: ignore[misc]
+            assert time.monotonic() - t0 < 1.5  # not behind the silent pad (a busy box: slack)
         rig.sim.set_silent(2, False)
         rig.settle()
         assert len(rig.called("2")) == 1

@@ -145,13 +145,13 @@ def test_a_restarted_pad_and_master_show_the_retained_state_at_once(rig: PadRig)
     rig.expect(1, "A001 已呼叫", "等候 1 人")
     rig.sim.reboot(1)  # the pad lost its display
     assert rig.display(1) == ("", "")
-    rig.expect(1, "A001 已呼叫", "等候 1 人", timeout=1.0)
+    rig.expect(1, "A001 已呼叫", "等候 1 人", timeout=3.0)
     rig.settle()
     rig.stop_pads()
     rig.client.execute("start", {"counter": "1"})  # changed while no master runs
     rig.sim.reboot(1)
     rig.start_pads()
-    rig.expect(1, "A001 办理中", "等候 1 人", timeout=1.0)
+    rig.expect(1, "A001 办理中", "等候 1 人", timeout=3.0)
 
 
 def test_the_pads_follow_only_their_counters_and_the_catalog(rig: PadRig) -> None:

@@ -118,7 +118,7 @@ def test_write_deadline_on_a_peer_that_reads_nothing() -> None:
         with pytest.raises(PrinterError, match="stalled") as info:
             link.write(b"\x00" * (64 * 1024 * 1024), 0.5)
         assert info.value.reason is FailureReason.TIMEOUT
-        assert time.monotonic() - start < 2.0
+        assert time.monotonic() - start < 5.0  # its 0.5 s timeout, not the whole 64 MiB
     finally:
         link.close()
         thread.join()

@@ -142,9 +142,9 @@ def test_a_hung_engine_is_killed_without_blocking_the_caller(faults: Faults) -> 
         before = timer.monotonic()
         announcer.announce(Call("A001", "3"))
         announcer.announce(Call("A002", "3"))
-        assert timer.monotonic() - before < 0.2  # the GUI thread is never held
+        assert timer.monotonic() - before < 0.4  # never held for a 0.5 s deadline
         assert announcer.wait_idle(5)
-        assert timer.monotonic() - before < 2.5  # two deadlines and a little
+        assert timer.monotonic() - before < 5.0  # two deadlines, not the 60 s hang
     assert [p.text for p in player.played] == [
         CHIME_ONLY + "请 A001 号到 3 号窗口办理",
         CHIME_ONLY + "请 A002 号到 3 号窗口办理",

@@ -64,7 +64,7 @@ def test_hung_engine_is_killed_at_its_deadline(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(SpeechError, match=r"sleeper: no result within 0\.5 s; killed"):
         engine.synthesize(SENTENCE, timeout=0.5)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 5.0  # its deadline, not the 60 s sleep
     pid = int(marker.read_text())
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
 
