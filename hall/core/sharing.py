@@ -22,48 +22,46 @@ from hall.core.flow import Rates
 MAX_STEPS = 60  # calls played forward before giving up (a long queue: the closed form)
 
 
+_INF = float("inf")
+
+
 class _Queue:
     """One service's tickets as the walk sees them: those waiting (keys in minutes from
-    now, in order) and the later arrivals, walk-ins and credited, evenly at their rates."""
+    now, in order) and the later arrivals, walk-ins and credited, evenly at their rates
+    (`walk_at`, `credited_at`: when the next of each arrives; inf when none do)."""
 
-    __slots__ = ("credit", "credited", "i", "keys", "nc", "nw", "walk_in")
+    __slots__ = (
+        "credit",
+        "credited",
+        "credited_at",
+        "i",
+        "keys",
+        "n",
+        "nc",
+        "nw",
+        "walk_at",
+        "walk_in",
+    )
 
     def __init__(self, keys: Sequence[float], rates: Rates, walk_ins: bool) -> None:
-        self.keys, self.i = keys, 0
+        self.keys, self.i, self.n = keys, 0, len(keys)
         self.walk_in = rates.walk_in if walk_ins else 0.0
         self.credited, self.credit = rates.credited, rates.credit_minutes
         self.nw = self.nc = 0  # later arrivals taken so far
-
-    def _walk_in_at(self) -> float:
-        return (self.nw + 0.5) / self.walk_in if self.walk_in > 0 else float("inf")
-
-    def _credited_at(self) -> float:
-        return (self.nc + 0.5) / self.credited if self.credited > 0 else float("inf")
-
-    def head(self, t: float) -> tuple[float, int]:
-        """(key, which: 0 waiting, 1 walk-in, 2 credited) of the first ticket here at t;
-        key inf when none."""
-        best, which = float("inf"), -1
-        if self.i < len(self.keys):
-            best, which = self.keys[self.i], 0
-        at = self._walk_in_at()
-        if at <= t and at < best:
-            best, which = at, 1
-        at = self._credited_at()
-        if at <= t and at - self.credit < best:
-            best, which = at - self.credit, 2
-        return best, which
+        self.walk_at = 0.5 / self.walk_in if self.walk_in > 0 else _INF
+        self.credited_at = 0.5 / self.credited if self.credited > 0 else _INF
 
     def take(self, which: int) -> None:
+        """The head taken: 0 a waiting ticket, 1 a walk-in, else a credited one."""
         if which == 0:
             self.i += 1
         elif which == 1:
             self.nw += 1
+            self.walk_at = (self.nw + 0.5) / self.walk_in
         else:
             self.nc += 1
-
-    def next_arrival(self) -> float:
-        return min(self._walk_in_at(), self._credited_at())
+            if self.credited > 0:
+                self.credited_at = (self.nc + 0.5) / self.credited
 
 
 def other_work(
@@ -81,29 +79,48 @@ def other_work(
 
     A lane: ((service, minutes added to its keys) in its order, minutes until it is free);
     every lane serves `service`. Keys and times are minutes from now; `queues`: the other
-    services' waiting keys in order, `means`: counter minutes per ticket of each service."""
+    services' waiting keys in order, `means`: counter minutes per ticket of each service.
+
+    Each step a lane that is free takes the head (the smallest key + its offset; the first
+    in its order on a tie) of its services' queues, where a queue's head at time t is its
+    first waiting key, or a later arrival already there with a smaller key. The loop is
+    written out (no calls per head): it runs on every ticket issued."""
     mine = _Queue([*ahead, key], rates.get(service, Rates()), walk_ins=False)
     qs = {service: mine}
     for codes, _free in lanes:
         for code, _off in codes:
             if code not in qs:
                 qs[code] = _Queue(queues.get(code, ()), rates.get(code, Rates()), walk_ins=True)
+    # per lane: (queue, its offset, its counter minutes, other work or not) in the lane's order
+    plan = [
+        tuple((qs[code], off, means[code], code != service) for code, off in codes)
+        for codes, _free in lanes
+    ]
+    idle = (mine, 0.0, means[service], False)
     last = len(ahead)  # the new ticket's place among `mine`'s waiting keys
     work = [0.0] * len(lanes)
     heap = [(free, j) for j, (_c, free) in enumerate(lanes)]
     heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
     for _ in range(max_steps):
-        t, j = heapq.heappop(heap)
-        best, code, which = float("inf"), service, -1
-        for c, off in lanes[j][0]:
-            k, w = qs[c].head(t)
-            if k + off < best:
-                best, code, which = k + off, c, w
-        q = qs[code]
-        if code == service and which == 0 and q.i == last:
+        t, j = pop(heap)
+        best, taken, which = _INF, idle, -1
+        for entry in plan[j]:
+            q = entry[0]
+            k, w = (q.keys[q.i], 0) if q.i < q.n else (_INF, -1)
+            at = q.walk_at
+            if at <= t and at < k:
+                k, w = at, 1
+            at = q.credited_at
+            if at <= t and at - q.credit < k:
+                k, w = at - q.credit, 2
+            if k + entry[1] < best:
+                best, taken, which = k + entry[1], entry, w
+        q, _off, minutes, other = taken
+        if q is mine and which == 0 and q.i == last:
             return work  # the new ticket is taken
         q.take(which)
-        if code != service:
-            work[j] += means[code]
-        heapq.heappush(heap, (t + means[code], j))
+        if other:
+            work[j] += minutes
+        push(heap, (t + minutes, j))
     return None
