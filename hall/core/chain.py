@@ -102,21 +102,41 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def canonical(value: Any) -> bytes:
-    """The canonical JSON bytes of a JSON value (see the module's docstring)."""
+_WRITER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_STR = json.encoder.encode_basestring  # a JSON string, non-ASCII as is (the writer's own)
+
+
+def canonical_text(value: Any) -> str:
+    """The canonical JSON of a JSON value (see the module's docstring)."""
     try:
-        text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _WRITER.encode(_plain(value))
     except _NotPlain:
         out: list[str] = []
         _canon(value, out)
-        text = "".join(out)
-    return text.encode("utf-8")
+        return "".join(out)
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical JSON bytes of a JSON value (see the module's docstring)."""
+    return canonical_text(value).encode("utf-8")
 
 
 def link(previous: str, event: dict[str, Any]) -> str:
     """`h` of an event (its wire object: seq, id, type, at, data; any `h` in it is left out)."""
     body = {k: v for k, v in event.items() if k != "h"}
     return hashlib.sha256(previous.encode("ascii") + canonical(body)).hexdigest()
+
+
+def event_link(
+    previous: str, seq: int, id: str, type_: str, at: str, data: dict[str, Any]
+) -> tuple[str, str]:
+    """(`h`, the data's canonical JSON) of an event given by its parts: `link` of
+    {seq, id, type, at, data} with one pass over the data, whose text the log keeps."""
+    text = canonical_text(data)
+    body = (
+        f'{{"at":{_STR(at)},"data":{text},"id":{_STR(id)},"seq":{int(seq)},"type":{_STR(type_)}}}'
+    )
+    return hashlib.sha256((previous + body).encode("utf-8")).hexdigest(), text
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -33,8 +32,9 @@ def append(
     for payload in decision.events:
         if isinstance(payload, ev.ClockRewound):  # the one event whose time goes back
             ts, at = payload.to_ts, payload.to_at
-        e = ev.Event.make(state.last_seq + 1, new_id(), at, ts, payload)
-        e = dataclasses.replace(e, h=chain.link(state.chain_head, e.body()))
+        seq, eid, data = state.last_seq + 1, new_id(), payload.to_data()
+        h, text = chain.event_link(state.chain_head, seq, eid, payload.TYPE, at, data)
+        e = ev.Event(seq, eid, at, ts, payload, h, data, text)
         touched = apply(state, e)
         sink(e, touched)
         out.append(e)

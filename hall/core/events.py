@@ -105,6 +105,8 @@ class Event:
     payload: Payload
     h: str = ""  # the hash chain (hall/core/chain.py); "" only in logs older than the chain
     data: JsonDict = field(default_factory=dict)  # the payload's data, as written (`make`)
+    # the data's canonical JSON when the engine made the event (hall/core/chain.py), "" else
+    text: str = field(default="", compare=False, repr=False)
 
     @classmethod
     def make(cls, seq: int, id: str, at: str, ts: float, payload: Payload, h: str = "") -> Event:

@@ -267,7 +267,15 @@ class HallStore:
         def write(e: ev.Event, touched: Touched) -> None:
             self.conn.execute(
                 "INSERT INTO events (seq, id, type, at, ts, data, h) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (e.seq, e.id, e.type, e.at, e.ts, json.dumps(e.data, ensure_ascii=False), e.h),
+                (
+                    e.seq,
+                    e.id,
+                    e.type,
+                    e.at,
+                    e.ts,
+                    e.text or json.dumps(e.data, ensure_ascii=False),
+                    e.h,
+                ),
             )
             # Tickets and counters are immutable values: keep the latest of each and write
             # it after the last event (a call finishes one ticket and calls the next at

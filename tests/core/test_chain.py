@@ -69,3 +69,20 @@ def test_a_changed_event_breaks_the_chain_there_only() -> None:
     events[2] = {**events[2], "data": {"n": 99}}
     assert [b.seq for b in chain.verify(events)] == [3]
     assert [b.seq for b in chain.verify(events[:2] + events[3:])] == [4, 4]
+
+
+@given(
+    st.integers(min_value=1, max_value=2**40),
+    st.text(max_size=40),
+    st.text(max_size=20),
+    st.text(max_size=30),
+    st.dictionaries(st.text(max_size=8), JSON, max_size=6),
+)
+@settings(max_examples=300)
+def test_an_event_linked_from_its_parts_is_linked_as_its_whole(
+    seq: int, eid: str, kind: str, at: str, data: dict[str, object]
+) -> None:
+    h, text = chain.event_link(chain.GENESIS, seq, eid, kind, at, data)
+    whole = {"seq": seq, "id": eid, "type": kind, "at": at, "data": data}
+    assert h == chain.link(chain.GENESIS, whole)
+    assert text == chain.canonical(data).decode("utf-8")

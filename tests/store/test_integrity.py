@@ -97,8 +97,8 @@ def test_an_intact_log_verifies_and_one_changed_byte_names_the_seq(tmp_path: Pat
             "SELECT seq, data FROM events WHERE type = 'ticket.issued' "
             "ORDER BY seq LIMIT 1 OFFSET 5"
         ).fetchone()
-    assert '"serial": 6,' in data
-    edit_event(db, seq, b'"serial": 6,', b'"serial": 9,')  # one byte
+    assert '"serial":6,' in data  # the canonical JSON the chain is over
+    edit_event(db, seq, b'"serial":6,', b'"serial":9,')  # one byte
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"  # SQLite can't see it
         findings = audit(conn).findings
