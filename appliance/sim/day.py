@@ -14,12 +14,14 @@ import math
 import random
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from appliance.sim.figures import error_figures, p90
+from appliance.sim.figures import estimate_errors as estimate_errors  # bench, tests
 from appliance.sim.pacing import Pacer
 from hall.core import commands as c
 from hall.core.errors import Refused
@@ -82,7 +84,7 @@ class Outcome:
             per_service[code] = {
                 "served": len(w),
                 "mean_wait_min": round(statistics.fmean(w), 2) if w else None,
-                "p90_wait_min": round(_p90(w), 2) if w else None,
+                "p90_wait_min": round(p90(w), 2) if w else None,
             }
         return {
             "tickets_issued": self.issued,
@@ -97,44 +99,6 @@ class Outcome:
                 "note": "estimate given at issue minus the actual wait until first call",
             },
         }
-
-
-def error_figures(errors: list[float]) -> dict[str, Any]:
-    """Mean absolute, p90 absolute and mean signed error (minutes) of wait estimates."""
-    if not errors:
-        return {"tickets": 0, "mean_abs": None, "mean_signed": None, "p90_abs": None}
-    return {
-        "tickets": len(errors),
-        "mean_abs": round(statistics.fmean(abs(e) for e in errors), 2),
-        "mean_signed": round(statistics.fmean(errors), 2),
-        "p90_abs": round(_p90([abs(e) for e in errors]), 2),
-    }
-
-
-def estimate_errors(events: Iterable[Mapping[str, Any]]) -> list[float]:
-    """From a hall's event log (wire form): for every ticket issued with an estimate and
-    called since, the estimate minus the minutes from its issue to its first call."""
-    issued: dict[str, tuple[float, float]] = {}
-    errors: list[float] = []
-    for e in events:
-        data = e["data"]
-        if e["type"] == "ticket.issued" and data.get("est_wait_min") is not None:
-            issued[data["ticket_id"]] = (_ts(e["at"]), float(data["est_wait_min"]))
-        elif e["type"] == "ticket.called":
-            first = issued.pop(data["ticket_id"], None)  # later calls find nothing
-            if first is not None:
-                errors.append(first[1] - (_ts(e["at"]) - first[0]) / 60)
-    return errors
-
-
-def _ts(at: str) -> float:
-    return datetime.fromisoformat(at).timestamp()
-
-
-def _p90(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[-1]
 
 
 def _rate_shape(minute_of_day: float) -> float:
@@ -369,8 +333,35 @@ class DaySimulation:
             self.out.skipped += 1
         self._free(counter)
 
+    def join(self, counter: str, services: list[str], holding: tuple[str, bool] | None) -> None:
+        """Staff who signed in at `counter` outside the simulation (the demo's pads) work on
+        from now like its own: the ticket in hand (`holding`: its service, started or only
+        called) goes on for a usual time, then the next is called; a pause over lunch."""
+        self.plan.counters[counter] = list(services)
+        now, k = self.clock.t, len(self.plan.counters)
+        pause, resume = self._at(self.plan.lunch[0]) + k, self._at(self.plan.lunch[1]) - 300 + k
+        self._busy[counter] = holding is not None
+        if holding is None:
+            self._schedule(now + 1, "idle", counter=counter)
+        elif holding[1]:
+            self._serve(counter, holding[0])
+        else:
+            self._schedule(
+                now + self.rng.uniform(20, 60), "start", counter=counter, service=holding[0]
+            )
+        if now < pause:
+            self._schedule(pause, "pause", counter=counter)
+        elif now < resume:
+            self._on_pause(counter)
+        if now < resume:
+            self._schedule(resume, "resume", counter=counter)
+
     def _on_start(self, counter: str, service: str) -> None:
         self._run(c.Start(counter))
+        self._serve(counter, service)
+
+    def _serve(self, counter: str, service: str) -> None:
+        """The ticket in hand is served for a log-normal time around its service's average."""
         svc = self.catalog.get(service)
         avg = svc.avg_minutes if svc else 10.0
         sigma = 0.45

@@ -21,17 +21,14 @@ from typing import Any
 
 from appliance import config, report
 from appliance.local import LocalHall, Transport
-from appliance.sim.day import (
-    DayPlan,
-    DaySimulation,
-    error_figures,
-    estimate_errors,
-    staffed_counters,
-)
+from appliance.sim.day import DayPlan, DaySimulation, staffed_counters
+from appliance.sim.figures import error_figures, estimate_errors
 from appliance.sim.phones import PhoneCitizens
 from hall.core import commands as c
 from hall.core.catalog import parse_catalog
 from hall.core.errors import Refused
+from hall.core.model import CounterId, TicketState
+from hall.core.state import HallState
 from hall.core.timekeeping import FixedClock, at_local
 from hall.hubapi.client import CommandRefused, HallClient
 from hall.store.read import HallReader
@@ -94,6 +91,7 @@ class Roles:
         self._arrived: set[str] = set()
         self._checked_in = 0
         self.phones: PhoneCitizens | None = None
+        self.day: DaySimulation | None = None  # the pads' staff join it after their session
 
     def on_step(self, kind: str, data: dict[str, Any]) -> None:
         """Called by the simulation after each step; the kiosk runs once the hall is busy."""
@@ -120,6 +118,20 @@ class Roles:
         result = run_scripted(self.out, self.hall.bus, pads_cfg, presses=20, staff_base=9000)
         self._files += sorted((self.out / "pads").glob("*.txt"))
         self.summary["pads"] = result
+        if self.day is not None:  # the staff stay: they work on like the simulated counters
+            for counter in pads_cfg.counters:
+                self.day.join(counter.id, list(counter.services), self._in_hand(counter.id))
+            self.summary["pads"]["after_session"] = "staff serve on the simulated clock"
+
+    def _in_hand(self, counter: str) -> tuple[str, bool] | None:
+        """The ticket the counter holds: its service and whether it is being served."""
+
+        def look(st: HallState) -> tuple[str, bool] | None:
+            tid = st.counters[CounterId(counter)].current
+            t = st.tickets[tid] if tid is not None else None
+            return None if t is None else (t.service, t.state is TicketState.SERVING)
+
+        return self.hall.hub.read(look)
 
     def start_city(self, client: HallClient, day: date, seed: int) -> None:
         """The city peer on its own Mosquitto (TLS, ACLs) and the hall's `hall sync`: the
@@ -284,6 +296,7 @@ def run_demo(
         sim = DaySimulation(
             BusPort(client), clock, catalog, plan, on_step=roles.on_step, phones=roles.phones
         )
+        roles.day = sim
         echo(
             f"simulating {the_day.isoformat()} at {cfg.hall.name} "
             f"({arrivals} citizens expected, hall bus: {bus}"

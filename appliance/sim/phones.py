@@ -44,7 +44,7 @@ from datetime import datetime
 from typing import Any
 
 from appliance.local import LocalHall
-from appliance.sim.day import error_figures
+from appliance.sim.figures import error_figures
 from hall.core.timekeeping import FixedClock
 from sync.city_peer.phones import CityPhones
 

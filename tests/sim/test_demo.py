@@ -41,6 +41,13 @@ def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
     pads = s["roles"]["pads"]
     assert pads["acted"] >= 10 and pads["refused"] == 0 and pads["ratings"] >= 1
     assert (tmp_path / "pads/pad-01-counter-91.txt").read_text(encoding="utf-8").count("已呼叫")
+    # after their scripted session the pads' staff work on on the simulated clock: their
+    # ticket in hand finished after 10:00, more called since (not held until the close)
+    for counter in ("91", "92", "93"):
+        at = [e["at"][11:19] for e in events if e["data"].get("counter") == counter]
+        kinds = [e["type"] for e in events if e["data"].get("counter") == counter]
+        later = [k for t, k in zip(at, kinds, strict=True) if "10:00:01" < t < "11:20:01"]
+        assert "ticket.finished" in later and "ticket.called" in later, counter
     assert (tmp_path / "screens/display-landscape-1.png").exists()
     texts = sorted((tmp_path / "announcements").glob("*.txt"))
     assert texts and all((t.with_suffix(".wav")).stat().st_size > 10_000 for t in texts)

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from appliance import config
-from appliance.sim.day import DayPlan, DaySimulation, error_figures, estimate_errors
+from appliance.sim.day import DayPlan, DaySimulation
 from appliance.sim.demo import PAD_COUNTERS, prepare, run_demo
+from appliance.sim.figures import error_figures, estimate_errors
 from hall.core import commands as c
 from hall.core.engine import MemoryHall
 from hall.core.state import new_state
