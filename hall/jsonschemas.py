@@ -22,7 +22,6 @@ from importlib import resources
 from typing import Any
 
 import fastjsonschema
-import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 
@@ -66,6 +65,8 @@ class SchemaDocument:
         """The definition compiled by jsonschema-rs: True when `message` is valid, False when
         not, or when jsonschema-rs cannot take it (`errors` then decides). For what
         `json.loads` makes: it takes a tuple for an array, which jsonschema does not."""
+        import jsonschema_rs  # here: 5 MB more in a process that never needs it (hall sync)
+
         node, defs = self._definition(name)
         compiled = jsonschema_rs.Draft202012Validator(inline(node, defs), validate_formats=False)
 
