@@ -7,6 +7,10 @@ city batch takes about a millisecond, where the reference validator takes a fift
 second); jsonschema, the reference implementation, explains what is wrong with one that
 fails. The compiled check only ever lets through what jsonschema would accept: when it
 refuses, jsonschema decides.
+
+For large messages, a third: jsonschema-rs (Rust) checks a 500-event city batch in about
+0.4 ms where fastjsonschema's generated Python takes 4 (`rust_check`); used the same way, a
+quick yes or no, a no going to the other two.
 """
 
 from __future__ import annotations
@@ -55,6 +59,24 @@ class SchemaDocument:
             {"$schema": "http://json-schema.org/draft-07/schema#", **inline(node, defs)}
         )
         return compiled
+
+    @functools.cache  # noqa: B019 - as above
+    def rust_check(self, name: str) -> Callable[[Any], bool]:
+        """The definition compiled by jsonschema-rs: True when `message` is valid, False when
+        not, or when jsonschema-rs cannot take it (`errors` then decides). For what
+        `json.loads` makes: it takes a tuple for an array, which jsonschema does not."""
+        import jsonschema_rs  # here: 5 MB more in a process that never needs it (hall sync)
+
+        node, defs = self._definition(name)
+        compiled = jsonschema_rs.Draft202012Validator(inline(node, defs), validate_formats=False)
+
+        def check(message: Any) -> bool:
+            try:
+                return compiled.is_valid(message)
+            except (ValueError, TypeError, RecursionError, OverflowError):
+                return False
+
+        return check
 
     def errors(self, name: str, message: Any) -> list[Any]:
         """jsonschema's errors for `message` as `name` ([] at once when the fast check passes)."""

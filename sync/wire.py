@@ -156,8 +156,15 @@ def fast_check(name: str) -> Any:
     return DOCUMENT.fast_check(name)
 
 
+# Definitions first checked by jsonschema-rs (hall/jsonschemas.py): a 500-event batch in about
+# 0.4 ms instead of 4 (the city's cost per event); a no goes to fastjsonschema and jsonschema.
+RUST_CHECKED: Final = frozenset({"eventBatch"})
+
+
 def problems(name: str, message: Any) -> list[str]:
     """What is wrong with `message` as `name`, paths and rule names only; [] when valid."""
+    if name in RUST_CHECKED and DOCUMENT.rust_check(name)(message):
+        return []
     return sorted(
         f"{where(err)}: fails '{err.validator}'" for err in DOCUMENT.errors(name, message)
     )
