@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from hall.core.model import OpeningHours
 from hall.core.state import HallState
 from hall.core.timekeeping import local
 
@@ -16,19 +19,29 @@ def break_minutes(state: HallState, service: str, now: float, wait: float) -> fl
     svc = state.catalog.get(service)
     if svc is None or len(svc.hours) < 2:
         return 0.0
-    lt = local(now, state.tz)
-    day, weekday = lt.date(), lt.isoweekday()
-    spans = sorted(
-        (
-            datetime.combine(day, h.start, state.tz).timestamp(),
-            datetime.combine(day, h.end, state.tz).timestamp(),
-        )
-        for h in svc.hours
-        if weekday in h.days
-    )
+    spans = _spans(svc.hours, local(now, state.tz).date(), state.tz)
     call, added = now + wait * 60, 0.0
     for (_s, end), (start, _e) in itertools.pairwise(spans):
         if now < end < call and start > end:
             added += start - end
             call += start - end
     return added / 60
+
+
+@functools.lru_cache(maxsize=256)
+def _spans(
+    hours: tuple[OpeningHours, ...], day: date, tz: ZoneInfo
+) -> tuple[tuple[float, float], ...]:
+    """A day's spans of the hours as epoch seconds, in order (worked out once a day and
+    service: every estimate asks)."""
+    weekday = day.isoweekday()
+    return tuple(
+        sorted(
+            (
+                datetime.combine(day, h.start, tz).timestamp(),
+                datetime.combine(day, h.end, tz).timestamp(),
+            )
+            for h in hours
+            if weekday in h.days
+        )
+    )
