@@ -30,26 +30,18 @@ sys.path.insert(0, str(ROOT))
 
 from appliance import config  # noqa: E402
 from appliance.sim.day import DayPlan, DaySimulation, error_figures, estimate_errors  # noqa: E402
-from appliance.sim.demo import PAD_COUNTERS, prepare  # noqa: E402
-from hall.core import commands as c  # noqa: E402
+from appliance.sim.memory import memory_day  # noqa: E402
 from hall.core import events as ev  # noqa: E402
 from hall.core.apply import apply  # noqa: E402
-from hall.core.engine import MemoryHall  # noqa: E402
 from hall.core.estimate import estimate_minutes  # noqa: E402
 from hall.core.state import new_state  # noqa: E402
-from hall.core.timekeeping import FixedClock, at_local  # noqa: E402
 
 DAY = date(2026, 11, 27)  # a Friday
 
 
 def one_day(folder: Path, seed: int, arrivals: int, minutes: int | None) -> dict[str, object]:
-    cfg = config.load(prepare(folder, arrivals))
-    catalog, raw = cfg.load_catalog()
-    clock = FixedClock(at_local(DAY, "08:00", cfg.tz))
-    hall = MemoryHall(new_state(cfg.hall.id, cfg.tz, cfg.rules()), clock)
-    hall.execute(c.ApplyCatalog(version=int(raw["version"]), services=list(raw["services"])))
-    hall.execute(c.ConfigureCounters(counters=cfg.counters_wire()))
-    counters = {x.id: list(x.services) for x in cfg.counters if x.id not in PAD_COUNTERS}
+    m = memory_day(folder, arrivals, DAY)
+    cfg, catalog, clock, hall, counters = m.cfg, m.catalog, m.clock, m.hall, m.counters
     plan = DayPlan(day=DAY, tz=cfg.tz, arrivals=arrivals, seed=seed, counters=counters)
     plan.minutes = minutes
     t0 = time.perf_counter()

@@ -11,14 +11,10 @@ from typing import Any
 
 import pytest
 
-from appliance import config
 from appliance.sim.day import DayPlan, DaySimulation
-from appliance.sim.demo import PAD_COUNTERS, prepare, run_demo
+from appliance.sim.demo import run_demo
 from appliance.sim.figures import error_figures, estimate_errors
-from hall.core import commands as c
-from hall.core.engine import MemoryHall
-from hall.core.state import new_state
-from hall.core.timekeeping import FixedClock, at_local
+from appliance.sim.memory import memory_day
 
 DAY = date(2026, 11, 27)
 
@@ -51,13 +47,8 @@ def figures(errors: list[float]) -> dict[str, float]:
 def test_the_simulated_citizens_stopwatch_agrees_with_the_log(tmp_path: Path) -> None:
     """In memory (no bus): the citizens time their own wait from issue to call; the log's
     issue and first-call times give the same errors, ticket for ticket."""
-    cfg = config.load(prepare(tmp_path, 1500))
-    catalog, raw = cfg.load_catalog()
-    clock = FixedClock(at_local(DAY, "08:00", cfg.tz))
-    hall = MemoryHall(new_state(cfg.hall.id, cfg.tz, cfg.rules()), clock)
-    hall.execute(c.ApplyCatalog(version=int(raw["version"]), services=list(raw["services"])))
-    hall.execute(c.ConfigureCounters(counters=cfg.counters_wire()))
-    counters = {x.id: list(x.services) for x in cfg.counters if x.id not in PAD_COUNTERS}
+    m = memory_day(tmp_path, 1500, DAY)
+    cfg, catalog, clock, hall, counters = m.cfg, m.catalog, m.clock, m.hall, m.counters
     plan = DayPlan(day=DAY, tz=cfg.tz, arrivals=1500, seed=5, counters=counters, minutes=100)
     outcome = DaySimulation(hall, clock, catalog, plan).run()
     events = [e.to_wire() for e in hall.log]

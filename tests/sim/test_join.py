@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 
-from appliance import config
 from appliance.sim.day import DayPlan, DaySimulation
-from appliance.sim.demo import PAD_COUNTERS, prepare
+from appliance.sim.memory import memory_day
 from hall.core import commands as c
-from hall.core.engine import MemoryHall
-from hall.core.state import new_state
-from hall.core.timekeeping import FixedClock, at_local
+from hall.core.timekeeping import at_local
 
 DAY = date(2026, 11, 27)
 PAD = "91"
@@ -28,13 +25,8 @@ def hhmm(at: str) -> str:
 
 @pytest.mark.parametrize("holding", ["serving", "called", "nothing"])
 def test_staff_signed_in_at_ten_work_on_through_the_day(tmp_path: Path, holding: str) -> None:
-    cfg = config.load(prepare(tmp_path, 400))
-    catalog, raw = cfg.load_catalog()
-    clock = FixedClock(at_local(DAY, "08:00", cfg.tz))
-    hall = MemoryHall(new_state(cfg.hall.id, cfg.tz, cfg.rules()), clock)
-    hall.execute(c.ApplyCatalog(version=int(raw["version"]), services=list(raw["services"])))
-    hall.execute(c.ConfigureCounters(counters=cfg.counters_wire()))
-    counters = {x.id: list(x.services) for x in cfg.counters if x.id not in PAD_COUNTERS}
+    m = memory_day(tmp_path, 400, DAY)
+    cfg, catalog, clock, hall, counters = m.cfg, m.catalog, m.clock, m.hall, m.counters
     services = next(list(x.services) for x in cfg.counters if x.id == PAD)
     plan = DayPlan(day=DAY, tz=cfg.tz, arrivals=400, seed=3, counters=counters)
     ten = at_local(DAY, "10:00", cfg.tz)
