@@ -36,6 +36,15 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> None:
         time.sleep(0.005)
 
 
+def wait_subscribed(client: MqttClient, pattern: str, sub_id: int | None = None) -> None:
+    """Wait until the broker has taken `client`'s subscription to `pattern`. `connected` is the
+    CONNACK; the SUBSCRIBE sent then may still be on its way. The broker answers a second
+    SUBSCRIBE of the same pattern only after the first, so its SUBACK says we are there."""
+    ack = client.subscribe(pattern, sub_id=sub_id)
+    assert ack is not None, f"{pattern}: not connected"
+    assert ack.wait(10) and ack.ok, f"{pattern}: {ack.reason}"
+
+
 class BusEnv(Protocol):
     name: str
 

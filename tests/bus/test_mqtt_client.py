@@ -15,7 +15,7 @@ import pytest
 from hall.bus.broker import MosquittoBroker, MosquittoConfig
 from hall.mqtt import MqttClient, try_connect
 from hall.mqttvalues import ConnectOptions, MqttUnavailable, Received, Reconnect
-from tests.bus.bus_helpers import wait_until
+from tests.bus.bus_helpers import wait_subscribed, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -59,6 +59,7 @@ def test_publish_returns_the_brokers_answer(
     sub.start()
     pub = clients(options(broker.port, "pub")).start()
     wait_until(lambda: sub.connected and pub.connected, 5)
+    wait_subscribed(sub, "t/#", sub_id=7)
     alone = pub.publish("nobody/listens", b"x", qos=1)
     assert alone.wait(5) and alone.ok and alone.reason == "No matching subscribers"
     ack = pub.publish(
@@ -85,6 +86,9 @@ def test_nothing_is_queued_while_down(tmp_path: Path, clients: Callable[..., Mqt
         broker.start()
         pub = clients(options(broker.port, "pub")).start()
         wait_until(lambda: c.connected and pub.connected, 10)
+        # "connected" is the CONNACK; the SUBSCRIBE sent then may not be processed yet. The
+        # broker answers a second one only after the first: its SUBACK says we are subscribed.
+        wait_subscribed(c, "t/#")
         assert pub.publish("t/1", b"hello").wait(5)
         wait_until(lambda: [m.payload for m in got] == [b"hello"], 5)
     finally:
@@ -104,6 +108,7 @@ def test_subscriptions_come_back_after_a_broker_restart(
     broker.restart()  # no persistence: the broker forgot every subscription
     wait_until(lambda: sub.stats["connects"] == 2 and pub.stats["connects"] == 2, 10)
     assert sub.stats["drops"] == 1 and len(ups) == 2
+    wait_subscribed(sub, "t/#", sub_id=3)  # the reconnect's SUBSCRIBE was taken
     ack = pub.publish("t/after", b"again", qos=1)
     assert ack.wait(5) and ack.reason == "Success"  # a subscriber is there again
     wait_until(lambda: [m.payload for m in got] == [b"again"], 5)
@@ -147,6 +152,7 @@ def test_a_message_the_handler_could_not_take_comes_again(
     c.start()
     pub = clients(options(broker.port, "pub")).start()
     wait_until(lambda: c.connected and pub.connected, 5)
+    wait_subscribed(c, "in/#")
     assert pub.publish("in/1", b"order", qos=1).wait(5)
     wait_until(lambda: taken == [b"order"], 10)
     assert failures == [b"order"]
