@@ -8,7 +8,7 @@ id = "pads-1"
 name = "bus1"
 port = "/dev/serial/by-id/usb-FTDI_USB-RS485-if00-port0"
 profile = "v1"                     # or "legacy" (FF 68 … 16 call-pads)
-baud = 115200                      # 9600 for long or legacy lines
+baud = 115200                      # the default; 9600 for long lines (legacy: 9600 if unset)
 devices = [
   { address = 1, counter = "1" },                      # a call-pad
   { address = 2, counter = "1", kind = "evaluator" },
@@ -74,6 +74,14 @@ class PadBus(StrictSection):
     gap_ms: float = Field(5, ge=1, le=100, description="Inter-byte gap that ends a frame")
     retries: int = Field(2, ge=0, le=5, description="Tries after the first before offline")
     offline_poll_s: float = Field(2.0, ge=0.2, le=60, description="Retry of offline devices")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_speed(cls, data: object) -> object:
+        """115200 is for new (v1) lines; a legacy line without ``baud`` keeps its pads' 9600."""
+        if isinstance(data, dict) and data.get("profile") == "legacy" and "baud" not in data:
+            return {**data, "baud": 9600}
+        return data
 
     @model_validator(mode="after")
     def _devices(self) -> PadBus:

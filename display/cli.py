@@ -24,6 +24,11 @@ def command(config_path: str, windowed: bool, portrait: bool) -> None:
     Connects to the hall bus given in the config's [bus] section, as the [display] id.
     """
     cfg = load_config(config_path)
+    from .qt_platform import missing_packages
+
+    problem = missing_packages()  # before Qt aborts with its own words
+    if problem is not None:
+        raise click.ClickException(problem)
     from .runner import run  # Qt is loaded only here
 
     sys.exit(run(cfg, windowed=windowed, orientation="portrait" if portrait else None))

@@ -34,8 +34,17 @@ def tile_detail(r: Router, hall: HallState, e: ServiceEntry) -> str:
         return f"{r.text('service_closed')}  {e.hours_text}".strip()
     if e.waiting == 0:
         return r.text("no_wait")
-    est = r.text("est_wait", m=e.est_wait_min) if e.est_wait_min is not None else r.text("est_none")
+    est = (
+        r.text("est_wait", m=at_least_a_minute(e.est_wait_min))
+        if e.est_wait_min is not None
+        else r.text("est_none")
+    )
     return f"{r.text('waiting', n=e.waiting)} · {est}"
+
+
+def at_least_a_minute(minutes: int) -> int:
+    """With someone ahead the wait is never "约 0 分钟": under a minute reads as about 1."""
+    return max(1, minutes)
 
 
 def paused(r: Router, state: str | None) -> tuple[str, str] | None:
@@ -59,7 +68,7 @@ def ticket(r: Router, tk: TicketInfo) -> TicketScreen:
     if tk.waiting_ahead:
         ahead = r.text("ahead", n=tk.waiting_ahead)
         wait = (
-            r.text("wait_about", m=tk.est_wait_min)
+            r.text("wait_about", m=at_least_a_minute(tk.est_wait_min))
             if tk.est_wait_min is not None
             else r.text("wait_unknown")
         )
@@ -169,7 +178,7 @@ def nearby_row(r: Router, i: int, row: navigation.NearbyRow) -> tuple[str, str, 
     else:
         load = r.text("waiting", n=row.waiting) if row.waiting is not None else r.text("est_none")
         if row.est_wait_min is not None:
-            load += " · " + r.text("est_wait", m=row.est_wait_min)
+            load += " · " + r.text("est_wait", m=at_least_a_minute(row.est_wait_min))
     km = f"{row.distance_km:.1f}" if row.distance_km is not None else "—"
     detail = f"{row.address}  ·  " + r.text("nearby_row", km=km, load=load)
     return f"{i + 1}. {row.name}", detail, row.reason if r.lang == "zh" else ""
@@ -196,4 +205,5 @@ def inputs_line(r: Router, inputs: dict[str, tuple[str, str]]) -> str:
 
 
 def versions_line(r: Router) -> str:
-    return r.text("tech_versions", list="  ".join(f"{k} {v}" for k, v in r.opt.versions))
+    sep = "；" if r.lang == "zh" else "; "  # "hall 0.1.0；Python 3.11.7", not run together
+    return r.text("tech_versions", list=sep.join(f"{k} {v}" for k, v in r.opt.versions))

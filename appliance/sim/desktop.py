@@ -50,6 +50,10 @@ def run_desktop(
             "no desktop here (neither DISPLAY nor WAYLAND_DISPLAY is set): "
             "run `hall demo --headless --out DIR` instead"
         )
+    from display.qt_platform import missing_packages
+
+    if (problem := missing_packages()) is not None:  # before Qt aborts with its own words
+        raise NoDesktop(problem)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -79,7 +79,8 @@ def build_ticket(ticket: TicketPrint, profile: PrinterProfile, cut: str = "full"
         if ticket.est_wait_min is None:
             _text(out, profile, NO_ESTIMATE_LABEL)
         else:
-            _text(out, profile, ESTIMATE_LABEL.format(m=ticket.est_wait_min))
+            # someone is ahead: under a minute reads "约 1 分钟", never "约 0 分钟"
+            _text(out, profile, ESTIMATE_LABEL.format(m=max(1, ticket.est_wait_min)))
     if ticket.appointment_note:
         _text(out, profile, ticket.appointment_note)
     _text(out, profile, ISSUED_LABEL.format(t=ticket.issued_at))

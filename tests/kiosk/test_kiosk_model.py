@@ -287,6 +287,12 @@ def test_the_screens_words(clock: FixedClock) -> None:
     assert (first.ahead, first.wait) == ("前面没有人等候", "")
     shown = present.ticket(m.router, INFO)
     assert (shown.ahead, shown.wait) == ("前面还有 3 人等候", "预计等待约 9 分钟")
+    soon = present.ticket(m.router, dataclasses.replace(INFO, waiting_ahead=1, est_wait_min=0))
+    assert (soon.ahead, soon.wait) == ("前面还有 1 人等候", "预计等待约 1 分钟")  # never 约 0
+    entry = dataclasses.replace(m.hall.entries[0], waiting=1, est_wait_min=0)
+    assert present.tile_detail(m.router, m.hall, entry) == "等候 1 人 · 约 1 分钟"
+    m.router.opt = dataclasses.replace(m.router.opt, versions=(("hall", "0.1.0"), ("Qt", "6.9")))
+    assert present.versions_line(m.router) == "版本信息：hall 0.1.0；Qt 6.9"
     void = present.failed(m.router, PrintFailed(INFO, "paper_out", voided=True))
     assert (void.title, void.number) == ("此号已作废", "作废号码：A007（不会叫到）")
     kept = present.failed(m.router, PrintFailed(INFO, "paper_out", voided=False))

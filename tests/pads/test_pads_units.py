@@ -197,6 +197,20 @@ def test_settings_accept_a_full_section() -> None:
     assert p.keypads[0].keymap["KEY_KPENTER"] == "call"
 
 
+def test_new_lines_run_at_115200_and_legacy_lines_at_9600() -> None:
+    """Without ``baud``: a v1 line runs at 115200 (issue 18), a legacy line at its pads'
+    9600; a speed that is written down is kept."""
+    p = pads(
+        buses=[
+            bus(),
+            bus(name="b2", port="/dev/ttyUSB1", profile="legacy"),
+            bus(name="b3", port="/dev/ttyUSB2", profile="legacy", baud=19200),
+            bus(name="b4", port="/dev/ttyUSB3", baud=9600),
+        ]
+    )
+    assert [b.baud for b in p.buses] == [115200, 9600, 19200, 9600]
+
+
 @pytest.mark.parametrize(
     ("section", "message"),
     [

@@ -83,6 +83,13 @@ def test_nobody_ahead_is_said_plainly(ticket: TicketPrint) -> None:
     assert not any("0 人" in line or "0 分钟" in line or "预计等待" in line for line in lines)
 
 
+def test_a_wait_under_a_minute_is_about_one_minute(ticket: TicketPrint) -> None:
+    soon = dataclasses.replace(ticket, waiting_ahead=1, est_wait_min=0)
+    lines = texts(decode(build_ticket(soon, PROFILES["escpos-80mm-cn"])))
+    assert "前面还有 1 人等候" in lines and "预计等待约 1 分钟" in lines
+    assert not any("0 分钟" in line for line in lines)
+
+
 def test_no_qr_code_without_a_status_page(ticket: TicketPrint) -> None:
     """No hall status page configured: no QR code to a made-up address, no caption."""
     elements = decode(build_ticket(dataclasses.replace(ticket, qr_payload=None), DEFAULT_80MM))
