@@ -24,7 +24,7 @@ def command(config_path: str, windowed: bool, portrait: bool) -> None:
     Connects to the hall bus given in the config's [bus] section, as the [display] id.
     """
     cfg = load_config(config_path)
-    from .qt_platform import missing_packages
+    from hall.qt_platform import missing_packages
 
     problem = missing_packages()  # before Qt aborts with its own words
     if problem is not None:

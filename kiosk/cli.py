@@ -28,6 +28,12 @@ def command(config_path: str, windowed: bool, printer_kind: str | None) -> None:
     from kiosk.runtime import StartupError
 
     cfg = load_config(config_path)
+    from hall.qt_platform import missing_packages
+
+    problem = missing_packages()  # before Qt aborts with its own words
+    if problem is not None:
+        fail(problem, EXIT_CONFIG)
+        return
     try:
         code = run_kiosk(cfg, windowed=windowed, printer_kind=printer_kind)
     except StartupError as exc:

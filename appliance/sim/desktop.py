@@ -50,7 +50,7 @@ def run_desktop(
             "no desktop here (neither DISPLAY nor WAYLAND_DISPLAY is set): "
             "run `hall demo --headless --out DIR` instead"
         )
-    from display.qt_platform import missing_packages
+    from hall.qt_platform import missing_packages
 
     if (problem := missing_packages()) is not None:  # before Qt aborts with its own words
         raise NoDesktop(problem)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from display import qt_platform
+from hall import qt_platform
 
 LDD = """\
 \tlinux-vdso.so.1 (0x00007ffd2b1e5000)
