@@ -87,11 +87,21 @@ class _NotPlain(Exception):
     """A float whose repr is not its ECMAScript form (an exponent): take the slow path."""
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})  # written alike by json and the canon
+
+
 def _plain(value: Any) -> Any:
     """The value with integral floats as ints, so that the json module's own (fast) writer
     gives the canonical form; _NotPlain for a float it would write otherwise."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        out = None
+        for k, v in value.items():
+            if type(v) in _SCALARS:
+                continue
+            if out is None:
+                out = dict(value)  # copied only when a value is not plain as it is
+            out[k] = _plain(v)
+        return value if out is None else out
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, float) and not isinstance(value, bool):

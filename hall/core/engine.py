@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +18,22 @@ from hall.core.timekeeping import Clock, HallClock, rfc3339
 Sink = Callable[[ev.Event, Touched], None]
 
 
+def uuid4() -> str:
+    """A random (version 4) UUID as text, as str(uuid.uuid4()) gives it, without the UUID
+    object on the way (one per event)."""
+    b = bytearray(secrets.token_bytes(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = b.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def append(
     state: HallState,
     decision: Decision,
     now_ts: float,
     sink: Sink,
-    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    new_id: Callable[[], str] = uuid4,
 ) -> list[ev.Event]:
     """Number the decision's events after the log's end, apply each, hand each to `sink`."""
     out = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -25,19 +26,36 @@ def _names(cls: type) -> tuple[str, ...]:
     return names
 
 
+_WRITERS: dict[type, Callable[[Any], JsonDict]] = {}
+
+
+def _writer(cls: type, optional: frozenset[str]) -> Callable[[Any], JsonDict]:
+    """`to_dict` of one record class, written out field by field once (as dataclasses
+    writes its __init__): a command's payload and result are made on every command."""
+    lines = ["def to_dict(self):", "    out = {}"]
+    for name in _names(cls):
+        if not name.isidentifier():
+            raise TypeError(f"{cls.__name__}.{name}: not a field name")
+        lines.append(f"    v = self.{name}")
+        put = f"out[{name!r}] = v.value if isinstance(v, Enum) else v"
+        lines.append(f"    if v is not None: {put}" if name in optional else f"    {put}")
+    lines.append("    return out")
+    scope: dict[str, Any] = {"Enum": enum.Enum}
+    exec("\n".join(lines), scope)  # the class's own field names only
+    fn: Callable[[Any], JsonDict] = scope["to_dict"]
+    return fn
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     OPTIONAL: ClassVar[frozenset[str]] = frozenset()
 
     def to_dict(self) -> JsonDict:
-        out: JsonDict = {}
-        optional = self.OPTIONAL
-        for name in _names(type(self)):
-            v = getattr(self, name)
-            if v is None and name in optional:
-                continue
-            out[name] = v.value if isinstance(v, enum.Enum) else v
-        return out
+        cls = type(self)
+        write = _WRITERS.get(cls)
+        if write is None:
+            write = _WRITERS[cls] = _writer(cls, self.OPTIONAL)
+        return write(self)
 
     @classmethod
     def from_dict(cls, data: JsonDict) -> Self:

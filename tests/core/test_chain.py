@@ -86,3 +86,15 @@ def test_an_event_linked_from_its_parts_is_linked_as_its_whole(
     whole = {"seq": seq, "id": eid, "type": kind, "at": at, "data": data}
     assert h == chain.link(chain.GENESIS, whole)
     assert text == chain.canonical(data).decode("utf-8")
+
+
+def test_event_ids_are_version_4_uuids() -> None:
+    import uuid
+
+    from hall.core.engine import uuid4
+
+    ids = {uuid4() for _ in range(2000)}
+    assert len(ids) == 2000
+    for text in list(ids)[:200]:
+        u = uuid.UUID(text)
+        assert str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122
