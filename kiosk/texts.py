@@ -1,8 +1,8 @@
 """Every word the kiosk shows, in Chinese and English. Pure data and a few lookups.
 
 Service and hall names come from the catalog: English names where the catalog gives them
-(``name_en``; the hall bus's catalog has none yet, so the English screen says names are in
-Chinese), the usual categories from ``CATEGORIES_EN``. The hub's refusal messages are
+(``name_en``, optional in a catalog; where one is missing the English screen says names are
+in Chinese), the usual categories from ``CATEGORIES_EN``. The hub's refusal messages are
 Chinese; in English the kiosk shows its own text for the codes it knows and the hub's
 Chinese words for the rest.
 
@@ -32,7 +32,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nearby": ("智能导航", "Where else"),
     "names_zh_only": (
         "",
-        "Service names are shown in Chinese: the catalog has no English names. Staff can help.",
+        "Some service names are shown in Chinese: the catalog has no English name for them. "
+        "Staff can help.",
     ),
     "elder_on": ("长辈模式", "Large text"),
     "elder_off": ("标准模式", "Standard"),

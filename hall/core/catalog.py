@@ -83,6 +83,9 @@ def parse_service(raw: Any, where: str) -> Service:
     remote = raw.get("remote", True)
     if not isinstance(remote, bool):
         raise CatalogError(f"{w}: remote must be true or false")
+    name_en = raw.get("name_en", "")
+    if not isinstance(name_en, str) or len(name_en) > 80:
+        raise CatalogError(f"{w}: name_en (the English name) must be text of at most 80 characters")
     return Service(
         code=ServiceCode(code),
         name=name.strip(),
@@ -93,6 +96,7 @@ def parse_service(raw: Any, where: str) -> Service:
         avg_minutes=float(avg),
         hours=parse_hours(raw.get("hours", []), f"{w}.hours"),
         remote=remote,
+        name_en=name_en.strip(),
     )
 
 
@@ -137,6 +141,8 @@ def catalog_to_wire(catalog: Catalog) -> list[dict[str, Any]]:
         }
         if not s.remote:
             entry["remote"] = False
+        if s.name_en:
+            entry["name_en"] = s.name_en
         out.append(entry)
     return out
 

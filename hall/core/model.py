@@ -115,6 +115,7 @@ class Service:
     avg_minutes: float
     hours: tuple[OpeningHours, ...]
     remote: bool = True  # citizens may take a number from their phones (云叫号)
+    name_en: str = ""  # the English name where the catalog gives one (the kiosk's English mode)
 
     def is_open(self, weekday: int, at: time) -> bool:
         return any(h.covers(weekday, at) for h in self.hours)

@@ -133,6 +133,7 @@ def catalog_view(state: HallState, hall_name: str = "") -> dict[str, Any]:
                     for h in s.hours
                 ],
                 "hours_text": s.hours_text(),
+                **({"name_en": s.name_en} if s.name_en else {}),
             }
             for s in state.catalog.services
             if s.code in offered

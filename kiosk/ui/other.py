@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk import navigation, present
@@ -27,14 +28,21 @@ MAX_ROWS = 6
 
 
 class NearbyView(View):
+    """The service chooser, the ranking modes, the status and the halls in one scrolling
+    column under a fixed heading and 返回首页: long names in large type (elder mode, English)
+    wrap and scroll on a small screen instead of being squeezed."""
+
     def __init__(self, model: KioskModel, look: Look) -> None:
         super().__init__(model, look)
         lay = QVBoxLayout(self)
         self.title = label("", "heading")
         lay.addWidget(self.title)
+        self.body = QWidget()
+        self.column = QVBoxLayout(self.body)
+        self.column.setContentsMargins(0, 0, 0, 0)
         self.services_grid = QGridLayout()
         self.service_columns = Columns(self.services_grid, most=4)
-        lay.addLayout(self.services_grid)
+        self.column.addLayout(self.services_grid)
         self.service_buttons: dict[str, TextButton] = {}
         self._codes: list[str] = []
         modes = QHBoxLayout()
@@ -43,21 +51,27 @@ class NearbyView(View):
             b = button("", f"nearby-mode-{mode}", partial(model.nearby.set_mode, mode), "tab")
             self.modes[mode] = b
             modes.addWidget(b)
-        lay.addLayout(modes)
+        self.column.addLayout(modes)
         self.status = label("", "subheading")
-        lay.addWidget(self.status)
-        self.list = QWidget()
-        self.rows_box = QVBoxLayout(self.list)
-        self.rows_box.setContentsMargins(0, 0, 0, 0)
-        self.area = scrolling(self.list)
+        self.column.addWidget(self.status)
+        self.rows_box = QVBoxLayout()
+        self.column.addLayout(self.rows_box)
+        self.column.addStretch(1)
+        self.area = scrolling(self.body)
         lay.addWidget(self.area, 1)
         self.back = button("", "back", model.home)
         lay.addWidget(self.back)
 
     def arrange(self) -> None:
+        outer = self.layout()
+        if outer is not None:
+            self.column.setSpacing(outer.spacing())  # the grid and rows inherit it
         if self.service_buttons:
-            widest = max(b.sizeHint().width() for b in self.service_buttons.values())
-            self.service_columns.place(self.width() or self.look.px(1800), widest)
+            # a name may take two lines; the bar's room is kept whether it shows or not
+            cell = max(b.width_for_lines(2) for b in self.service_buttons.values())
+            bar = self.area.verticalScrollBar().sizeHint().width()
+            width = (self.area.width() or self.look.px(1800)) - bar
+            self.service_columns.place(width, cell)
 
     def _services(self, codes: list[str]) -> None:
         m = self.m
@@ -65,9 +79,9 @@ class NearbyView(View):
             discard(b)
         self.service_buttons = {}
         for code in codes:
-            self.service_buttons[code] = button(
-                "", f"nearby-service-{code}", partial(m.nearby.set_service, code), "tab"
-            )
+            b = button("", f"nearby-service-{code}", partial(m.nearby.set_service, code), "tab")
+            b.setParent(self.body)  # styled as shown, so it is measured in its own font
+            self.service_buttons[code] = b
         self._codes = codes
         self.service_columns.set(list(self.service_buttons.values()))
 
@@ -90,17 +104,23 @@ class NearbyView(View):
         self.status.setText(present.nearby_status(r, m.hall, bool(found)))
         clear_layout(self.rows_box)
         for i, row in enumerate(found[:MAX_ROWS]):
-            name, detail, reason = present.nearby_row(r, i, row)
-            frame = QFrame()
-            frame.setObjectName("row")
-            box = QVBoxLayout(frame)
-            box.addWidget(label(name, "big"))
-            box.addWidget(label(detail))
-            if reason:
-                box.addWidget(label(reason, "subheading"))
-            self.rows_box.addWidget(frame)
-        self.rows_box.addStretch(1)
+            self.rows_box.addWidget(self._row(*present.nearby_row(r, i, row)))
         self.back.setText(r.text("home"))
+        self.arrange()
+
+    @staticmethod
+    def _row(name: str, detail: str, reason: str) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("row")
+        box = QVBoxLayout(frame)
+        box.addWidget(label(name, "big"))
+        box.addWidget(label(detail))
+        if reason:
+            box.addWidget(label(reason, "subheading"))
+        return frame
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         self.arrange()
 
 

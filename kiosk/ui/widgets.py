@@ -111,6 +111,22 @@ class Text(QLabel):
         narrowest = max(metrics.horizontalAdvance(u) for u in pieces)
         return QSize(narrowest + dx, self._height(1) + dy)
 
+    def width_for_lines(self, most: int) -> int:
+        """The narrowest width (margins included) at which the text takes at most ``most``
+        lines of its own (or the narrowest it can be, if it never does)."""
+        dx = self._extra()[0]
+        low = self.minimumSizeHint().width() - dx
+        high = self.sizeHint().width() - dx
+        if not self._wrap or len(self.lines(low)) <= most:
+            return (high if not self._wrap else low) + dx
+        while high - low > 1:  # lines(low) > most >= lines(high)
+            mid = (low + high) // 2
+            if len(self.lines(mid)) <= most:
+                high = mid
+            else:
+                low = mid
+        return high + dx
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._relayout()
@@ -153,14 +169,15 @@ class TextButton(QPushButton):
         return self.detail
 
     def setText(self, text: str) -> None:
-        self.title.setText(text)
-        self._place()
+        self.set_texts(text, self.detail.text() if self.detail is not None else "")
 
     def set_texts(self, title: str, detail: str) -> None:
+        before = self.text()
         self.title.setText(title)
         if self.detail is not None:
             self.detail.setText(detail)
-        self._place()
+        if self.text() != before:  # the words are not in a layout: tell the button's own
+            self.words_changed()
 
     def text(self) -> str:
         if self.detail is not None:
@@ -202,6 +219,11 @@ class TextButton(QPushButton):
 
     def minimumSizeHint(self) -> QSize:
         return self._around(self._words([lab.minimumSizeHint() for lab in self._labels()]))
+
+    def width_for_lines(self, most: int) -> int:
+        """The narrowest button whose words take at most ``most`` lines each."""
+        words = max(lab.width_for_lines(most) for lab in self._labels())
+        return self._around(QSize(words, self.title.heightForWidth(words))).width()
 
     def hasHeightForWidth(self) -> bool:
         return True

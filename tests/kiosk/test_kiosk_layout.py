@@ -86,3 +86,28 @@ def test_the_checker_sees_a_word_broken() -> None:
     assert breaks_ok(raw, ["请将手机上的预约二维码对准扫描口，", "或刷身份证"]) is None
     assert breaks_ok(raw, ["请将手机上的预约二维码对准扫描", "口，或刷身份证"]) is not None
     assert breaks_ok("Appointment check-in", ["Appoint", "ment check-in"]) is not None
+
+
+def test_a_name_is_measured_for_the_lines_it_may_take(qapp: Any) -> None:
+    """The nearby screen's chooser sizes its columns so each name takes at most two lines."""
+    from PySide6.QtWidgets import QWidget
+
+    from kiosk.ui.style import sheet
+    from kiosk.ui.widgets import button, label
+
+    name = label("Household registration transfer")
+    two = name.width_for_lines(2)
+    assert len(name.lines(two)) == 2 and len(name.lines(two - 1)) == 3
+    assert name.width_for_lines(1) == name.sizeHint().width()
+    assert len(name.lines(name.width_for_lines(1) - 1)) == 2
+    holder = QWidget()  # a window of its own has a least width
+    holder.setStyleSheet(sheet(1.5, True))  # elder mode
+    holder.resize(1000, 400)
+    tile = button("Household registration transfer", "t", lambda: None, "tab")
+    tile.setParent(holder)
+    holder.show()
+    for lines in (1, 2):
+        tile.resize(tile.width_for_lines(lines), 200)
+        assert len(tile.title.shown().split("\n")) == lines
+        assert tile.title.width() == tile.title.width_for_lines(lines)  # all of it for words
+    holder.close()

@@ -278,6 +278,22 @@ def test_issuing_teaches_the_watch(clock: FixedClock) -> None:
     assert m.screen is Screen.REFUSED and ("check_in", {"code": "482913"}) not in ops.calls
 
 
+def test_english_screens_say_which_names_stay_chinese(clock: FixedClock) -> None:
+    """A catalog without English names for some services (the city's has none): the English
+    screen says so, the Chinese one says nothing."""
+    from kiosk import present
+
+    m, _ = make(clock)
+    entries = m.hall.entries
+    named = [dataclasses.replace(e, name_en=e.name_en or "x") for e in entries]
+    partly = [dataclasses.replace(entries[0], name_en=""), *named[1:]]
+    m.router.lang = "en"
+    assert present.names_note(m.router, named) == ""
+    assert present.names_note(m.router, partly).startswith("Some service names are shown in")
+    m.router.lang = "zh"
+    assert present.names_note(m.router, partly) == ""
+
+
 def test_the_screens_words(clock: FixedClock) -> None:
     from kiosk import present
     from kiosk.outcomes import PrintFailed

@@ -600,16 +600,19 @@ def test_a_failed_print_says_void_first_aloud_and_staff_see_it(
     assert any(t.startswith("最近作废：A001（超时，") for t in s.labels())
 
 
-def test_english_screens_say_what_is_not_translated(make_kiosk: Callable[..., Screen_]) -> None:
-    """English tabs; the catalog has no English service names (the hall bus's catalog has no
-    field for them), so the screen says the names are in Chinese."""
+def test_english_screens_use_the_catalogs_english_names(
+    make_kiosk: Callable[..., Screen_],
+) -> None:
+    """English tabs, and the catalog's English names (``name_en``, which the demo's catalog
+    gives for every service) on the tiles, through the hub's catalog on the hall bus."""
     s = make_kiosk()
     s.click("lang")
     assert s.find("category-社会保障").text() == "Social security"
     assert s.find("category-all").text() == "All"
-    assert any(t.startswith("Service names are shown in Chinese") for t in s.labels())
+    assert "Social security card" in s.find("service-SB-001").text()
+    assert not any("shown in Chinese" in t for t in s.labels())  # every service has one
     s.click("lang")
-    assert not any(t.startswith("Service names") for t in s.labels())
+    assert "社会保障卡申领" in s.find("service-SB-001").text()
 
 
 def test_search_by_everyday_words_and_an_honest_keyboard(
