@@ -11,6 +11,9 @@ from hall.core.model import OpeningHours
 from hall.core.state import HallState
 from hall.core.timekeeping import local
 
+Spans = tuple[tuple[float, float], ...]
+_SEEN: dict[str, tuple[tuple[OpeningHours, ...], date, ZoneInfo, Spans]] = {}
+
 
 def break_minutes(state: HallState, service: str, now: float, wait: float) -> float:
     """Minutes the service's counters stand still between spans of its hours (the lunch
@@ -19,7 +22,13 @@ def break_minutes(state: HallState, service: str, now: float, wait: float) -> fl
     svc = state.catalog.get(service)
     if svc is None or len(svc.hours) < 2:
         return 0.0
-    spans = _spans(svc.hours, local(now, state.tz).date(), state.tz)
+    day = local(now, state.tz).date()
+    seen = _SEEN.get(svc.code)
+    if seen is not None and seen[0] is svc.hours and seen[1] == day and seen[2] is state.tz:
+        spans = seen[3]
+    else:  # hashing the hours for the cache below costs more than the rest: once a day
+        spans = _spans(svc.hours, day, state.tz)
+        _SEEN[svc.code] = (svc.hours, day, state.tz, spans)
     call, added = now + wait * 60, 0.0
     for (_s, end), (start, _e) in itertools.pairwise(spans):
         if now < end < call and start > end:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from typing import NewType
 
@@ -147,12 +147,16 @@ def days_text(days: frozenset[int]) -> str:
 class Catalog:
     version: int
     services: tuple[Service, ...]
+    _by_code: dict[str, Service] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        by_code: dict[str, Service] = {}
+        for s in self.services:
+            by_code.setdefault(s.code, s)  # the first of a code, as a search would find
+        object.__setattr__(self, "_by_code", by_code)
 
     def get(self, code: str) -> Service | None:
-        for s in self.services:
-            if s.code == code:
-                return s
-        return None
+        return self._by_code.get(code)
 
 
 @dataclass(frozen=True, slots=True)

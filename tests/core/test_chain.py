@@ -98,3 +98,18 @@ def test_event_ids_are_version_4_uuids() -> None:
     for text in list(ids)[:200]:
         u = uuid.UUID(text)
         assert str(u) == text and u.version == 4 and u.variant == uuid.RFC_4122
+
+
+def test_ticket_ids_are_hmac_sha256_of_hall_day_and_number() -> None:
+    import hashlib
+    import hmac
+    from datetime import date
+
+    from hall.core.decide.issuing import ticket_id_for
+
+    for key in (b"k" * 32, b"short key 16 byt", bytes(range(64)), b"x" * 100):
+        for number in ("A001", "B999", "Z0001"):
+            msg = f"410411-ZH01/2026-11-27/{number}".encode()
+            want = hmac.new(key, msg, hashlib.sha256).hexdigest()[:24]
+            got = ticket_id_for("410411-ZH01", date(2026, 11, 27), number, key=key)
+            assert got == want

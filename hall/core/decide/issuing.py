@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 from datetime import date
+from functools import lru_cache
 
 from hall.core import commands as c
 from hall.core import events as ev
@@ -21,8 +22,24 @@ def ticket_id_for(hall_id: str, day: date, number: str, *, key: bytes) -> str:
     """A ticket's id: unique across halls and days, and unguessable: a keyed hash (HMAC-SHA256
     with the hall's secret `key`, 96 bits) of hall, day and number, so seeing a number on the
     board does not give the id. The id is in the event: replays never derive it again."""
-    msg = f"{hall_id}/{day.isoformat()}/{number}".encode()
-    return hmac.digest(key, msg, "sha256").hex()[:24]
+    inner, outer = _hmac_pads(key)
+    h = inner.copy()
+    h.update(f"{hall_id}/{day.isoformat()}/{number}".encode())
+    o = outer.copy()
+    o.update(h.digest())
+    return o.hexdigest()[:24]
+
+
+@lru_cache(maxsize=4)
+def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """HMAC-SHA256 (RFC 2104) of one key with its inner and outer pads hashed once: the same
+    result as hmac.digest at half the cost (a hall's key does not change)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
 
 
 def can_issue(state: HallState, service_code: str, now: Reading) -> tuple[Service, date]:
