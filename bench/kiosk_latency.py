@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -62,7 +63,7 @@ def child(config: str, tickets: int, out: str) -> None:
     from PySide6.QtWidgets import QApplication, QPushButton
 
     from appliance import config as hall_config
-    from hall.bus.mqtt import MqttBus
+    from hall.bus.mqtt import hall_bus
     from hall.hubapi.client import presence
     from kiosk.model import Screen
     from kiosk.ui.app import start_kiosk
@@ -70,7 +71,7 @@ def child(config: str, tickets: int, out: str) -> None:
     cfg = hall_config.load(config)
     app = QApplication([])
     birth, will = presence("kiosk-bench", "kiosk")
-    bus = MqttBus("kiosk-bench", host=cfg.bus.host, port=cfg.bus.port, birth=birth, will=will)
+    bus = hall_bus(cfg, "kiosk-bench", birth=birth, will=will)  # as `hall kiosk` connects
     kiosk = start_kiosk(cfg, bus, guide=None, hours_check=False)
     kiosk.window.resize(1920, 1080)
     kiosk.window.show()
@@ -144,6 +145,8 @@ def measure_start(config: Path, starts: int) -> tuple[list[float], list[float]]:
             env=env,
         )
         assert proc.stderr is not None
+        stuck = threading.Timer(60, proc.kill)  # a kiosk that never gets ready: say so
+        stuck.start()
         try:
             for line in proc.stderr:
                 if re.search(r"kiosk ready in", line):
@@ -154,6 +157,7 @@ def measure_start(config: Path, starts: int) -> tuple[list[float], list[float]]:
             else:
                 raise SystemExit(f"kiosk exited before ready (code {proc.wait()})")
         finally:
+            stuck.cancel()
             proc.terminate()
             proc.wait(10)
     return readies, rss
@@ -190,6 +194,7 @@ def main() -> None:
     ):
         assert hall.port is not None
         config = write_config(hall, hall.port, server.port, folder)
+        hall.add_device("kiosk-bench", "kiosk")  # its own identity on the hall bus
         readies, start_rss = measure_start(config, args.starts)
         TimedPrinter.cuts.clear()
         out = folder / "child.json"
