@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -26,7 +25,7 @@ def break_minutes(state: HallState, service: str, now: float, wait: float) -> fl
     seen = _SEEN.get(svc.code)
     if seen is not None and seen[0] is svc.hours and seen[1] == day and seen[2] is state.tz:
         spans = seen[3]
-    else:  # hashing the hours for the cache below costs more than the rest: once a day
+    else:  # worked out once a day and service (found by identity: hashing hours costs more)
         spans = _spans(svc.hours, day, state.tz)
         _SEEN[svc.code] = (svc.hours, day, state.tz, spans)
     call, added = now + wait * 60, 0.0
@@ -37,12 +36,10 @@ def break_minutes(state: HallState, service: str, now: float, wait: float) -> fl
     return added / 60
 
 
-@functools.lru_cache(maxsize=256)
 def _spans(
     hours: tuple[OpeningHours, ...], day: date, tz: ZoneInfo
 ) -> tuple[tuple[float, float], ...]:
-    """A day's spans of the hours as epoch seconds, in order (worked out once a day and
-    service: every estimate asks)."""
+    """A day's spans of the hours as epoch seconds, in order."""
     weekday = day.isoweekday()
     return tuple(
         sorted(
