@@ -147,6 +147,11 @@ class LocalHall:
         broker.write_keys(self.cfg.base / self.cfg.bus.credentials)
         return broker
 
+    def flush_tables(self) -> bool:
+        """Bring the database's tables up to the log now (the hub's tick does it every
+        second): for a reader that wants the last command's rows at once."""
+        return self.hub.flush_tables()
+
     @property
     def port(self) -> int | None:
         """The private Mosquitto's port (None in process)."""

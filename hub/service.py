@@ -124,15 +124,17 @@ class Hub:
         self._dirty.set()
 
     def tick(self) -> None:
-        """Housekeeping between commands, as the core decides it (`housekeeping_due`): close
-        a finished business day, void tickets whose print was never confirmed; and read the
-        device registry again if a technician changed it."""
+        """Between commands: write the rows of the events since the last tick
+        (hall/store/projection.py); housekeeping as the core decides it
+        (`housekeeping_due`): close a finished business day, void tickets whose print was
+        never confirmed; and read the device registry again if a technician changed it."""
         try:
             if self.devices.reload_if_changed():
                 log.warning("device registry reloaded: %d devices", len(self.devices.all()))
         except RegistryError as exc:
             self.counts["registry_errors"] += 1
             log.error("device registry not reloaded, the old one stays: %s", exc)
+        self.flush_tables()
         with self._lock:
             if not housekeeping_due(self.store.state, self.store.now()):
                 return
@@ -145,6 +147,17 @@ class Hub:
                 return
         if out.events:
             self._after(list(out.events))
+
+    def flush_tables(self) -> bool:
+        """Write the rows of the events since the last batch (hall/store/projection.py);
+        on an error the log still has them and the next tick tries again."""
+        with self._lock:
+            try:
+                return self.store.flush_tables()
+            except (sqlite3.Error, OSError) as exc:
+                self.counts["table_flush_errors"] += 1
+                log.warning("the tables were not brought up to the log: %s", exc)
+                return False
 
     # --- requests -----------------------------------------------------------------------
 

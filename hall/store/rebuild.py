@@ -38,21 +38,31 @@ class UnreadableLog(ValueError):
     """An event of the log cannot be read or replayed; the message names its seq."""
 
 
-def _replay(store: HallStore) -> Iterator[ev.Event]:
+def _replay(store: HallStore, upto: int | None) -> Iterator[ev.Event]:
     try:
-        yield from store.iter_events()
+        for e in store.iter_events():
+            if upto is not None and e.seq > upto:
+                return
+            yield e
     except ValueError as exc:  # event_from_row names the seq
         raise UnreadableLog(str(exc)) from None
 
 
-def rebuilt_copy(store: HallStore, path: Path) -> sqlite3.Connection:
+def projected_seq(conn: sqlite3.Connection) -> int | None:
+    """Up to which event the tables of this database go (None: no hall row, or to the end)."""
+    row = conn.execute("SELECT projected_seq FROM hall WHERE id = 1").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def rebuilt_copy(store: HallStore, path: Path, upto: int | None = None) -> sqlite3.Connection:
+    """A database whose tables are a replay of the store's log (up to seq `upto`)."""
     conn = connect(path)
     migrate(conn)
     seq = 0
 
     def counted() -> Iterator[ev.Event]:
         nonlocal seq
-        for e in _replay(store):
+        for e in _replay(store, upto):
             seq = e.seq
             yield e
 
@@ -71,11 +81,17 @@ def rebuilt_copy(store: HallStore, path: Path) -> sqlite3.Connection:
 
 
 def compare_with_rebuild(store: HallStore) -> list[str]:
-    """The differences between the live tables and a replay of the log ([]: they match);
-    an unreadable log is one difference naming the event."""
+    """The differences between the live tables and a replay of the log up to the event the
+    tables go to (`projected_seq`: hall/store/projection.py) ([]: they match); an unreadable
+    log is one difference naming the event."""
+    upto = projected_seq(store.conn)
     with tempfile.TemporaryDirectory() as d:
         try:
-            conn = rebuilt_copy(store, Path(d) / "rebuilt.db")
+            if upto is None:  # nothing was ever written to the tables: they must be empty
+                conn = connect(Path(d) / "empty.db")
+                migrate(conn)
+            else:
+                conn = rebuilt_copy(store, Path(d) / "rebuilt.db", upto)
         except UnreadableLog as exc:
             return [f"log: {exc}"]
         try:

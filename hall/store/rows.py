@@ -8,7 +8,7 @@ from collections import deque
 from datetime import date, datetime
 from typing import Any
 
-from hall.core.catalog import catalog_to_wire, parse_catalog
+from hall.core.catalog import parse_catalog
 from hall.core.model import (
     Appointment,
     AppointmentId,
@@ -28,7 +28,7 @@ from hall.core.model import (
     TicketId,
     TicketState,
 )
-from hall.core.state import HallState, Touched
+from hall.core.state import HallState
 
 # Each table's primary key: rows are updated in place (UPSERT), not deleted and inserted
 # again as INSERT OR REPLACE does, which gives the row a new rowid, moves it to the table's
@@ -47,7 +47,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 _UPSERT_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
-def _upsert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
+def upsert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
     cols = tuple(row)
     sql = _UPSERT_SQL.get((table, cols))
     if sql is None:
@@ -221,135 +221,8 @@ def hall_row(s: HallState) -> dict[str, Any]:
         "day_skips": s.day_skips,
         "recent_calls": json.dumps(list(s.recent_calls), ensure_ascii=False),
         "last_finished": json.dumps(s.last_finished),
+        "projected_seq": s.last_seq,
     }
-
-
-class Pending:
-    """Ticket and counter rows touched by a command's events, written once at its end.
-
-    Holds the entity as it was right after the event that touched it (they are frozen
-    dataclasses), so a ticket that a later event drops from memory (the day closing) is
-    still written as it ended."""
-
-    def __init__(self) -> None:
-        self.tickets: dict[str, Ticket] = {}
-        self.counters: dict[str, Counter | None] = {}
-
-    def take(self, state: HallState, touched: Touched) -> Touched:
-        """Keep the tickets and counters among `touched`; return the rest."""
-        rest: Touched = set()
-        for kind, key in touched:
-            if kind == "ticket":
-                t = state.tickets.get(TicketId(key))
-                if t is not None:
-                    self.tickets[key] = t
-            elif kind == "counter":
-                self.counters[key] = state.counters.get(CounterId(key))
-            else:
-                rest.add((kind, key))
-        return rest
-
-    def write(self, conn: sqlite3.Connection, state: HallState) -> None:
-        for t in self.tickets.values():
-            _upsert(conn, "tickets", ticket_row(t))
-        if self.counters:
-            order = {cid: i for i, cid in enumerate(state.counters)}
-            for key, c in self.counters.items():
-                if c is None:
-                    conn.execute("DELETE FROM counters WHERE id = ?", (key,))
-                else:
-                    _upsert(conn, "counters", counter_row(c, order.get(c.id, len(order))))
-        self.tickets.clear()
-        self.counters.clear()
-
-
-def write_touched(conn: sqlite3.Connection, state: HallState, touched: Touched) -> None:
-    """Write the rows that applied events touched, each once (the hall row: `write_hall`)."""
-    for kind, key in touched:
-        if kind == "ticket":
-            t = state.tickets.get(TicketId(key))
-            if t is not None:
-                _upsert(conn, "tickets", ticket_row(t))
-        elif kind == "counter":
-            c = state.counters.get(CounterId(key))
-            if c is None:
-                conn.execute("DELETE FROM counters WHERE id = ?", (key,))
-            else:
-                _upsert(conn, "counters", counter_row(c, list(state.counters).index(c.id)))
-        elif kind == "appointment":
-            a = state.appointments.get(AppointmentId(key))
-            if a is not None:
-                _upsert(conn, "appointments", appointment_row(a))
-        elif kind == "evaluation":
-            e = state.evaluations.get(TicketId(key))
-            if e is not None:
-                _upsert(conn, "evaluations", evaluation_row(e))
-        elif kind == "stats":
-            st = state.stats[ServiceCode(key)]
-            _upsert(
-                conn,
-                "service_stats",
-                {"service": key, "ewma_minutes": st.ewma_minutes, "samples": st.samples},
-            )
-        elif kind == "serial":
-            day, prefix = key.split("/")
-            _upsert(
-                conn,
-                "serials",
-                {
-                    "day": day,
-                    "prefix": prefix,
-                    "last": state.serials[(date.fromisoformat(day), prefix)],
-                },
-            )
-        elif kind == "device":
-            dv = state.devices[key]
-            _upsert(
-                conn,
-                "devices",
-                {
-                    "device": key,
-                    "kind": dv.kind,
-                    "ok": int(dv.ok),
-                    "state": dv.state,
-                    "detail": dv.detail,
-                    "at": dv.at,
-                },
-            )
-        elif kind == "catalog":
-            _upsert(
-                conn,
-                "catalog",
-                {
-                    "id": 1,
-                    "version": state.catalog.version,
-                    "services": json.dumps(catalog_to_wire(state.catalog), ensure_ascii=False),
-                },
-            )
-
-
-HallSnapshot = tuple[Any, ...]
-
-
-def hall_snapshot(state: HallState) -> HallSnapshot:
-    """What the hall row is made of, compared before anything is encoded."""
-    return (
-        state.open_day,
-        state.last_closed_day,
-        state.day_skips,
-        [dict(c) for c in state.recent_calls],
-        dict(state.last_finished),
-    )
-
-
-def write_hall(
-    conn: sqlite3.Connection, state: HallState, previous: HallSnapshot | None = None
-) -> HallSnapshot:
-    """Write the hall row unless it is what `previous` says was last written."""
-    snap = hall_snapshot(state)
-    if snap != previous:
-        _upsert(conn, "hall", hall_row(state))
-    return snap
 
 
 def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
@@ -362,7 +235,14 @@ def load_state(conn: sqlite3.Connection, state: HallState) -> HallState:
         date.fromisoformat(h["last_closed_day"]) if h["last_closed_day"] else None
     )
     state.day_skips = h["day_skips"]
-    last = conn.execute("SELECT seq, ts, h FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    # The tables hold the state as of `projected_seq` (hall/store/projection.py); the events
+    # after it are applied again by the store. NULL: a row older than the column (migration
+    # 5 fills it), or a rebuild in progress: as of the log's end.
+    upto = h["projected_seq"]
+    last = conn.execute(
+        "SELECT seq, ts, h FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
+        (upto if upto is not None else 2**62,),
+    ).fetchone()
     if last is not None:
         state.last_seq, state.last_ts = last["seq"], last["ts"]
         state.chain_head = last["h"] or state.chain_head

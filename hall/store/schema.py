@@ -132,6 +132,12 @@ MIGRATIONS: list[Migration] = [
     # instead of answered with the first one's result. (The hall's secret for ticket ids is
     # made by the store when it first opens the database: meta 'ticket_key'.)
     "ALTER TABLE idempotency ADD COLUMN cmd TEXT",
+    # 5: the tables follow the log in batches (hall/store/projection.py); the hall row says
+    # up to which event they go. Until now they went to the log's end.
+    """
+    ALTER TABLE hall ADD COLUMN projected_seq INTEGER;
+    UPDATE hall SET projected_seq = (SELECT max(seq) FROM events)
+    """,
 ]
 
 # Tables made from the event log (rebuilt by `hall rebuild`, compared in the tests).

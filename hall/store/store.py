@@ -1,9 +1,11 @@
 """HallStore: one command, one SQLite transaction.
 
 Each `execute` runs BEGIN IMMEDIATE; checks the idempotency key; closes a finished
-business day if one is open; asks the core to decide; appends the events (gapless seq);
-applies them to the in-memory state and writes the rows they touched; COMMIT. Only after
-COMMIT returns is anything confirmed to anyone (WAL, synchronous=FULL).
+business day if one is open; asks the core to decide; appends the events (gapless seq) and
+applies them to the in-memory state; COMMIT. Only after COMMIT returns is anything
+confirmed to anyone (WAL, synchronous=FULL). The rows the events changed follow in
+batches (hall/store/projection.py): the tables are never ahead of the log, and a store
+that opens the database applies the events the tables do not have yet.
 
 One process writes: the hub, which holds the database's lock (hall/singleton.py); every
 other change reaches it over the hall bus. Each transaction still checks that the log has
@@ -39,6 +41,7 @@ from hall.store.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from hall.store.db import StoreError as StoreError
 from hall.store.db import open_db
 from hall.store.head import Head, HeadKeeper, head_path, read_head, write_head
+from hall.store.projection import Unwritten
 from hall.store.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,7 @@ class HallStore:
         migrate(self.conn)
         self._check_hall()
         self._ticket_key = self._load_ticket_key()
-        self._hall_row: rows.HallSnapshot | None = None
+        self._unwritten = Unwritten()
         self._data_version = -1
         self.state = self._load()
         self._wall_clock = clock
@@ -117,11 +120,17 @@ class HallStore:
         return key
 
     def _load(self) -> HallState:
+        """The state from the tables, then the events they do not have yet applied again
+        (hall/store/projection.py); those rows are written with the next batch."""
         fresh = new_state(self.hall_id, self.tz, self.rules)
         fresh.ticket_key = self._ticket_key
         state = rows.load_state(self.conn, fresh)
-        written = self.conn.execute("SELECT 1 FROM hall WHERE id = 1").fetchone()
-        self._hall_row = rows.hall_snapshot(state) if written else None
+        unwritten = Unwritten()
+        for e in self.iter_events(state.last_seq):
+            unwritten.take(state, apply(state, e))
+        if unwritten.events:
+            log.info("applied %d events the tables did not have yet", unwritten.events)
+        self._unwritten = unwritten
         return state
 
     def checkpoint_in_background(self, interval: float = 1.0) -> Checkpointer:
@@ -133,6 +142,10 @@ class HallStore:
         ).start()
 
     def close(self) -> None:
+        try:
+            self.flush_tables()
+        except (sqlite3.Error, OSError) as exc:  # the log has them: the next start applies them
+            log.warning("the tables were not brought up to the log at close: %s", exc)
         if self.head is not None:
             try:
                 self.head.flush()
@@ -201,7 +214,6 @@ class HallStore:
                         self._remember(
                             idempotency_key, fingerprint, {"refused": refusal.to_dict()}, now
                         )
-                    self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
                     conn.execute("COMMIT")
                 else:
                     conn.execute("ROLLBACK")
@@ -210,9 +222,13 @@ class HallStore:
             result = decision.result.to_dict()
             if idempotency_key is not None:
                 self._remember(idempotency_key, fingerprint, result, now)
-            self._hall_row = rows.write_hall(conn, self.state, self._hall_row)
+            flushing = self._unwritten.due()
+            if flushing:  # a busy hall: this command carries the batch of rows
+                self._unwritten.write(conn, self.state)
             self._reserve_numbers(committed)
             conn.execute("COMMIT")
+            if flushing:
+                self._unwritten.clear()
         except Refused:
             raise
         except BaseException:
@@ -261,8 +277,8 @@ class HallStore:
             self.clock.observe(self.state.last_ts)
 
     def _append(self, decision: Decision, now: Reading) -> list[ev.Event]:
-        """Append and apply a decision's events; write each ticket and counter row once."""
-        pending = rows.Pending()
+        """Append and apply a decision's events; their rows wait for the next batch."""
+        unwritten = self._unwritten
 
         def write(e: ev.Event, touched: Touched) -> None:
             self.conn.execute(
@@ -277,14 +293,32 @@ class HallStore:
                     e.h,
                 ),
             )
-            # Tickets and counters are immutable values: keep the latest of each and write
-            # it after the last event (a call finishes one ticket and calls the next at
-            # the same counter). The rest is written as it comes.
-            rows.write_touched(self.conn, self.state, pending.take(self.state, touched))
+            unwritten.take(self.state, touched)
 
-        out = append(self.state, decision, now.ts, write)
-        pending.write(self.conn, self.state)
-        return out
+        return append(self.state, decision, now.ts, write)
+
+    def flush_tables(self) -> bool:
+        """Bring the tables up to the log in a transaction of its own (the hub between
+        commands, the store at close). False when they were already there."""
+        if not self._unwritten.events:
+            return False
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._refresh()
+            self._unwritten.write(conn, self.state)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._unwritten.clear()
+        return True
+
+    @property
+    def unwritten_events(self) -> int:
+        """Events applied that the tables do not have yet."""
+        return self._unwritten.events
 
     # --- reading --------------------------------------------------------------------------
 
@@ -332,10 +366,16 @@ def rebuild(
 ) -> HallState:
     """Replay a log into a fresh database's tables (which must be empty and migrated)."""
     state = new_state(hall_id, tz, rules)
+    unwritten = Unwritten()
     target.execute("BEGIN")
     for e in events:
-        touched = apply(state, e)
-        rows.write_touched(target, state, touched)
-    rows.write_hall(target, state)
+        unwritten.take(state, apply(state, e))
+        if unwritten.events >= REBUILD_BATCH:
+            unwritten.write(target, state)
+            unwritten.clear()
+    unwritten.write(target, state)
     target.execute("COMMIT")
     return state
+
+
+REBUILD_BATCH = 5000  # events replayed between writes of their rows (memory stays small)

@@ -109,8 +109,11 @@ def hash_key_b64() -> str:
 
 
 def db_rows(hall: LocalHall, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Read the hub's database on a connection of our own (the hub's is its thread's)."""
+    """Read the hub's database on a connection of our own (the hub's is its thread's),
+    its tables brought up to the log first (the hub's tick does it every second)."""
     import sqlite3
+
+    hall.flush_tables()
 
     conn = sqlite3.connect(f"file:{hall.cfg.database_path}?mode=ro", uri=True)
     try:

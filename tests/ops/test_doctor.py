@@ -358,7 +358,13 @@ def test_reported_devices(sim_hall: SimHall) -> None:
             HallClient(bus, timeout=10).execute("report_device", {**args, "state": state})
         finally:
             bus.close()
-    r = results(sim_hall, ["reported-devices"])["reported-devices"]
+    # The hub writes the devices' rows with its next tick (about a second).
+    deadline = time.monotonic() + 10
+    while True:
+        r = results(sim_hall, ["reported-devices"])["reported-devices"]
+        if r.status == "warn" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert r.status == "warn" and "kiosk-1/printer paper_out" in r.summary
     assert {d["device"] for d in r.details["devices"]} == {"kiosk-1/printer", "pads-1/bus1/3"}
 

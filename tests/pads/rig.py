@@ -235,8 +235,11 @@ class PadRig:
         ), {a: self.sim.pending_events(a) for a in addrs}
 
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        """Read the hub's database (a connection of its own; WAL lets it read alongside)."""
+        """Read the hub's database (a connection of its own; WAL lets it read alongside),
+        its tables brought up to the log first (the hub's tick does it every second)."""
         import sqlite3
+
+        self.hall.flush_tables()
 
         conn = sqlite3.connect(self.hall.cfg.database_path)
         try:

@@ -98,6 +98,7 @@ def test_typed_rows_of_a_hall_at_work(make_store: MakeStore, clock: FixedClock) 
     s.execute(c.Finish("1"))
     s.execute(c.Evaluate("1", 5))
     s.execute(c.ReportDevice("kiosk-1/printer", "printer", False, "paper_out", "纸尽"))
+    s.flush_tables()  # the rows follow the log in batches (the hub: every second)
     with HallReader.open(s.path) as r:
         assert r.hall_id() == HALL_ID
         head = r.log_head()

@@ -191,6 +191,7 @@ class AppointmentRaces(RuleBasedStateMachine):
 
     def hall_appointments(self) -> dict[str, tuple[int, str]]:
         """id → (version, status) from the hall's table (a closed day leaves memory)."""
+        self.hall.flush_tables()  # the hub's tick does it every second
         rows = self.hall.store.conn.execute("SELECT id, version, status FROM appointments")
         return {r[0]: (r[1], r[2]) for r in rows}
 
