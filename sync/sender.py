@@ -17,12 +17,8 @@ read against the oldest batch out, [f, l]:
 - A below the mark: an answer too (the city lost events, or an old ack came again): the
   mark goes back to A and everything after it is backlog again (the city acks again what it
   has: harmless).
-No answer to the oldest batch out within the ack timeout: send again from the mark. The
-timeout is `ack_timeout_s` at least, grows with the measured round trip to the city's ack
-(TCP's rule: smoothed round trip + 4 × its deviation; a sample only from a batch sent once)
-and doubles after every timeout that brought no progress, at most `ACK_TIMEOUT_MAX_X` ×
-`ack_timeout_s`: a city whose queues are long is not sent the same window again and again
-(measured: 15 s fixed sent 1.1 M events again for 0.54 M in a 3,000-hall storm). A
+No answer to the oldest batch out within the ack timeout (sync/acktimer.py: the measured
+round trip, doubling after each timeout without progress): send again from the mark. A
 reconnect sends everything not acked again. A broker that refuses our events: a slow retry
 (`sync.refusal`). The mark is saved at most every 0.25 s; a batch is read from the log
 outside the lock, so an ack never waits for one. Pure logic with an injected clock; the link
@@ -40,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hall.mqttvalues import Ack
+from sync.acktimer import AckTimer
 from sync.outbox import Batch, OutboxUnavailable
 from sync.ratebucket import RateBucket
 from sync.refusal import Refusal
@@ -48,7 +45,6 @@ from sync.settings import SenderSettings
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 0.25
-ACK_TIMEOUT_MAX_X = 8  # the ack timeout grows to at most this × ack_timeout_s
 
 
 class OutboxPort(Protocol):
@@ -128,9 +124,7 @@ class EventSender:
         self.inflight: deque[InFlight] = deque()  # out and not answered: [acked+1 … next_seq)
         self.stale = 0  # answers still to come for batches sent before the last go-back
         self.bucket = RateBucket(settings.backlog_rate, settings.batch_max_events, clock())
-        self.rtt: float | None = None  # smoothed round trip batch -> events-ack (s)
-        self.rtt_var = 0.0
-        self.timeout_x = 1  # doubles with every timeout without progress
+        self.timer = AckTimer(settings.ack_timeout_s)
         self.wake = threading.Event()
         self.stats = dict.fromkeys(
             ("batches", "events", "go_back", "timeouts", "ack_ahead", "city_behind"),
@@ -282,9 +276,9 @@ class EventSender:
         self.acked = a
         self._save()
         self.refusal.accepted()
-        self.timeout_x = 1
+        self.timer.progressed()
         if self.inflight and self.inflight[0].last <= a and self.stale == 0:
-            self._sample_rtt(self._clock() - self.inflight[0].sent_at)
+            self.timer.sample(self._clock() - self.inflight[0].sent_at)
         while self.inflight and self.inflight[0].last <= a:
             self.inflight.popleft()
         if self.next_seq <= a:
@@ -315,19 +309,10 @@ class EventSender:
             self.refusal.refused(ack.reason, now)
             return
 
-    def _sample_rtt(self, sample: float) -> None:
-        if self.rtt is None:
-            self.rtt, self.rtt_var = sample, sample / 2
-        else:
-            self.rtt_var += (abs(sample - self.rtt) - self.rtt_var) / 4
-            self.rtt += (sample - self.rtt) / 8
-
     @property
     def ack_timeout(self) -> float:
-        """The wait for the oldest batch's ack before sending again (see the module)."""
-        floor = self.s.ack_timeout_s
-        rto = floor if self.rtt is None else max(floor, self.rtt + 4 * self.rtt_var)
-        return min(rto * self.timeout_x, ACK_TIMEOUT_MAX_X * floor)
+        """The wait for the oldest batch's ack before sending again (sync/acktimer.py)."""
+        return self.timer.timeout
 
     def _check_timeouts(self, now: float) -> None:
         if not self.inflight:
@@ -335,7 +320,7 @@ class EventSender:
         limit = self.refusal.timeout(self.ack_timeout)
         if now - self.inflight[0].sent_at >= limit:
             self.stats["timeouts"] += 1
-            self.timeout_x = min(self.timeout_x * 2, ACK_TIMEOUT_MAX_X)
+            self.timer.expired()
             self.stale = len(self.inflight)
             log.info("no events-ack for %.0f s: sending again from %d", limit, self.acked + 1)
             self.inflight.clear()

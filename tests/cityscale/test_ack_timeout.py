@@ -5,7 +5,7 @@ least wait. Injected clock, the contract's in-order city from tests/sync/test_se
 
 from __future__ import annotations
 
-from sync.sender import ACK_TIMEOUT_MAX_X
+from sync.acktimer import ACK_TIMEOUT_MAX_X
 from tests.sync.test_sender import Rig, firsts
 
 
