@@ -309,6 +309,7 @@ def run_demo(
         hub_stats = hall.hub.stats()
         hall.write_events(out / "events.jsonl")
         estimate_error = error_figures(estimate_errors(hall.events()))
+        hall.flush_tables()  # the report reads the tables: bring them up to the log first
         with HallReader.open(cfg.database_path) as reader:
             rep = report.build(reader, the_day, cfg.tz)
     files = report.write(rep, out / "report", cfg.hall.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -35,6 +36,13 @@ def test_a_morning_over_the_in_process_bus(tmp_path: Path) -> None:
     assert s["tickets_issued"] < len(issued) <= s["tickets_issued"] + 30
     for f in s["files"]:
         assert (tmp_path / f).exists(), f
+    # the day's report (read from the tables) counts what the log holds, to the last event
+    (csv_path,) = (tmp_path / "report").glob("day-*-services.csv")
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    finished = [e for e in events if e["type"] == "ticket.finished"]
+    assert sum(int(r["issued"]) for r in rows) == len(issued)
+    assert sum(int(r["finished"]) for r in rows) == len(finished)
     # the real roles ran beside the simulation: kiosk screens and tickets, display, voices
     assert s["roles"]["kiosk"]["screens"] >= 10 and s["roles"]["kiosk"]["tickets"] >= 2
     assert (tmp_path / "screens/kiosk-home.png").exists()
