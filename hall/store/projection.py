@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -72,7 +73,7 @@ _DELETED_WITH_ENTITY = frozenset({"counter"})
 class Unwritten:
     """The rows applied events changed that the tables do not have yet."""
 
-    def __init__(self, clock: Any = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.rows: dict[tuple[str, str], Any] = {}
         self.events = 0

@@ -46,6 +46,8 @@ from hall.store.schema import migrate
 
 log = logging.getLogger(__name__)
 
+REBUILD_BATCH = 5000  # events replayed between writes of their rows (memory stays small)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -376,6 +378,3 @@ def rebuild(
     unwritten.write(target, state)
     target.execute("COMMIT")
     return state
-
-
-REBUILD_BATCH = 5000  # events replayed between writes of their rows (memory stays small)

@@ -12,6 +12,7 @@ import pytest
 from hall.core import commands as c
 from hall.core.errors import Refused
 from hall.core.rules import Rules
+from hall.core.state import new_state
 from hall.core.timekeeping import FixedClock
 from hall.store.rebuild import compare_with_rebuild, replace_tables
 from hall.store.schema import SCHEMA_VERSION, SchemaError
@@ -180,3 +181,43 @@ def test_checkpoints_move_off_the_commits(make_store: MakeStore, clock: FixedClo
     s.flush_tables()
     with sqlite3.connect(s.path) as other:
         assert other.execute("SELECT count(*) FROM tickets").fetchone()[0] == 61
+
+
+def _tables_at(s: HallStore) -> tuple[int | None, int]:
+    with sqlite3.connect(s.path) as other:
+        upto = other.execute("SELECT projected_seq FROM hall").fetchone()
+        tickets = other.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    return (upto[0] if upto else None), tickets
+
+
+def test_a_busy_hall_carries_the_rows_in_a_command(
+    make_store: MakeStore, clock: FixedClock
+) -> None:
+    """Without a tick, the command that finds FLUSH_EVENTS events waiting writes their rows
+    in its own transaction; the tables are never ahead of the log."""
+    from hall.store.projection import FLUSH_EVENTS
+
+    s = make_store(clock)
+    s.flush_tables()
+    start, _ = _tables_at(s)
+    for _ in range(FLUSH_EVENTS + 10):
+        s.execute(c.IssueTicket("SB-001"))
+    upto, tickets = _tables_at(s)
+    assert upto is not None and start is not None and start < upto <= s.state.last_seq
+    assert tickets == upto - start  # one ticket row per issue up to the batch
+    assert s.unwritten_events < FLUSH_EVENTS
+    assert compare_with_rebuild(s) == []
+
+
+def test_rows_waiting_a_second_are_written_with_the_next_command() -> None:
+    from hall.store.projection import FLUSH_SECONDS, Unwritten
+
+    now = [100.0]
+    u = Unwritten(clock=lambda: now[0])
+    assert not u.due()
+    u.take(new_state(HALL_ID, TZ, Rules()), {("meta", "")})
+    assert not u.due()
+    now[0] += FLUSH_SECONDS
+    assert u.due()
+    u.clear()
+    assert not u.due() and u.events == 0 and u.since is None
