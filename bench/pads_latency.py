@@ -18,6 +18,15 @@ per pad) at that speed: a press waits on average half a cycle, at worst one.
 Target: p99 <= 1.5 x floor + 20 ms. The `hall pads` process's RSS and CPU are read from
 /proc during each run (target at 115200 with 31 pads: < 60 MB, < 5% of a core).
 
+The CPU baseline, measured in the same run against the same simulator right after `hall
+pads` stops: a bare Python loop that only writes each pad's POLL, waits for the reply
+with poll() and reads it (on a slow line: sleeps for the rest of the reply after its first
+byte, and reads it), back to back as the master does (``--baseline-s`` seconds, 0 to
+skip). Its CPU is the cost of the fewest wake-ups a transaction on this machine, which no
+Python master can go below; `hall pads` is reported as a ratio to it too (the machine's
+share of the figure told from the product's). Its pace gives the poll cycle this machine
+and simulator allow (pads / transactions a second), beside the floor of the wire alone.
+
 The device turnaround defaults to 0.5 ms. The contract only bounds it ("starts its reply
 within 20 ms of the end of the request"), a limit for firmware, not a pace: a device that
 knows a frame's end from its LEN (no silent interval to wait out, unlike Modbus RTU)
@@ -25,7 +34,7 @@ answers a POLL from memory within tens of microseconds plus its RS-485 driver's 
 time. 0.5 ms is a realistic, still cautious figure; `--turnaround 2` gives the former one.
 
     .venv/bin/python bench/pads_latency.py [--samples 60] [--turnaround 0.5] [--rate 1]
-        [--bauds 9600,115200] [--pads 1,8,31] [--no-hub-path]
+        [--bauds 9600,115200] [--pads 1,8,31] [--no-hub-path] [--baseline-s 10]
 """
 
 from __future__ import annotations
@@ -111,6 +120,67 @@ def hub_path(samples: int) -> dict[str, float]:
     return {"p50_ms": round(percentile(out, 50), 1), "p99_ms": round(percentile(out, 99), 1)}
 
 
+BARE_LOOP = """
+import os, select, sys, time
+from counter_pad.port import SerialPort
+from counter_pad.wire_v1 import SeqFrame
+from counter_pad import frames_v1 as v1
+path, pads, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+port = SerialPort(path, int(sys.argv[4]))
+polls = [SeqFrame(a, v1.Cmd.POLL, bytes(3)) for a in range(1, pads + 1)]
+wait = float(sys.argv[5])
+for poll in polls:
+    port.ask(poll.frame(0), v1.MAX_FRAME, wait)
+    time.sleep(0.1)  # the rest of the reply, and of whatever `hall pads` left on the line
+    port.reset_input_buffer()
+print("ready", flush=True)
+sys.stdin.readline()
+byte = v1.wire_time(1, int(sys.argv[4]))
+n, seq, end = 0, 0, time.monotonic() + seconds
+while time.monotonic() < end:
+    for poll in polls:
+        seq = (seq + 1) & 0xFF
+        got = port.ask(poll.frame(seq), v1.MAX_FRAME, wait)
+        if got and len(got) < 11:  # the rest of the idle reply: sleep for it, then read
+            time.sleep(byte * (11 - len(got)))
+            while len(got) < 11:
+                got += port.read(v1.MAX_FRAME, 0.01)
+        n += len(got) == 11
+print(n, flush=True)
+sys.stdin.readline()
+"""
+
+
+def bare_loop(path: str, pads: int, baud: int, seconds: float) -> dict[str, float]:
+    """The baseline: CPU % and µs a transaction of a bare write/poll/read loop on ``path``."""
+    wait = 10 * 10 / baud + 0.050  # a POLL's wire time and the first-byte timeout
+    cmd = [sys.executable, "-c", BARE_LOOP, path, str(pads), str(seconds), str(baud), str(wait)]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdout.readline()  # ready: imported, port open, every pad answered once
+        cpu0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        count = int(proc.stdout.readline())
+        cpu, wall = cpu_seconds(proc.pid) - cpu0, time.monotonic() - t0
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return {
+        "cpu_percent": round(100 * cpu / wall, 2),
+        "per_second": round(count / wall),
+        "us_per_transaction": round(1e6 * cpu / max(count, 1), 1),
+        "cycle_ms": round(1000 * pads * wall / max(count, 1), 1),
+    }
+
+
 class Simulator:
     """The product's simulator as its own process, driven through its stdin."""
 
@@ -153,7 +223,13 @@ class Simulator:
 
 
 def measure(
-    pads: int, baud: int, samples: int, turnaround_ms: float, rate: float, seed: int
+    pads: int,
+    baud: int,
+    samples: int,
+    turnaround_ms: float,
+    rate: float,
+    seed: int,
+    baseline_s: float = 0.0,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -237,6 +313,9 @@ def measure(
         finally:
             proc.terminate()
             proc.wait(10)
+        try:
+            bare = bare_loop(sim.path, pads, baud, baseline_s) if baseline_s > 0 else {}
+        finally:
             sim.close()
             hall.close()
     with lock:
@@ -256,6 +335,8 @@ def measure(
         "met": p99 <= target,
         "pads_cpu_percent": round(cpu, 2),
         "pads_rss_mb": round(rss, 1),
+        "bare_loop": bare,
+        "pads_cpu_vs_bare": round(cpu / bare["cpu_percent"], 2) if bare else None,
     }
 
 
@@ -280,6 +361,9 @@ def main() -> int:
     parser.add_argument("--pads", default="1,8,31")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--baseline-s", type=float, default=10.0, help="seconds of the bare loop (0: none)"
+    )
+    parser.add_argument(
         "--no-hub-path", action="store_true", help="skip the hub's own part (while iterating)"
     )
     args = parser.parse_args()
@@ -295,7 +379,9 @@ def main() -> int:
     rows = []
     for baud in map(int, args.bauds.split(",")):
         for pads in map(int, args.pads.split(",")):
-            row = measure(pads, baud, args.samples, args.turnaround, args.rate, args.seed)
+            row = measure(
+                pads, baud, args.samples, args.turnaround, args.rate, args.seed, args.baseline_s
+            )
             rows.append(row)
             print(
                 f"{baud:>6} baud {pads:>2} pads  n={row['n']:<4} p50 {row['p50_ms']:7.1f} ms  "
@@ -305,6 +391,14 @@ def main() -> int:
                 f"CPU {row['pads_cpu_percent']:4.1f}%  RSS {row['pads_rss_mb']:.0f} MB",
                 flush=True,
             )
+            bare = row["bare_loop"]
+            if bare:
+                print(
+                    f"{'':>22}bare loop, same line: CPU {bare['cpu_percent']:4.1f}% "
+                    f"({bare['per_second']}/s, {bare['us_per_transaction']} µs each, "
+                    f"a cycle of {bare['cycle_ms']} ms); hall pads = {row['pads_cpu_vs_bare']}x",
+                    flush=True,
+                )
     fp = [r for r in rows if r["baud"] == 115200 and r["pads"] == 31]
     if fp:
         ok = fp[0]["pads_rss_mb"] < 60 and fp[0]["pads_cpu_percent"] < 5

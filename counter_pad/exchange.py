@@ -71,9 +71,9 @@ class LineIO:
             frame = v1.exact_frame(data)
             if frame is not None and frame.addr == address | v1.REPLY_BIT and frame.seq == seq:
                 return frame
-            return self._collect(data, address, seq)
+            return self._collect(data, address, seq, shortest=len(expect or b""))
         if self.clock() - now < wait:  # woken early with nothing: wait out the rest
-            return self._collect(b"", address, seq, now + wait)
+            return self._collect(b"", address, seq, now + wait, len(expect or b""))
         self.stats["timeouts"] += 1
         self.flush = True
         return None
@@ -84,11 +84,18 @@ class LineIO:
         self.sleep(self.byte_time * len(frame) + self.gap)
 
     def _collect(
-        self, data: bytes, address: int, seq: int, first_by: float | None = None
+        self,
+        data: bytes,
+        address: int,
+        seq: int,
+        first_by: float | None = None,
+        shortest: int = 0,
     ) -> v1.Frame | None:
         """The slow path: a reply in pieces (slow lines), noise, stray or bad frames. The
         first byte may take until ``first_by``; once a reply has started, the whole frame
-        may take its wire time, and a gap inside it ends it."""
+        may take its wire time, and a gap inside it ends it. ``shortest``: the length of
+        the shortest reply expected (the device's idle reply to a POLL), to wait for at
+        once on a slow line rather than for a header first."""
         port, gap, want = self.port, self.gap, address | v1.REPLY_BIT
         rx = v1.Receiver()
         deadline = first_by if first_by is not None and not data else self._frame_deadline()
@@ -98,7 +105,7 @@ class LineIO:
                 if first_by is not None:
                     first_by, deadline = None, self._frame_deadline()
                 frames = rx.feed(data)
-                rest = self.byte_time * (rx.needed - 1) if rx.pending else 0.0
+                rest = self.byte_time * rx.missing(shortest) if rx.pending else 0.0
                 if rest > 0.002:  # slow line: let the frame's known rest arrive, then read
                     self.sleep(rest)
             elif rx.pending:

@@ -140,9 +140,15 @@ class Receiver(ByteReceiver[Frame]):
     @property
     def needed(self) -> int:
         """Bytes still missing from the frame being received (a whole header if none)."""
+        return self.missing(HEADER)
+
+    def missing(self, shortest: int) -> int:
+        """Bytes still missing from the frame being received, known to be at least
+        ``shortest`` bytes long (the shortest reply the request can get) until its header,
+        and with it its length, is in."""
         buf = self._buf
         if len(buf) < HEADER:
-            return HEADER - len(buf)
+            return max(HEADER, shortest) - len(buf)
         return max(1, buf[4] + OVERHEAD - len(buf))
 
     def _scan(self, final: bool) -> list[Frame]:

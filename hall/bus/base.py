@@ -12,10 +12,10 @@ import uuid
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from hall.bus import codec, topics
+from hall.bus.envelope import NO_ENVELOPE, Deliver, Envelope, Inbound
 from hall.bus.interface import (
     DEFAULT_MAX_PAYLOAD,
     BusRemoteError,
@@ -31,31 +31,6 @@ from hall.bus.interface import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """The MQTT 5 properties the bus uses besides topic and payload."""
-
-    response_topic: str | None = None
-    correlation: bytes | None = None
-    error: bool = False  # a reply whose serving handler raised
-    expiry: int | None = None  # MQTT 5 message expiry (s): a request nobody waits for any more
-
-
-NO_ENVELOPE = Envelope()
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    topic: str
-    data: bytes
-    retained: bool
-    envelope: Envelope
-    sub_ids: tuple[int, ...]  # MQTT 5 subscription identifiers, () if the broker sent none
-
-
-Deliver = Callable[[Inbound, JsonObject], None]
 
 
 class _Handle:

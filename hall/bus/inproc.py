@@ -13,7 +13,8 @@ import threading
 from dataclasses import dataclass
 
 from hall.bus import topics
-from hall.bus.base import NO_ENVELOPE, BusBase, Envelope, Inbound
+from hall.bus.base import BusBase
+from hall.bus.envelope import NO_ENVELOPE, Envelope, Inbound
 from hall.bus.interface import DEFAULT_MAX_PAYLOAD, BusUnavailable, LastMessage
 
 

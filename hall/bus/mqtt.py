@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hall.bus.base import BusBase, Envelope, Inbound
+from hall.bus.base import BusBase
+from hall.bus.envelope import Envelope, Inbound
 from hall.bus.interface import DEFAULT_MAX_PAYLOAD, BusUnavailable, LastMessage
 from hall.bus.login import BusLogin, login_for
 from hall.mqtt import MqttClient
