@@ -137,15 +137,10 @@ class Receiver(ByteReceiver[Frame]):
         super().__init__()
         self.bad_crc = 0  # complete frames whose CRC did not match
 
-    @property
-    def needed(self) -> int:
-        """Bytes still missing from the frame being received (a whole header if none)."""
-        return self.missing(HEADER)
-
-    def missing(self, shortest: int) -> int:
-        """Bytes still missing from the frame being received, known to be at least
-        ``shortest`` bytes long (the shortest reply the request can get) until its header,
-        and with it its length, is in."""
+    def missing(self, shortest: int = 0) -> int:
+        """Bytes still missing from the frame being received (a whole header if none),
+        known to be at least ``shortest`` bytes long (the shortest reply the request can
+        get) until its header, and with it its length, is in."""
         buf = self._buf
         if len(buf) < HEADER:
             return max(HEADER, shortest) - len(buf)

@@ -125,9 +125,11 @@ def test_encoders_refuse_out_of_range_values() -> None:
 def test_receiver_needs_and_resyncs() -> None:
     rx = v1.Receiver()
     good = v1.encode_poll(3, 0x11, 0, 0)
-    assert rx.needed == 5
-    assert rx.feed(good[:3]) == [] and rx.needed == 2
-    assert rx.feed(good[3:6]) == [] and rx.needed == 4
+    assert rx.missing(0) == 5
+    assert rx.feed(good[:3]) == [] and rx.missing(0) == 2
+    assert rx.missing(len(good)) == 7  # the shortest reply known: all of it, not a header
+    assert rx.feed(good[3:6]) == [] and rx.missing(0) == 4
+    assert rx.missing(99) == 4  # once the header is in, its LEN decides
     assert rx.feed(good[6:]) == [v1.Frame(3, 0x11, 0x10, bytes(3))]
     bad = bytearray(good)
     bad[-1] ^= 1
