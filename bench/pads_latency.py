@@ -8,7 +8,9 @@ pads service), and a hub over a private Mosquitto in this process. For each line
 (9600, 115200) and pad count (1, 8, 31), each pad presses CALL_NEXT after a random pause,
 again and again (the hall presses ``--rate`` keys a second in all, each pad at most one
 every 0.5 s). A sample is the time from the press to the hub's call event for that counter
-(published right after the commit, received here over MQTT).
+(published right after the commit, received here over MQTT). The hub runs in this process
+and, like `hall hub`, freezes its start-up heap out of the collector once set up
+(hall/heap.py); `hall pads` does so itself.
 
 The hall has 31 counters, each service served by about three of them. The hub's own part
 (a command over MQTT to its call event, without pads) is measured first, for reference.
@@ -56,6 +58,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from appliance.local import LocalHall, sample_config_dir
+from hall import heap
 from hall.bus.interface import Message
 from hall.core.timekeeping import FixedClock, at_local
 from hall.hubapi import protocol as p
@@ -252,6 +255,7 @@ def measure(
                 client.execute("issue", {"service": service_of(a)})
         for a in range(1, pads + 1):
             client.execute("sign_in", {"counter": str(a), "staff": str(1000 + a)})
+        heap.settle()  # the hub runs here; `hall hub` settles its heap once started
         proc = subprocess.Popen(
             [sys.executable, "-m", "appliance", "pads", "--config", str(pads_config)],
             cwd=ROOT,

@@ -32,7 +32,7 @@ from counter_pad.port import UNPLUGGED, PortGone, SerialPort, keep_open
 from counter_pad.service import PadService, ServiceSettings
 from counter_pad.settings import PadBus, PadsConfig, PadsSection
 from counter_pad.usb_keypad import ADDRESS, KeymapError, KeypadLink
-from hall import __version__
+from hall import __version__, heap
 from hall import sdnotify as notify
 from hall.bus.interface import Bus
 from hall.hubapi import protocol as p
@@ -287,6 +287,7 @@ def run_pads(
         )
         if ready is not None:
             ready.set()
+        heap.settle()
         notify.ready(f"pads {client_id}: {len(cfg.pads.buses)} line(s)")
         with notify.Watchdog(pads.alive):
             stop.wait()

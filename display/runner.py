@@ -54,6 +54,7 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from hall import heap
     from hall import sdnotify as notify
 
     # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
@@ -61,7 +62,12 @@ def run(cfg: Any, *, windowed: bool = False, orientation: Orientation | None = N
     wake = QTimer()  # lets Python run its signal handlers while Qt's loop waits
     wake.start(250)
     wake.timeout.connect(beat.beat)
-    QTimer.singleShot(0, lambda: notify.ready(f"display {section.id}: shown"))
+
+    def shown() -> None:  # the window is up: start-up is over
+        heap.settle()
+        notify.ready(f"display {section.id}: shown")
+
+    QTimer.singleShot(0, shown)
     watchdog = notify.Watchdog(beat)
     watchdog.start()
     try:

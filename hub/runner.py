@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from hall import __version__
+from hall import __version__, heap
 from hall import sdnotify as notify
 from hall.devices import HubTrust
 from hall.hubapi import protocol as p
@@ -112,6 +112,7 @@ def run_hub(
             )
             if ready is not None:
                 ready.set()
+            heap.settle()
             notify.ready(f"hub {cfg.hall.id}: serving on {cfg.bus.host}:{cfg.bus.port}")
             # tick() takes the store lock, so a wedged request handler stops the heartbeat
             # and systemd's watchdog restarts the hub.

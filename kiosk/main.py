@@ -67,6 +67,7 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from hall import heap
     from hall import sdnotify as notify
 
     # The GUI thread beats the heartbeat: a wedged event loop stops feeding the watchdog.
@@ -74,7 +75,12 @@ def run_kiosk(cfg: KioskConfig, *, windowed: bool = False, printer_kind: str | N
     wake = QTimer()  # Python runs signal handlers only when it gets control back from Qt
     wake.timeout.connect(beat.beat)
     wake.start(200)
-    QTimer.singleShot(0, lambda: notify.ready(f"kiosk {cfg.kiosk.id}: shown"))
+
+    def shown() -> None:  # the window is up: start-up is over
+        heap.settle()
+        notify.ready(f"kiosk {cfg.kiosk.id}: shown")
+
+    QTimer.singleShot(0, shown)
     watchdog = notify.Watchdog(beat)
     watchdog.start()
     if not bus.is_connected:

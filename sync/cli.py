@@ -42,8 +42,10 @@ def command(ctx: click.Context, config_path: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from hall import heap
     from hall import sdnotify as notify
 
+    heap.settle()
     notify.ready("sync: hall bus joined")  # never waits for the city: the hall works without
     max_age = notify.age_limit(30.0)
     with notify.Watchdog(lambda: service.alive(max_age)):
