@@ -6,7 +6,7 @@ the 30 s per-ticket limit counted in the simulated day's time).
 Prints:
 - upstream `ticket-progress` messages per tracked ticket, and per minute (mean over the
   minutes with any, and the peak minute), with why each was sent;
-- the hub's cost of progress: its `progress_cpu_s` (the time computing the tracked tickets'
+- the hub's cost of progress: its `progress.cpu_s` (the time computing the tracked tickets'
   views in the state publisher) per progress publication and per ticket update, as a ratio
   to the hub's cost per issued ticket in the same run (the store's `execute` of the issue
   commands, timed around the call).
@@ -151,7 +151,7 @@ def main() -> None:
         clock.advance(60)
         relay.flush()
         stats = hall.hub.stats()
-        cpu = hall.hub.progress_cpu_s
+        cpu = hall.hub.progress.cpu_s
     wall = time.perf_counter() - t0
     tracked = len({m["ticket_id"] for _t, m in sent})
     per_minute = Counter(int(t // 60) for t, _m in sent)

@@ -27,7 +27,6 @@ from hall.core.errors import Refused
 from hall.core.state import HallState
 from hall.core.timekeeping import rfc3339
 from hall.core.views import (
-    ProgressEstimates,
     board_view,
     catalog_view,
     counter_view,
@@ -41,6 +40,7 @@ from hall.hubapi.validate import problems
 from hall.store.checkpoint import Checkpointer
 from hall.store.store import HallStore
 from hub import authz, gate
+from hub.progress import ProgressPublisher
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,9 +75,6 @@ class Hub:
         self.devices = devices if devices is not None else DeviceRegistry()  # who may ask
         self.city_key = city_key  # the city's token key: the hub checks QR tokens itself
         self._denials: dict[tuple[str, str, str], tuple[float, int]] = {}
-        self._progress: dict[str, dict[str, Any]] = {}  # tracked tickets as last published
-        self.progress_cpu_s = 0.0
-        self._estimates = ProgressEstimates()  # tracked tickets' estimates, kept while valid
         self.state_interval = state_interval  # bursts of commands: one publication per interval
         self._lock = threading.RLock()  # the store: requests (bus thread) and tick()
         self._dirty = threading.Event()
@@ -90,6 +87,7 @@ class Hub:
         self._stopping = threading.Event()
         self._publisher = threading.Thread(target=self._publish_loop, name="hub-state", daemon=True)
         self.counts: Counter[str] = Counter()
+        self.progress = ProgressPublisher(bus, store, self._lock, self.counts)
         self._subs: list[Any] = []
         self._checkpointer: Checkpointer | None = None
 
@@ -348,32 +346,7 @@ class Hub:
         if self._roles_dirty or force:
             self._roles_dirty = False
             self._publish_roles()
-        self._publish_progress()
-
-    def _publish_progress(self) -> None:
-        """The tracked tickets (remote or watched) whose progress changed, live, for sync to
-        tell the city (`ticket-progress`); computed only when a tracked ticket exists."""
-        started = time.perf_counter()
-        with self._lock:
-            st = self.store.state
-            if not any(t.tracked for t in st.tickets.values()):
-                self._progress.clear()
-                self._estimates = ProgressEstimates()
-                return
-            now = self._estimates.views(st)
-            at = rfc3339(st.last_ts, st.tz)
-        changed = [v for tid, v in now.items() if self._progress.get(tid) != v]
-        self.progress_cpu_s += time.perf_counter() - started
-        if not changed:
-            return
-        try:
-            self.bus.publish(p.PROGRESS_EVENT, {"at": at, "tickets": changed}, retain=False)
-        except BusError as exc:
-            log.warning("ticket progress not published: %s", exc)
-            return
-        self.counts["progress_updates"] += len(changed)
-        self.counts["progress_messages"] += 1
-        self._progress = now
+        self.progress.publish()
 
     def _on_link(self, up: bool) -> None:
         if up:

@@ -32,50 +32,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from hall.mqttvalues import Ack
 from sync.acktimer import AckTimer
 from sync.outbox import Batch, OutboxUnavailable
 from sync.ratebucket import RateBucket
 from sync.refusal import Refusal
+from sync.senderports import AckStore, InFlight, OutboxPort, Publish
 from sync.settings import SenderSettings
 
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 0.25
-
-
-class OutboxPort(Protocol):
-    def max_seq(self) -> int: ...
-
-    def batch(
-        self, hall_id: str, first: int, last: int, *, max_events: int, max_bytes: int
-    ) -> Batch | None: ...
-
-
-class AckStore(Protocol):
-    @property
-    def acked(self) -> int: ...
-
-    def set_acked(self, value: int) -> None: ...
-
-    def add_rejected(self, items: list[dict[str, Any]]) -> int: ...
-
-
-Publish = Callable[[bytes], "Ack | bool | None"]
-"""Publish one batch: its PUBACK's `Ack`, or True (sent, no PUBACK to read); False or None
-when not connected."""
-
-
-@dataclass(slots=True)
-class InFlight:
-    first: int
-    last: int
-    sent_at: float
-    backlog: bool
-    puback: Ack | None = None
 
 
 def _ignore(*_: Any) -> None:
