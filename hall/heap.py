@@ -8,7 +8,9 @@ for 50-80 ms on a hall box (measured in `hall pads` at 31 pads: one such pause i
 pad's command put that press's latency at 85 ms instead of 7). `gc.freeze()` moves what
 is alive after start-up into the permanent generation, which no collection scans again;
 what the role allocates later is collected as before (the `gc` module's documentation
-of `gc.freeze`).
+of `gc.freeze`). A frozen object is still freed by reference counting once nothing refers
+to it (yesterday's queue state, a replaced catalog); only a reference cycle among frozen
+objects would stay until the process ends, which start-up's long-lived objects are not.
 
 Each role calls :func:`settle` once, when it has started and just before it tells systemd
 it is ready (hall.sdnotify.ready). Not for tests or libraries: it is the process's owner
