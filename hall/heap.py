@@ -10,7 +10,8 @@ is alive after start-up into the permanent generation, which no collection scans
 what the role allocates later is collected as before (the `gc` module's documentation
 of `gc.freeze`). A frozen object is still freed by reference counting once nothing refers
 to it (yesterday's queue state, a replaced catalog); only a reference cycle among frozen
-objects would stay until the process ends, which start-up's long-lived objects are not.
+objects would stay until the process ends. Start-up's cycles are modules, classes and the
+role's own objects, which live that long anyway.
 
 Each role calls :func:`settle` once, when it has started and just before it tells systemd
 it is ready (hall.sdnotify.ready). Not for tests or libraries: it is the process's owner
