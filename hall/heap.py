@@ -4,8 +4,8 @@ A role process starts by importing its modules and building its objects (schemas
 queue's state, Qt widgets): tens of thousands of objects that live as long as the process.
 CPython's collector scans every object of its oldest generation in each full collection,
 so without this a full collection every few tens of seconds stops all the role's threads
-for 50-80 ms on a hall box (measured in `hall pads` at 31 pads: one such pause in a call
-pad's command put that press's latency at 85 ms instead of 7). `gc.freeze()` moves what
+for 50-80 ms (measured in `hall pads` with 31 pads on the 2-core test VM: one such pause
+made a press's round trip to the hub 85 ms instead of 7). `gc.freeze()` moves what
 is alive after start-up into the permanent generation, which no collection scans again;
 what the role allocates later is collected as before (the `gc` module's documentation
 of `gc.freeze`). A frozen object is still freed by reference counting once nothing refers
